@@ -1,0 +1,59 @@
+// Public C++ API of gPAC for LibTorch programs: typed calls of the gpac ops
+// through the dispatcher (so CPU, CUDA and autograd kernels are picked as in
+// Python), plus the filter design. Link libgpac_ops.so (its static
+// registrations load the ops) and LibTorch.
+#pragma once
+
+#include <ATen/core/dispatch/Dispatcher.h>
+#include <ATen/core/Tensor.h>
+
+#include <string>
+#include <tuple>
+#include <vector>
+
+#include "csrc/filter_design.h"
+
+namespace gpac::ops {
+
+namespace detail {
+template <typename Sig>
+c10::TypedOperatorHandle<Sig> op(const char* name) {
+  return c10::Dispatcher::singleton().findSchemaOrThrow(name, "").typed<Sig>();
+}
+}  // namespace detail
+
+inline at::Tensor fir_taps(double fs, const std::vector<double>& low, const std::vector<double>& high,
+                           int64_t n_times, int64_t cycle, const std::string& kind = "band") {
+  static const auto h = detail::op<at::Tensor(double, at::ArrayRef<double>, at::ArrayRef<double>,
+                                              int64_t, int64_t, c10::string_view)>("gpac::fir_taps");
+  return h.call(fs, low, high, n_times, cycle, kind);
+}
+
+inline at::Tensor filter(const at::Tensor& x, const at::Tensor& taps) {
+  static const auto h = detail::op<at::Tensor(const at::Tensor&, const at::Tensor&)>("gpac::filter");
+  return h.call(x, taps);
+}
+
+inline std::tuple<at::Tensor, at::Tensor> hilbert(const at::Tensor& x) {
+  static const auto h =
+      detail::op<std::tuple<at::Tensor, at::Tensor>(const at::Tensor&)>("gpac::hilbert");
+  return h.call(x);
+}
+
+inline std::tuple<at::Tensor, at::Tensor> filter_hilbert(const at::Tensor& x, const at::Tensor& pha_taps,
+                                                         const at::Tensor& amp_taps) {
+  static const auto h = detail::op<std::tuple<at::Tensor, at::Tensor>(
+      const at::Tensor&, const at::Tensor&, const at::Tensor&)>("gpac::filter_hilbert");
+  return h.call(x, pha_taps, amp_taps);
+}
+
+// Returns (mi, amp_sums, counts).
+inline std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_scatter(const at::Tensor& phase,
+                                                                 const at::Tensor& amplitude,
+                                                                 int64_t n_bins = 18) {
+  static const auto h = detail::op<std::tuple<at::Tensor, at::Tensor, at::Tensor>(
+      const at::Tensor&, const at::Tensor&, int64_t)>("gpac::mi_scatter");
+  return h.call(phase, amplitude, n_bins);
+}
+
+}  // namespace gpac::ops

@@ -1,0 +1,124 @@
+#include "op_args.h"
+
+#include "filter_design.h"
+
+#include <ATen/ATen.h>
+#include <c10/core/SymBool.h>
+
+#include <sstream>
+
+namespace gpac {
+namespace {
+
+// TORCH_SYM_CHECK raising ValueError (Python) / c10::ValueError (C++).
+#define GPAC_SYM_CHECK_VALUE(cond, ...) TORCH_CHECK_VALUE((cond).expect_true(__FILE__, __LINE__), __VA_ARGS__)
+
+std::string shape_str(const at::Tensor& t) {
+  std::ostringstream s;
+  s << t.sym_sizes();
+  return s.str();
+}
+
+void check_nonempty(const at::Tensor& x, const char* name, const char* layout) {
+  TORCH_CHECK_VALUE(x.defined(), name, " is undefined; expected a tensor of shape ", layout);
+  TORCH_CHECK_VALUE(x.dim() >= 1, name, " is a 0-dim tensor; expected shape ", layout);
+  GPAC_SYM_CHECK_VALUE(x.sym_numel().sym_gt(0), name, " is empty (shape ", shape_str(x),
+                  "); expected shape ", layout, " with at least one element");
+}
+
+}  // namespace
+
+at::ScalarType signal_dtype(const at::Tensor& x, const char* name) {
+  check_nonempty(x, name, "(..., n_times)");
+  const auto dt = x.scalar_type();
+  TORCH_CHECK_TYPE(!at::isComplexType(dt), name, " is complex (", dt,
+                   "); expected real signals (float32 or float64)");
+  TORCH_CHECK_TYPE(dt != at::kBool, name,
+                   " is a bool tensor; expected real signals (float32 or float64)");
+  if (dt == at::kFloat || dt == at::kDouble) return dt;
+  return at::kFloat;  // integers, float16 and bfloat16 are computed in float32
+}
+
+at::Tensor as_signal_rows(const at::Tensor& x, const char* name) {
+  const auto dt = signal_dtype(x, name);
+  return x.to(dt).reshape({-1, x.size(-1)}).contiguous();
+}
+
+void check_taps(const at::Tensor& taps, const at::Tensor& x, const char* name) {
+  check_nonempty(taps, name, "(n_bands, n_taps)");
+  TORCH_CHECK_VALUE(taps.dim() == 2, name, " must have shape (n_bands, n_taps), got ",
+                    shape_str(taps));
+  TORCH_CHECK_TYPE(at::isFloatingType(taps.scalar_type()), name,
+                   " must be a floating tensor (float64 recommended), got ", taps.scalar_type());
+  TORCH_CHECK_VALUE(taps.device() == x.device(), name, " is on ", taps.device(),
+                    " but the signals are on ", x.device(), "; move both to one device");
+  GPAC_SYM_CHECK_VALUE(taps.sym_size(1).sym_le(x.sym_size(-1) - 1), name, " has ", taps.sym_size(1),
+                  " taps per band, but filtfilt's odd extension by n_taps - 1 samples needs "
+                  "signals longer than that; got n_times = ",
+                  x.sym_size(-1));
+}
+
+void check_mi_args(const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins) {
+  check_nonempty(phase, "phase", "(..., n_pha, n_times)");
+  check_nonempty(amplitude, "amplitude", "(..., n_amp, n_times)");
+  TORCH_CHECK_VALUE(n_bins >= 2, "n_bins must be >= 2 phase bins, got ", n_bins);
+  TORCH_CHECK_VALUE(phase.dim() >= 2 && amplitude.dim() == phase.dim(),
+                    "phase and amplitude must have shapes (..., n_pha, n_times) and "
+                    "(..., n_amp, n_times) with the same leading dims, got ",
+                    shape_str(phase), " and ", shape_str(amplitude));
+  for (int64_t d = 0; d < phase.dim(); ++d) {
+    if (d == phase.dim() - 2) continue;
+    GPAC_SYM_CHECK_VALUE(phase.sym_size(d).sym_eq(amplitude.sym_size(d)),
+                    "phase and amplitude differ in dim ", d, " (shapes ", shape_str(phase),
+                    " and ", shape_str(amplitude),
+                    "); they must share leading dims and n_times");
+  }
+  for (const auto* t : {&phase, &amplitude}) {
+    const char* name = t == &phase ? "phase" : "amplitude";
+    TORCH_CHECK_TYPE(t->scalar_type() == at::kFloat || t->scalar_type() == at::kDouble, name,
+                     " must be float32 or float64, got ", t->scalar_type());
+  }
+  TORCH_CHECK_TYPE(phase.scalar_type() == amplitude.scalar_type(),
+                   "phase and amplitude must share a dtype, got ", phase.scalar_type(), " and ",
+                   amplitude.scalar_type());
+  TORCH_CHECK_VALUE(phase.device() == amplitude.device(), "phase is on ", phase.device(),
+                    " but amplitude is on ", amplitude.device());
+}
+
+int64_t check_fir_bands(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high,
+                        int64_t n_times, int64_t cycle, c10::string_view kind) {
+  TORCH_CHECK_VALUE(!low.empty() && low.size() == high.size(), "a filter bank needs as many low (",
+                    low.size(), ") as high (", high.size(), ") band edges, at least one");
+  TORCH_CHECK_VALUE(n_times >= 1, "n_times must be >= 1, got ", n_times);
+  int64_t width = 0;
+  for (size_t i = 0; i < low.size(); ++i) {
+    const std::string err =
+        band_error(fs, low[i], high[i], n_times, cycle, std::string(kind) + " " + std::to_string(i));
+    TORCH_CHECK_VALUE(err.empty(), err);
+    width = std::max(width, fir_order(fs, n_times, low[i], cycle) + 1);
+  }
+  return width;
+}
+
+std::vector<c10::SymInt> banded_shape(const at::Tensor& x, const c10::SymInt& n_bands) {
+  auto sizes = x.sym_sizes().vec();
+  sizes.insert(sizes.end() - 1, n_bands);
+  return sizes;
+}
+
+void check_finite(const at::Tensor& x, const char* name) {
+  if (!at::isFloatingType(x.scalar_type())) return;
+  const auto bad = at::isfinite(x).logical_not_();
+  if (!bad.any().item<bool>()) return;
+  const auto where = bad.nonzero().select(0, 0).cpu();
+  std::ostringstream idx;
+  for (int64_t d = 0; d < where.numel(); ++d) idx << (d ? ", " : "") << where[d].item<int64_t>();
+  auto value = x;
+  for (int64_t d = 0; d < where.numel(); ++d) value = value.select(0, where[d].item<int64_t>());
+  TORCH_CHECK_VALUE(false, name, " holds ", bad.sum().item<int64_t>(),
+                    " non-finite value(s); the first is ", value.item<double>(), " at index [",
+                    idx.str(), "] of shape ", shape_str(x),
+                    ". Remove or interpolate NaN/Inf samples before computing PAC");
+}
+
+}  // namespace gpac

@@ -1,0 +1,181 @@
+// CPU kernels of gpac::filter, gpac::hilbert and gpac::filter_hilbert.
+//
+// Why filtering by FFT reproduces scipy.signal.filtfilt(b, 1, x, padlen=order)
+// exactly: with padlen = len(b) - 1 = p, every retained output sample
+// out[t] = sum_{j,k} b[j] b[k] xo[t + k - j] reads the odd-extended signal xo
+// only inside [-p, n - 1 + p], so the steady-state initial conditions of both
+// passes never reach it. filtfilt is then a zero-phase filter with response
+// |B(f)|^2 applied to xo, which a circular FFT convolution of length
+// N >= n + 2p computes without wrap-around. An extension by P >= p samples
+// gives the same retained samples, so one extension by the largest order and
+// one forward FFT per signal serve every band, whatever its order.
+//
+// The analytic signal then follows TensorPAC's hilbertm exactly: the band
+// signal's n samples zero-padded to the next 5-smooth length N5, transformed,
+// cut back. Its real part is the band signal itself; its imaginary part is the
+// inverse real FFT of -i F on the positive frequencies (DC and Nyquist dropped).
+#include <ATen/ATen.h>
+#include <ATen/Parallel.h>
+#include <torch/library.h>
+
+#include <cmath>
+#include <functional>
+#include <vector>
+
+#include "csrc/filter_design.h"
+#include "csrc/op_args.h"
+#include "csrc/pac_math.h"
+
+namespace gpac {
+namespace {
+
+// Temporaries per block of (signals x bands); bounds memory whatever the input.
+constexpr int64_t kBlockBytes = int64_t{128} << 20;
+
+at::Tensor odd_extend(const at::Tensor& x, int64_t p) {
+  if (p == 0) return x;
+  const int64_t n = x.size(-1);
+  auto left = 2 * x.narrow(-1, 0, 1) - x.narrow(-1, 1, p).flip(-1);
+  auto right = 2 * x.narrow(-1, n - 1, 1) - x.narrow(-1, n - 1 - p, p).flip(-1);
+  return at::cat({left, x, right}, -1);
+}
+
+// |B(f)|^2 of each row of taps on the rfft grid of length n_fft, in float64
+// (then cast) so that float32 runs lose nothing in the design.
+at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype) {
+  return at::fft_rfft(taps.to(at::kDouble), n_fft).abs().square().to(dtype);
+}
+
+// Imaginary part of TensorPAC's analytic signal of each row (..., n).
+at::Tensor hilbert_imag(const at::Tensor& rows) {
+  const int64_t n = rows.size(-1);
+  const int64_t n5 = next_fast_len(n);
+  auto spec = at::fft_rfft(rows, n5).mul_(c10::complex<double>(0.0, -1.0));
+  spec.select(-1, 0).zero_();
+  if (n5 % 2 == 0) spec.select(-1, n5 / 2).zero_();
+  return at::fft_irfft(spec, n5).narrow(-1, 0, n);
+}
+
+// Writes phase and/or amplitude (either may be undefined) of re + i im; all
+// tensors are (A, B, n) views with unit stride along n.
+void write_polar(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
+                 const at::Tensor& amplitude) {
+  const int64_t B = re.size(1), n = re.size(2);
+  AT_DISPATCH_FLOATING_TYPES(re.scalar_type(), "gpac_write_polar", [&] {
+    auto row = [](const at::Tensor& t, int64_t r, int64_t B) {
+      return t.defined() ? t.data_ptr<scalar_t>() + (r / B) * t.stride(0) + (r % B) * t.stride(1)
+                         : nullptr;
+    };
+    at::parallel_for(0, re.size(0) * B, 1, [&](int64_t begin, int64_t end) {
+      for (int64_t r = begin; r < end; ++r) {
+        const scalar_t* x = row(re, r, B);
+        const scalar_t* y = row(im, r, B);
+        scalar_t* ph = row(phase, r, B);
+        scalar_t* am = row(amplitude, r, B);
+        if (ph)
+          for (int64_t t = 0; t < n; ++t) ph[t] = wrap_phase(std::atan2(y[t], x[t]));
+        if (am)
+          for (int64_t t = 0; t < n; ++t) am[t] = std::hypot(x[t], y[t]);
+      }
+    });
+  });
+}
+
+using BlockFn = std::function<void(size_t set, int64_t s0, int64_t b0, const at::Tensor& block)>;
+
+// Band-passes the rows (S, n) through every tap set and hands each block of
+// filtered signals, (signals, bands, n) starting at signal s0 and band b0 of
+// tap set `set`, to `emit`. One odd extension and one forward FFT per signal
+// serve all sets; `bytes_per_row` is what `emit` allocates per filtered row.
+void for_each_band_block(const at::Tensor& rows, const std::vector<at::Tensor>& tap_sets,
+                         int64_t bytes_per_row, const BlockFn& emit) {
+  const int64_t S = rows.size(0), n = rows.size(1);
+  int64_t p = 0, n_bands = 0;
+  for (const auto& taps : tap_sets) {
+    p = std::max(p, taps.size(1) - 1);
+    n_bands += taps.size(0);
+  }
+  const int64_t n_fft = next_fast_len(n + 2 * p);
+  const int64_t elem = rows.element_size();
+  // Spectrum product (complex), inverse transform, and the caller's share.
+  const int64_t row_bytes = (n_fft / 2 + 1) * 2 * elem + n_fft * elem + bytes_per_row;
+  const int64_t bands_per_block = std::max<int64_t>(1, kBlockBytes / row_bytes);
+  const int64_t signals_per_block =
+      std::max<int64_t>(1, kBlockBytes / (row_bytes * std::max<int64_t>(1, n_bands)));
+
+  std::vector<at::Tensor> responses;
+  for (const auto& taps : tap_sets) responses.push_back(power_response(taps, n_fft, rows.scalar_type()));
+
+  for (int64_t s0 = 0; s0 < S; s0 += signals_per_block) {
+    const int64_t sc = std::min(signals_per_block, S - s0);
+    const auto spectrum = at::fft_rfft(odd_extend(rows.narrow(0, s0, sc), p), n_fft).unsqueeze(1);
+    for (size_t set = 0; set < responses.size(); ++set) {
+      const auto& resp = responses[set];
+      for (int64_t b0 = 0; b0 < resp.size(0); b0 += bands_per_block) {
+        const int64_t bc = std::min(bands_per_block, resp.size(0) - b0);
+        const auto filtered = at::fft_irfft(spectrum * resp.narrow(0, b0, bc), n_fft);
+        emit(set, s0, b0, filtered.narrow(-1, p, n));
+      }
+    }
+  }
+}
+
+at::Tensor filter_cpu(const at::Tensor& x, const at::Tensor& taps) {
+  const auto rows = as_signal_rows(x, "x");
+  check_taps(taps, x, "taps");
+  check_finite(rows, "x");
+  const int64_t n = rows.size(1);
+  auto out = at::empty({rows.size(0), taps.size(0), n}, rows.options());
+  for_each_band_block(rows, {taps}, 0, [&](size_t, int64_t s0, int64_t b0, const at::Tensor& blk) {
+    out.narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1)).copy_(blk);
+  });
+  return out.view_symint(banded_shape(x, taps.sym_size(0)));
+}
+
+std::tuple<at::Tensor, at::Tensor> hilbert_cpu(const at::Tensor& x) {
+  const auto rows = as_signal_rows(x, "x");
+  check_finite(rows, "x");
+  auto phase = at::empty_like(rows);
+  auto amplitude = at::empty_like(rows);
+  const int64_t n = rows.size(1);
+  const int64_t row_bytes = 4 * next_fast_len(n) * rows.element_size();
+  const int64_t rows_per_block = std::max<int64_t>(1, kBlockBytes / row_bytes);
+  for (int64_t r0 = 0; r0 < rows.size(0); r0 += rows_per_block) {
+    const int64_t rc = std::min(rows_per_block, rows.size(0) - r0);
+    const auto re = rows.narrow(0, r0, rc).unsqueeze(1);
+    write_polar(re, hilbert_imag(re), phase.narrow(0, r0, rc).unsqueeze(1),
+                amplitude.narrow(0, r0, rc).unsqueeze(1));
+  }
+  return {phase.view(x.sizes()), amplitude.view(x.sizes())};
+}
+
+std::tuple<at::Tensor, at::Tensor> filter_hilbert_cpu(const at::Tensor& x, const at::Tensor& pha_taps,
+                                                      const at::Tensor& amp_taps) {
+  const auto rows = as_signal_rows(x, "x");
+  check_taps(pha_taps, x, "pha_taps");
+  check_taps(amp_taps, x, "amp_taps");
+  check_finite(rows, "x");
+  const int64_t S = rows.size(0), n = rows.size(1);
+  auto phase = at::empty({S, pha_taps.size(0), n}, rows.options());
+  auto amplitude = at::empty({S, amp_taps.size(0), n}, rows.options());
+  const int64_t hilbert_bytes = 4 * next_fast_len(n) * rows.element_size();
+  for_each_band_block(rows, {pha_taps, amp_taps}, hilbert_bytes,
+                      [&](size_t set, int64_t s0, int64_t b0, const at::Tensor& blk) {
+                        const auto& out = set == 0 ? phase : amplitude;
+                        const auto dst = out.narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1));
+                        write_polar(blk, hilbert_imag(blk), set == 0 ? dst : at::Tensor(),
+                                    set == 1 ? dst : at::Tensor());
+                      });
+  return {phase.view_symint(banded_shape(x, pha_taps.sym_size(0))),
+          amplitude.view_symint(banded_shape(x, amp_taps.sym_size(0)))};
+}
+
+}  // namespace
+
+TORCH_LIBRARY_IMPL(gpac, CPU, m) {
+  m.impl("filter", &filter_cpu);
+  m.impl("hilbert", &hilbert_cpu);
+  m.impl("filter_hilbert", &filter_hilbert_cpu);
+}
+
+}  // namespace gpac

@@ -1,0 +1,70 @@
+// Meta (fake) kernels: output shapes and dtypes without data, so that
+// torch.compile, torch.export and FakeTensor propagate shapes through gpac ops.
+// They run the same argument checks as the device kernels (csrc/op_args.h),
+// except the data checks (NaN/Inf), which need values.
+#include <ATen/ATen.h>
+#include <torch/library.h>
+
+#include "csrc/op_args.h"
+
+namespace gpac {
+namespace {
+
+at::Tensor banded_like(const at::Tensor& x, const c10::SymInt& n_bands) {
+  return at::empty_symint(banded_shape(x, n_bands), x.options().dtype(signal_dtype(x, "x")));
+}
+
+at::Tensor fir_taps_meta(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high,
+                         int64_t n_times, int64_t cycle, c10::string_view kind) {
+  const int64_t width = check_fir_bands(fs, low, high, n_times, cycle, kind);
+  return at::empty({static_cast<int64_t>(low.size()), width},
+                   at::TensorOptions().dtype(at::kDouble).device(at::kMeta));
+}
+
+at::Tensor filter_meta(const at::Tensor& x, const at::Tensor& taps) {
+  signal_dtype(x, "x");
+  check_taps(taps, x, "taps");
+  return banded_like(x, taps.sym_size(0));
+}
+
+std::tuple<at::Tensor, at::Tensor> hilbert_meta(const at::Tensor& x) {
+  const auto opts = x.options().dtype(signal_dtype(x, "x"));
+  return {at::empty_symint(x.sym_sizes(), opts), at::empty_symint(x.sym_sizes(), opts)};
+}
+
+std::tuple<at::Tensor, at::Tensor> filter_hilbert_meta(const at::Tensor& x, const at::Tensor& pha_taps,
+                                                       const at::Tensor& amp_taps) {
+  signal_dtype(x, "x");
+  check_taps(pha_taps, x, "pha_taps");
+  check_taps(amp_taps, x, "amp_taps");
+  return {banded_like(x, pha_taps.sym_size(0)), banded_like(x, amp_taps.sym_size(0))};
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_scatter_meta(const at::Tensor& phase,
+                                                               const at::Tensor& amplitude,
+                                                               int64_t n_bins) {
+  check_mi_args(phase, amplitude, n_bins);
+  auto lead = phase.sym_sizes().vec();
+  lead.resize(lead.size() - 2);
+  auto shape = [&](std::vector<c10::SymInt> tail) {
+    auto s = lead;
+    s.insert(s.end(), tail.begin(), tail.end());
+    return s;
+  };
+  const auto P = phase.sym_size(-2), A = amplitude.sym_size(-2);
+  return {at::empty_symint(shape({P, A}), phase.options()),
+          at::empty_symint(shape({P, A, n_bins}), phase.options()),
+          at::empty_symint(shape({P, n_bins}), phase.options().dtype(at::kLong))};
+}
+
+}  // namespace
+
+TORCH_LIBRARY_IMPL(gpac, Meta, m) {
+  m.impl("fir_taps", &fir_taps_meta);
+  m.impl("filter", &filter_meta);
+  m.impl("hilbert", &hilbert_meta);
+  m.impl("filter_hilbert", &filter_hilbert_meta);
+  m.impl("mi_scatter", &mi_scatter_meta);
+}
+
+}  // namespace gpac

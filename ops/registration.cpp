@@ -1,0 +1,56 @@
+// The gpac operator library: every schema in one place, plus the device-free
+// filter design op. Device kernels live in ops/cpu (CPU), ops/meta.cpp (shapes
+// for torch.compile) and kernels/ (CUDA).
+#include <ATen/ATen.h>
+#include <torch/library.h>
+
+#include "csrc/filter_design.h"
+#include "csrc/op_args.h"
+
+namespace gpac {
+namespace {
+
+// Taps of every band [low[i], high[i]] for signals of n_times samples, one row
+// per band, shorter filters zero-padded at the end; float64 on the CPU.
+at::Tensor fir_taps_op(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high,
+                       int64_t n_times, int64_t cycle, c10::string_view kind) {
+  const int64_t width = check_fir_bands(fs, low, high, n_times, cycle, kind);
+  auto out = at::zeros({static_cast<int64_t>(low.size()), width}, at::TensorOptions().dtype(at::kDouble));
+  auto acc = out.accessor<double, 2>();
+  for (size_t i = 0; i < low.size(); ++i) {
+    const auto taps = bandpass_taps(fs, low[i], high[i], n_times, cycle);
+    for (size_t k = 0; k < taps.size(); ++k) acc[i][k] = taps[k];
+  }
+  return out;
+}
+
+}  // namespace
+
+TORCH_LIBRARY(gpac, m) {
+  const std::vector<at::Tag> tags{at::Tag::pt2_compliant_tag};
+  // FIR design (TensorPAC fir_order + fir1), one zero-padded row per band.
+  m.def("fir_taps(float fs, float[] low, float[] high, int n_times, int cycle, str kind=\"band\") "
+        "-> Tensor",
+        tags);
+  // Zero-phase band-pass, equal to scipy filtfilt(taps[i], 1, x, padlen=order_i):
+  // x (..., n_times), taps (n_bands, n_taps) -> (..., n_bands, n_times).
+  m.def("filter(Tensor x, Tensor taps) -> Tensor", tags);
+  // Analytic signal of each row, zero-padded to the next 5-smooth length:
+  // x (..., n_times) -> phase in [-pi, pi), amplitude; both (..., n_times).
+  m.def("hilbert(Tensor x) -> (Tensor phase, Tensor amplitude)", tags);
+  // Fused filter + hilbert from one forward FFT per signal: phase of each
+  // phase band (..., n_pha, n_times) and amplitude of each amplitude band
+  // (..., n_amp, n_times).
+  m.def("filter_hilbert(Tensor x, Tensor pha_taps, Tensor amp_taps) -> (Tensor phase, Tensor amplitude)",
+        tags);
+  // Phase-binned amplitude histograms reduced to Tort's MI: phase
+  // (..., n_pha, n_times), amplitude (..., n_amp, n_times) -> mi (..., n_pha,
+  // n_amp), amp_sums (..., n_pha, n_amp, n_bins), counts (..., n_pha, n_bins).
+  m.def("mi_scatter(Tensor phase, Tensor amplitude, int n_bins=18) -> "
+        "(Tensor mi, Tensor amp_sums, Tensor counts)",
+        tags);
+}
+
+TORCH_LIBRARY_IMPL(gpac, CompositeExplicitAutograd, m) { m.impl("fir_taps", &fir_taps_op); }
+
+}  // namespace gpac
