@@ -1,0 +1,49 @@
+"""pip install . builds libgpac_ops.so with CMake and ships it inside the package.
+
+Build against the torch already in the environment (ABI must match):
+    pip install -r requirements-build.txt
+    pip install --no-build-isolation .
+Supported torch: 2.11 to 2.15 (CUDA 13 wheels; CPU-only wheels build the CPU
+kernels). The CUDA kernels are compiled when nvcc is found (GPAC_CUDA=AUTO|ON|OFF)
+for TORCH_CUDA_ARCH_LIST (default "9.0"); a toolkit whose CUDA major differs
+from torch's stops the build with a clear message.
+"""
+import json
+import shutil
+import sys
+from pathlib import Path
+
+from setuptools import Extension, setup
+from setuptools.command.build_ext import build_ext
+
+ROOT = Path(__file__).resolve().parent
+sys.path.insert(0, str(ROOT / "tools"))
+
+TORCH_RANGE = ">=2.11,<2.16"
+
+
+class CMakeBuild(build_ext):
+    """Builds the CMake target gpac_ops and places it at gpac/lib/libgpac_ops.so."""
+
+    def build_extension(self, ext):
+        import torch
+        from cmake_build import configure_and_build
+
+        out = configure_and_build(["gpac_ops"])
+        package_dir = Path(self.get_ext_fullpath(ext.name)).parent.parent
+        lib_dir = package_dir / "lib"
+        lib_dir.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(out / "libgpac_ops.so", lib_dir / "libgpac_ops.so")
+        built = json.loads((out / "gpac_build.json").read_text())
+        (package_dir / "_build_info.py").write_text(
+            '"""Written by setup.py: the torch this build of gPAC was compiled against."""\n'
+            f"TORCH_VERSION = {torch.__version__!r}\n"
+            f"TORCH_CUDA = {torch.version.cuda!r}\n"
+            f"WITH_CUDA_KERNELS = {built['cuda_kernels']!r}\n"
+        )
+
+
+setup(
+    ext_modules=[Extension("gpac.lib.libgpac_ops", sources=[])],
+    cmdclass={"build_ext": CMakeBuild},
+)
