@@ -7,6 +7,7 @@ directory and one configuration: the second build reuses the first's objects.
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -16,6 +17,17 @@ ROOT = Path(__file__).resolve().parent.parent
 
 def build_dir() -> Path:
     return Path(os.environ.get("GPAC_BUILD_DIR", ROOT / "build"))
+
+
+def tool(name: str) -> str:
+    """A build tool from this Python's environment (the PyPI cmake/ninja), else from PATH."""
+    local = Path(sys.executable).parent / name
+    if local.exists():
+        return str(local)
+    found = shutil.which(name)
+    if found is None:
+        raise RuntimeError(f"{name} not found: pip install -r requirements-build.txt")
+    return found
 
 
 def configure_and_build(targets: list[str] | None = None) -> Path:
@@ -28,24 +40,17 @@ def configure_and_build(targets: list[str] | None = None) -> Path:
 
     out = build_dir()
     cmd = [
-        "cmake", "-S", str(ROOT), "-B", str(out),
-        f"-DCMAKE_PREFIX_PATH={torch.utils.cmake_prefix_path}",
-        f"-DPython3_EXECUTABLE={sys.executable}",
+        tool("cmake"), "-S", str(ROOT), "-B", str(out),
+        # Explicit, so that a build dir configured for another torch follows this one.
+        f"-DTorch_DIR={Path(torch.utils.cmake_prefix_path) / 'Torch'}",
         f"-DGPAC_CUDA={os.environ.get('GPAC_CUDA', 'AUTO')}",
     ]
     if not (out / "CMakeCache.txt").exists():
-        cmd += ["-G", "Ninja"] if _has_ninja() else []
+        cmd += ["-G", "Ninja", f"-DCMAKE_MAKE_PROGRAM={tool('ninja')}"]
     subprocess.check_call(cmd)
-    build = ["cmake", "--build", str(out), "--parallel", os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", str(os.cpu_count() or 2))]
+    build = [tool("cmake"), "--build", str(out), "--parallel", os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", str(os.cpu_count() or 2))]
     for target in targets or []:
         build += ["--target", target]
     subprocess.check_call(build)
     return out
 
-
-def _has_ninja() -> bool:
-    try:
-        subprocess.run(["ninja", "--version"], check=True, capture_output=True)
-        return True
-    except (OSError, subprocess.CalledProcessError):
-        return False

@@ -49,8 +49,11 @@ def _mi_pipeline(
     amp_cycle: int,
 ) -> torch.Tensor:
     """MI of signals x (..., n_times) -> (..., n_pha, n_amp). TorchScript-compatible."""
+    # Checked before the filter design, which needs n_times.
     if x.dim() == 0:
         raise ValueError("x is a 0-dim tensor; expected signals of shape (..., n_times)")
+    if x.numel() == 0:
+        raise ValueError(f"x is empty (shape {list(x.shape)}); expected signals of shape (..., n_times)")
     if n_bins < 2:
         raise ValueError(f"n_bins must be >= 2 phase bins, got {n_bins}")
     n_times = x.size(-1)
@@ -62,11 +65,13 @@ def _mi_pipeline(
 
 
 def _as_signals(x) -> torch.Tensor:
+    """Tensors pass as they are; arrays and nested lists keep NumPy's dtype (float64 for floats)."""
     if isinstance(x, torch.Tensor):
         return x
-    if isinstance(x, np.ndarray):
-        return torch.from_numpy(x)
-    return torch.as_tensor(x)
+    arr = np.asarray(x)
+    if any(stride < 0 for stride in arr.strides):  # reversed views: torch needs a copy
+        arr = arr.copy()
+    return torch.from_numpy(arr)
 
 
 def _cycles(cycle: Sequence[int]) -> Tuple[int, int]:

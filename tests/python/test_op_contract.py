@@ -1,0 +1,73 @@
+"""The ops as PyTorch sees them: torch.library.opcheck (schema, fake/meta kernels,
+AOT dispatch with dynamic shapes) and shape propagation on the meta device."""
+import pytest
+import torch
+from torch.library import opcheck
+
+import gpac
+
+N = 1200
+
+
+def taps(low, high, cycle):
+    return torch.ops.gpac.fir_taps(500.0, low, high, N, cycle)
+
+
+@pytest.fixture(params=[torch.float32, torch.float64], ids=["float32", "float64"])
+def x(request, rng):
+    return torch.from_numpy(rng.standard_normal((3, N))).to(request.param)
+
+
+def test_opcheck_filter(x):
+    opcheck(torch.ops.gpac.filter.default, (x, taps([4.0, 8.0, 13.0], [8.0, 12.0, 30.0], 3)))
+
+
+def test_opcheck_hilbert(x):
+    opcheck(torch.ops.gpac.hilbert.default, (x.view(3, 2, N // 2),))
+
+
+def test_opcheck_filter_hilbert(x):
+    opcheck(torch.ops.gpac.filter_hilbert.default, (x, taps([4.0, 8.0], [8.0, 12.0], 3), taps([60.0], [90.0], 6)))
+
+
+def test_opcheck_mi_scatter(x):
+    phase, amplitude = torch.ops.gpac.filter_hilbert(x, taps([4.0, 8.0], [8.0, 12.0], 3), taps([60.0, 90.0, 120.0], [90.0, 110.0, 160.0], 6))
+    opcheck(torch.ops.gpac.mi_scatter.default, (phase, amplitude, 18))
+    opcheck(torch.ops.gpac.mi_scatter.default, (phase, amplitude, 5))
+
+
+def test_opcheck_fir_taps():
+    opcheck(torch.ops.gpac.fir_taps.default, (500.0, [4.0, 60.0], [8.0, 90.0], N, 3, "band"))
+
+
+def test_meta_kernels_propagate_shapes():
+    x = torch.empty(4, 5, 3000, device="meta", dtype=torch.float32)
+    pha_taps = torch.empty(7, 301, device="meta", dtype=torch.float64)
+    amp_taps = torch.empty(9, 40, device="meta", dtype=torch.float64)
+    phase, amplitude = torch.ops.gpac.filter_hilbert(x, pha_taps, amp_taps)
+    assert phase.shape == (4, 5, 7, 3000) and amplitude.shape == (4, 5, 9, 3000)
+    assert phase.dtype == amplitude.dtype == torch.float32
+    mi, sums, counts = torch.ops.gpac.mi_scatter(phase, amplitude, 18)
+    assert mi.shape == (4, 5, 7, 9) and sums.shape == (4, 5, 7, 9, 18) and counts.shape == (4, 5, 7, 18)
+    assert counts.dtype == torch.int64
+    assert torch.ops.gpac.filter(torch.empty(2, 700, device="meta", dtype=torch.int16), amp_taps).dtype == torch.float32
+
+
+def test_fir_taps_rows_are_padded_to_the_longest_band():
+    # 2 Hz: order 3 * (512 // 2) = 768, clipped to (2000 - 1) // 3 = 666; 60 Hz: 3 * 8 = 24.
+    bank = torch.ops.gpac.fir_taps(512.0, [2.0, 60.0], [4.0, 80.0], 2000, 3)
+    assert bank.shape == (2, 667) and bank.dtype == torch.float64
+    torch.testing.assert_close(bank[1, :25], gpac.fir_taps(512.0, (60.0, 80.0), 2000, 3), rtol=0, atol=0)
+    assert torch.count_nonzero(bank[1, 25:]) == 0
+
+
+def test_histograms_reduce_to_mi(rng):
+    """amp_sums and counts are the histograms the MI is computed from."""
+    x = torch.from_numpy(rng.standard_normal((2, N)))
+    phase, amplitude = torch.ops.gpac.filter_hilbert(x, taps([4.0], [8.0], 3), taps([60.0, 100.0], [90.0, 140.0], 6))
+    mi, sums, counts = torch.ops.gpac.mi_scatter(phase, amplitude, 18)
+    assert torch.equal(counts.sum(-1), torch.full((2, 1), N))
+    torch.testing.assert_close(sums.sum(-1), amplitude.sum(-1).unsqueeze(1), rtol=1e-12, atol=0)
+    p = sums / counts.unsqueeze(2)
+    p = p / p.sum(-1, keepdim=True)
+    torch.testing.assert_close(mi, 1 + (p * p.log()).sum(-1) / torch.log(torch.tensor(18.0, dtype=torch.float64)))
