@@ -14,13 +14,17 @@
 // signal's n samples zero-padded to the next 5-smooth length N5, transformed,
 // cut back. Its real part is the band signal itself; its imaginary part is the
 // inverse real FFT of -i F on the positive frequencies (DC and Nyquist dropped).
+//
+// Work per signal and band: one forward real FFT of the extended signal
+// (shared by all bands), one inverse of length N, then the Hilbert pair
+// (forward and inverse of length N5). Temporaries are bounded by processing
+// blocks of signals x bands.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 #include <torch/library.h>
 
 #include <cmath>
 #include <functional>
-#include <type_traits>
 #include <vector>
 
 #include "csrc/filter_design.h"
@@ -57,29 +61,31 @@ at::Tensor hilbert_imag(const at::Tensor& rows) {
   return at::fft_irfft(spec, n5).narrow(-1, 0, n);
 }
 
+// Row r of an (A, B, n) view with unit stride along n; null for an undefined tensor.
+template <typename T>
+T* row_ptr(const at::Tensor& t, int64_t r) {
+  if (!t.defined()) return nullptr;
+  const int64_t B = t.size(1);
+  return t.data_ptr<T>() + (r / B) * t.stride(0) + (r % B) * t.stride(1);
+}
+
 // Writes phase and/or amplitude (either may be undefined) of re + i im; all
 // tensors are (A, B, n) views with unit stride along n. The polar form is taken
 // in re's precision and rounded to the outputs' dtype.
 void write_polar(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
                  const at::Tensor& amplitude) {
-  const int64_t B = re.size(1), n = re.size(2);
+  const int64_t n = re.size(2);
   const auto out_type = (phase.defined() ? phase : amplitude).scalar_type();
   AT_DISPATCH_FLOATING_TYPES(re.scalar_type(), "gpac_write_polar", [&] {
     using in_t = scalar_t;
     AT_DISPATCH_FLOATING_TYPES(out_type, "gpac_write_polar_out", [&] {
-      auto row = [B](const at::Tensor& t, int64_t r, auto* type) {
-        using T = std::remove_pointer_t<decltype(type)>;
-        return t.defined() ? t.data_ptr<T>() + (r / B) * t.stride(0) + (r % B) * t.stride(1) : nullptr;
-      };
-      at::parallel_for(0, re.size(0) * B, 1, [&](int64_t begin, int64_t end) {
+      at::parallel_for(0, re.size(0) * re.size(1), 1, [&](int64_t begin, int64_t end) {
         for (int64_t r = begin; r < end; ++r) {
-          const in_t* x = row(re, r, static_cast<in_t*>(nullptr));
-          const in_t* y = row(im, r, static_cast<in_t*>(nullptr));
-          scalar_t* ph = row(phase, r, static_cast<scalar_t*>(nullptr));
-          scalar_t* am = row(amplitude, r, static_cast<scalar_t*>(nullptr));
-          if (ph)
+          const in_t* x = row_ptr<in_t>(re, r);
+          const in_t* y = row_ptr<in_t>(im, r);
+          if (scalar_t* ph = row_ptr<scalar_t>(phase, r))
             for (int64_t t = 0; t < n; ++t) ph[t] = static_cast<scalar_t>(wrap_phase(std::atan2(y[t], x[t])));
-          if (am)
+          if (scalar_t* am = row_ptr<scalar_t>(amplitude, r))
             for (int64_t t = 0; t < n; ++t) am[t] = static_cast<scalar_t>(std::hypot(x[t], y[t]));
         }
       });
