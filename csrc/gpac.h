@@ -7,6 +7,7 @@
 #include <ATen/core/dispatch/Dispatcher.h>
 #include <ATen/core/Tensor.h>
 
+#include <optional>
 #include <string>
 #include <tuple>
 #include <vector>
@@ -23,10 +24,12 @@ c10::TypedOperatorHandle<Sig> op(const char* name) {
 }  // namespace detail
 
 inline at::Tensor fir_taps(double fs, const std::vector<double>& low, const std::vector<double>& high,
-                           int64_t n_times, int64_t cycle, const std::string& kind = "band") {
-  static const auto h = detail::op<at::Tensor(double, at::ArrayRef<double>, at::ArrayRef<double>,
-                                              int64_t, int64_t, c10::string_view)>("gpac::fir_taps");
-  return h.call(fs, low, high, n_times, cycle, kind);
+                           int64_t n_times, int64_t cycle, const std::string& kind = "band",
+                           std::optional<at::Device> device = std::nullopt) {
+  static const auto h =
+      detail::op<at::Tensor(double, at::ArrayRef<double>, at::ArrayRef<double>, int64_t, int64_t,
+                            c10::string_view, std::optional<at::Device>)>("gpac::fir_taps");
+  return h.call(fs, low, high, n_times, cycle, kind, device);
 }
 
 inline at::Tensor filter(const at::Tensor& x, const at::Tensor& taps) {

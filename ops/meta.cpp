@@ -1,5 +1,6 @@
 // Meta (fake) kernels: output shapes and dtypes without data, so that
 // torch.compile, torch.export and FakeTensor propagate shapes through gpac ops.
+// (fir_taps, which has no tensor input, handles device=meta itself.)
 // They run the same argument checks as the device kernels (csrc/op_args.h),
 // except the data checks (NaN/Inf), which need values.
 #include <ATen/ATen.h>
@@ -12,13 +13,6 @@ namespace {
 
 at::Tensor banded_like(const at::Tensor& x, const c10::SymInt& n_bands) {
   return at::empty_symint(banded_shape(x, n_bands), x.options().dtype(signal_dtype(x, "x")));
-}
-
-at::Tensor fir_taps_meta(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high,
-                         int64_t n_times, int64_t cycle, c10::string_view kind) {
-  const int64_t width = check_fir_bands(fs, low, high, n_times, cycle, kind);
-  return at::empty({static_cast<int64_t>(low.size()), width},
-                   at::TensorOptions().dtype(at::kDouble).device(at::kMeta));
 }
 
 at::Tensor filter_meta(const at::Tensor& x, const at::Tensor& taps) {
@@ -60,7 +54,6 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_scatter_meta(const at::Tensor&
 }  // namespace
 
 TORCH_LIBRARY_IMPL(gpac, Meta, m) {
-  m.impl("fir_taps", &fir_taps_meta);
   m.impl("filter", &filter_meta);
   m.impl("hilbert", &hilbert_meta);
   m.impl("filter_hilbert", &filter_hilbert_meta);

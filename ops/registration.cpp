@@ -11,17 +11,22 @@ namespace gpac {
 namespace {
 
 // Taps of every band [low[i], high[i]] for signals of n_times samples, one row
-// per band, shorter filters zero-padded at the end; float64 on the CPU.
+// per band, shorter filters zero-padded at the end; float64, designed on the
+// CPU and moved to `device`. It has no tensor inputs, so it is a factory op:
+// FakeTensor calls it with device=meta, which yields only the shape.
 at::Tensor fir_taps_op(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high,
-                       int64_t n_times, int64_t cycle, c10::string_view kind) {
+                       int64_t n_times, int64_t cycle, c10::string_view kind,
+                       std::optional<at::Device> device) {
   const int64_t width = check_fir_bands(fs, low, high, n_times, cycle, kind);
-  auto out = at::zeros({static_cast<int64_t>(low.size()), width}, at::TensorOptions().dtype(at::kDouble));
+  const auto options = at::TensorOptions().dtype(at::kDouble);
+  if (device && device->is_meta()) return at::empty({static_cast<int64_t>(low.size()), width}, options.device(*device));
+  auto out = at::zeros({static_cast<int64_t>(low.size()), width}, options);
   auto acc = out.accessor<double, 2>();
   for (size_t i = 0; i < low.size(); ++i) {
     const auto taps = bandpass_taps(fs, low[i], high[i], n_times, cycle);
     for (size_t k = 0; k < taps.size(); ++k) acc[i][k] = taps[k];
   }
-  return out;
+  return device ? out.to(*device) : out;
 }
 
 }  // namespace
@@ -29,8 +34,8 @@ at::Tensor fir_taps_op(double fs, at::ArrayRef<double> low, at::ArrayRef<double>
 TORCH_LIBRARY(gpac, m) {
   const std::vector<at::Tag> tags{at::Tag::pt2_compliant_tag};
   // FIR design (TensorPAC fir_order + fir1), one zero-padded row per band.
-  m.def("fir_taps(float fs, float[] low, float[] high, int n_times, int cycle, str kind=\"band\") "
-        "-> Tensor",
+  m.def("fir_taps(float fs, float[] low, float[] high, int n_times, int cycle, str kind=\"band\", *, "
+        "Device? device=None) -> Tensor",
         tags);
   // Zero-phase band-pass, equal to scipy filtfilt(taps[i], 1, x, padlen=order_i):
   // x (..., n_times), taps (n_bands, n_taps) -> (..., n_bands, n_times).

@@ -57,9 +57,9 @@ def _mi_pipeline(
     if n_bins < 2:
         raise ValueError(f"n_bins must be >= 2 phase bins, got {n_bins}")
     n_times = x.size(-1)
-    pha_taps = torch.ops.gpac.fir_taps(fs, pha_low, pha_high, n_times, pha_cycle, "phase band")
-    amp_taps = torch.ops.gpac.fir_taps(fs, amp_low, amp_high, n_times, amp_cycle, "amplitude band")
-    phase, amplitude = torch.ops.gpac.filter_hilbert(x, pha_taps.to(x.device), amp_taps.to(x.device))
+    pha_taps = torch.ops.gpac.fir_taps(fs, pha_low, pha_high, n_times, pha_cycle, "phase band", device=x.device)
+    amp_taps = torch.ops.gpac.fir_taps(fs, amp_low, amp_high, n_times, amp_cycle, "amplitude band", device=x.device)
+    phase, amplitude = torch.ops.gpac.filter_hilbert(x, pha_taps, amp_taps)
     mi, _, _ = torch.ops.gpac.mi_scatter(phase, amplitude, n_bins)
     return mi
 

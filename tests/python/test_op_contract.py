@@ -38,6 +38,7 @@ def test_opcheck_mi_scatter(x):
 
 def test_opcheck_fir_taps():
     opcheck(torch.ops.gpac.fir_taps.default, (500.0, [4.0, 60.0], [8.0, 90.0], N, 3, "band"))
+    opcheck(torch.ops.gpac.fir_taps.default, (500.0, [4.0, 60.0], [8.0, 90.0], N, 3), {"device": "cpu"})
 
 
 def test_meta_kernels_propagate_shapes():
@@ -57,6 +58,7 @@ def test_fir_taps_rows_are_padded_to_the_longest_band():
     # 2 Hz: order 3 * (512 // 2) = 768, clipped to (2000 - 1) // 3 = 666; 60 Hz: 3 * 8 = 24.
     bank = torch.ops.gpac.fir_taps(512.0, [2.0, 60.0], [4.0, 80.0], 2000, 3)
     assert bank.shape == (2, 667) and bank.dtype == torch.float64
+    assert torch.ops.gpac.fir_taps(512.0, [2.0, 60.0], [4.0, 80.0], 2000, 3, device="meta").shape == (2, 667)
     torch.testing.assert_close(bank[1, :25], gpac.fir_taps(512.0, (60.0, 80.0), 2000, 3), rtol=0, atol=0)
     assert torch.count_nonzero(bank[1, 25:]) == 0
 
