@@ -91,7 +91,7 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workloads", nargs="+", choices=list(WORKLOADS), default=list(WORKLOADS))
-    parser.add_argument("--out", type=Path, help="JSON path (default benchmarks/results/<date>-cpu-<host>.json)")
+    parser.add_argument("--out", type=Path, help="JSON path (default benchmarks/results/<date>-cpu-<cores>cores.json)")
     args = parser.parse_args()
 
     import tensorpac
@@ -118,7 +118,7 @@ def main() -> int:
         print(f"{name:<14}{row['gpac_float32_s']:>12.4f}{row['gpac_float64_s']:>12.4f}{row['tensorpac_s']:>13.4f}"
               f"{row['speedup_float32']:>8.1f}{row['speedup_float64']:>8.1f}", flush=True)
     results["peak_rss_bytes_process"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    out = args.out or root / "benchmarks" / "results" / f"{results['date']}-cpu-{platform.node()}.json"
+    out = args.out or root / "benchmarks" / "results" / f"{results['date']}-cpu-{os.cpu_count()}cores.json"
     out.parent.mkdir(parents=True, exist_ok=True)
     out.write_text(json.dumps(results, indent=2) + "\n")
     print(f"results written to {out}")
