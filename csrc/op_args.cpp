@@ -58,10 +58,15 @@ void check_taps(const at::Tensor& taps, const at::Tensor& x, const char* name) {
                   x.sym_size(-1));
 }
 
+void check_n_bins(int64_t n_bins) {
+  TORCH_CHECK_VALUE(n_bins >= 2 && n_bins <= kMaxBins, "n_bins must be >= 2 phase bins (and at most ",
+                    kMaxBins, "), got ", n_bins);
+}
+
 void check_mi_args(const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins) {
   check_nonempty(phase, "phase", "(..., n_pha, n_times)");
   check_nonempty(amplitude, "amplitude", "(..., n_amp, n_times)");
-  TORCH_CHECK_VALUE(n_bins >= 2, "n_bins must be >= 2 phase bins, got ", n_bins);
+  check_n_bins(n_bins);
   TORCH_CHECK_VALUE(phase.dim() >= 2 && amplitude.dim() == phase.dim(),
                     "phase and amplitude must have shapes (..., n_pha, n_times) and "
                     "(..., n_amp, n_times) with the same leading dims, got ",

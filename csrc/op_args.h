@@ -25,6 +25,10 @@ at::Tensor as_signal_rows(const at::Tensor& x, const char* name);
 // response |B|^2 unchanged). filtfilt's odd extension needs n_taps - 1 < n_times.
 void check_taps(const at::Tensor& taps, const at::Tensor& x, const char* name);
 
+// Checks 2 <= n_bins <= kMaxBins.
+constexpr int64_t kMaxBins = 256;
+void check_n_bins(int64_t n_bins);
+
 // Checks phase (..., n_pha, n_times), amplitude (..., n_amp, n_times), n_bins.
 void check_mi_args(const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins);
 

@@ -34,21 +34,37 @@ std::tuple<at::Tensor, at::Tensor> filter_hilbert_meta(const at::Tensor& x, cons
   return {banded_like(x, pha_taps.sym_size(0)), banded_like(x, amp_taps.sym_size(0))};
 }
 
+// mi (..., P, A), amp_sums (..., P, A, n_bins), counts (..., P, n_bins).
+std::tuple<at::Tensor, at::Tensor, at::Tensor> histograms_like(c10::SymIntArrayRef lead, const c10::SymInt& P,
+                                                               const c10::SymInt& A, int64_t n_bins,
+                                                               const at::TensorOptions& options) {
+  auto shape = [&](std::vector<c10::SymInt> tail) {
+    auto s = lead.vec();
+    s.insert(s.end(), tail.begin(), tail.end());
+    return s;
+  };
+  return {at::empty_symint(shape({P, A}), options), at::empty_symint(shape({P, A, n_bins}), options),
+          at::empty_symint(shape({P, n_bins}), options.dtype(at::kLong))};
+}
+
 std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_scatter_meta(const at::Tensor& phase,
                                                                const at::Tensor& amplitude,
                                                                int64_t n_bins) {
   check_mi_args(phase, amplitude, n_bins);
-  auto lead = phase.sym_sizes().vec();
-  lead.resize(lead.size() - 2);
-  auto shape = [&](std::vector<c10::SymInt> tail) {
-    auto s = lead;
-    s.insert(s.end(), tail.begin(), tail.end());
-    return s;
-  };
-  const auto P = phase.sym_size(-2), A = amplitude.sym_size(-2);
-  return {at::empty_symint(shape({P, A}), phase.options()),
-          at::empty_symint(shape({P, A, n_bins}), phase.options()),
-          at::empty_symint(shape({P, n_bins}), phase.options().dtype(at::kLong))};
+  return histograms_like(phase.sym_sizes().slice(0, phase.dim() - 2), phase.sym_size(-2), amplitude.sym_size(-2),
+                         n_bins, phase.options());
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> modulation_index_meta(const at::Tensor& x, const at::Tensor& pha_taps,
+                                                                     const at::Tensor& amp_taps, int64_t n_bins,
+                                                                     int64_t memory_budget) {
+  const auto dtype = signal_dtype(x, "x");
+  check_taps(pha_taps, x, "pha_taps");
+  check_taps(amp_taps, x, "amp_taps");
+  check_n_bins(n_bins);
+  TORCH_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes, got ", memory_budget);
+  return histograms_like(x.sym_sizes().slice(0, x.dim() - 1), pha_taps.sym_size(0), amp_taps.sym_size(0), n_bins,
+                         x.options().dtype(dtype));
 }
 
 }  // namespace
@@ -58,6 +74,7 @@ TORCH_LIBRARY_IMPL(gpac, Meta, m) {
   m.impl("hilbert", &hilbert_meta);
   m.impl("filter_hilbert", &filter_hilbert_meta);
   m.impl("mi_scatter", &mi_scatter_meta);
+  m.impl("modulation_index", &modulation_index_meta);
 }
 
 }  // namespace gpac

@@ -1,6 +1,7 @@
 // The gpac operator library: every schema in one place, plus the device-free
-// filter design op. Device kernels live in ops/cpu (CPU), ops/meta.cpp (shapes
-// for torch.compile) and kernels/ (CUDA).
+// filter design op. The ops' shared implementations are in csrc/op_impl.cpp;
+// ops/cpu and kernels/ bind them to the CPU and CUDA keys, ops/meta.cpp gives
+// their shapes for torch.compile.
 #include <ATen/ATen.h>
 #include <torch/library.h>
 
@@ -52,6 +53,13 @@ TORCH_LIBRARY(gpac, m) {
   // (..., n_pha, n_times), amplitude (..., n_amp, n_times) -> mi (..., n_pha,
   // n_amp), amp_sums (..., n_pha, n_amp, n_bins), counts (..., n_pha, n_bins).
   m.def("mi_scatter(Tensor phase, Tensor amplitude, int n_bins=18) -> "
+        "(Tensor mi, Tensor amp_sums, Tensor counts)",
+        tags);
+  // The whole pipeline (filter_hilbert then mi_scatter) in chunks of signals,
+  // then of bands, so that its working memory stays within memory_budget
+  // bytes (0: 512 MiB): x (..., n_times) -> mi (..., n_pha, n_amp), amp_sums,
+  // counts as mi_scatter's.
+  m.def("modulation_index(Tensor x, Tensor pha_taps, Tensor amp_taps, int n_bins=18, int memory_budget=0) -> "
         "(Tensor mi, Tensor amp_sums, Tensor counts)",
         tags);
 }

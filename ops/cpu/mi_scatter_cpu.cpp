@@ -1,5 +1,5 @@
-// CPU kernel of gpac::mi_scatter: phase-binned amplitude histograms reduced to
-// Tort's MI, without any (samples x pairs) tensor.
+// CPU histograms of gpac::mi_scatter and gpac::modulation_index: phase-binned
+// amplitude sums reduced to Tort's MI, without any (samples x pairs) tensor.
 //
 // Work per (signal, phase band): the bin of each sample is computed once into a
 // per-thread buffer (n_times indices), then every amplitude band is scattered
@@ -8,12 +8,11 @@
 // accumulator. Memory beyond the outputs: n_times + 4 n_bins per thread.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
-#include <torch/library.h>
 
 #include <vector>
 
-#include "csrc/op_args.h"
 #include "csrc/pac_math.h"
+#include "ops/cpu/kernels_cpu.h"
 
 namespace gpac {
 namespace {
@@ -38,18 +37,11 @@ void scatter_group(int g, const int32_t* bin, const T* const* amp, int64_t n, in
   }
 }
 
-std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_scatter_cpu(const at::Tensor& phase,
-                                                              const at::Tensor& amplitude,
-                                                              int64_t n_bins) {
-  check_mi_args(phase, amplitude, n_bins);
-  const int64_t P = phase.size(-2), A = amplitude.size(-2), n = phase.size(-1);
-  const auto pha = phase.reshape({-1, P, n}).contiguous();
-  const auto amp = amplitude.reshape({-1, A, n}).contiguous();
-  check_finite(pha, "phase");
-  check_finite(amp, "amplitude");
-  TORCH_CHECK_VALUE(!amp.lt(0).any().item<bool>(),
-                    "amplitude holds negative values; expected envelopes |z| >= 0");
-  const int64_t S = pha.size(0);
+}  // namespace
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_histograms_cpu(const at::Tensor& pha, const at::Tensor& amp,
+                                                                 int64_t n_bins) {
+  const int64_t S = pha.size(0), P = pha.size(1), A = amp.size(1), n = pha.size(2);
 
   auto mi = at::empty({S, P, A}, pha.options());
   auto sums = at::empty({S, P, A, n_bins}, pha.options());
@@ -92,18 +84,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_scatter_cpu(const at::Tensor& 
     });
   });
 
-  auto lead = phase.sizes().vec();
-  lead.resize(lead.size() - 2);
-  auto shape = [&](std::initializer_list<int64_t> tail) {
-    auto s = lead;
-    s.insert(s.end(), tail);
-    return s;
-  };
-  return {mi.view(shape({P, A})), sums.view(shape({P, A, n_bins})), counts.view(shape({P, n_bins}))};
+  return {mi, sums, counts};
 }
-
-}  // namespace
-
-TORCH_LIBRARY_IMPL(gpac, CPU, m) { m.impl("mi_scatter", &mi_scatter_cpu); }
 
 }  // namespace gpac

@@ -1,10 +1,11 @@
 """Phase-amplitude coupling: Tort's Modulation Index with TensorPAC's conventions.
 
-The pipeline is three ops: ``gpac::fir_taps`` designs the band-pass filters
-(TensorPAC's ``fir_order`` + ``fir1``), ``gpac::filter_hilbert`` band-passes
-each signal (filtfilt-exact) and takes the analytic signal (TensorPAC's padded
-Hilbert) from one forward FFT per signal, and ``gpac::mi_scatter`` bins the
-phases and reduces the binned amplitudes to the MI.
+The pipeline: ``gpac::fir_taps`` designs the band-pass filters (TensorPAC's
+``fir_order`` + ``fir1``); ``gpac::modulation_index`` then runs, over chunks of
+signals (and of bands) that fit a memory budget, ``gpac::filter_hilbert``
+(filtfilt-exact band-pass and TensorPAC's padded Hilbert transform, from one
+forward FFT per signal) and ``gpac::mi_scatter`` (phase bins, binned amplitude
+sums, MI).
 
 Differences from TensorPAC, on purpose: the per-bin sample counts are counted
 per signal and per phase band (Tort's definition), while TensorPAC divides by
@@ -47,6 +48,7 @@ def _mi_pipeline(
     n_bins: int,
     pha_cycle: int,
     amp_cycle: int,
+    memory_budget: int,
 ) -> torch.Tensor:
     """MI of signals x (..., n_times) -> (..., n_pha, n_amp). TorchScript-compatible."""
     # Checked before the filter design, which needs n_times.
@@ -54,13 +56,10 @@ def _mi_pipeline(
         raise ValueError("x is a 0-dim tensor; expected signals of shape (..., n_times)")
     if x.numel() == 0:
         raise ValueError(f"x is empty (shape {list(x.shape)}); expected signals of shape (..., n_times)")
-    if n_bins < 2:
-        raise ValueError(f"n_bins must be >= 2 phase bins, got {n_bins}")
     n_times = x.size(-1)
     pha_taps = torch.ops.gpac.fir_taps(fs, pha_low, pha_high, n_times, pha_cycle, "phase band", device=x.device)
     amp_taps = torch.ops.gpac.fir_taps(fs, amp_low, amp_high, n_times, amp_cycle, "amplitude band", device=x.device)
-    phase, amplitude = torch.ops.gpac.filter_hilbert(x, pha_taps, amp_taps)
-    mi, _, _ = torch.ops.gpac.mi_scatter(phase, amplitude, n_bins)
+    mi, _, _ = torch.ops.gpac.modulation_index(x, pha_taps, amp_taps, n_bins, memory_budget)
     return mi
 
 
@@ -80,6 +79,10 @@ def _cycles(cycle: Sequence[int]) -> Tuple[int, int]:
     return int(cycle[0]), int(cycle[1])
 
 
+def _budget(memory_budget: int | None) -> int:
+    return 0 if memory_budget is None else int(memory_budget)  # 0: the op's default
+
+
 def _edges(bands: torch.Tensor) -> Tuple[List[float], List[float]]:
     return bands[:, 0].tolist(), bands[:, 1].tolist()
 
@@ -91,6 +94,7 @@ def modulation_index(
     amp_bands: BandsLike,
     n_bins: int = 18,
     cycle: Sequence[int] = (3, 6),
+    memory_budget: int | None = None,
 ) -> torch.Tensor:
     """Tort's Modulation Index of every (phase band, amplitude band) pair.
 
@@ -108,6 +112,10 @@ def modulation_index(
     cycle : (int, int)
         Filter lengths in cycles of each band's low edge, for phase and
         amplitude bands (TensorPAC's (3, 6)).
+    memory_budget : int, optional
+        Bytes of working memory (phases, amplitudes, transforms) on x's
+        device; inputs that need more are processed in chunks of signals,
+        then of bands. Default 512 MiB. The result does not depend on it.
 
     Returns
     -------
@@ -120,7 +128,8 @@ def modulation_index(
     pha = resolve_bands(pha_bands, None, None, "phase", x.device)
     amp = resolve_bands(amp_bands, None, None, "amplitude", x.device)
     pha_cycle, amp_cycle = _cycles(cycle)
-    return _mi_pipeline(x, float(fs), *_edges(pha), *_edges(amp), int(n_bins), pha_cycle, amp_cycle)
+    return _mi_pipeline(x, float(fs), *_edges(pha), *_edges(amp), int(n_bins), pha_cycle, amp_cycle,
+                        _budget(memory_budget))
 
 
 class PAC(nn.Module):
@@ -132,6 +141,7 @@ class PAC(nn.Module):
     pha_n_bands=10``: centres ``linspace(2, 20, 10)``, widths as TensorPAC).
 
     ``forward(x)`` takes signals (..., n_times) and returns ``{"mi": (..., n_pha, n_amp)}``.
+    ``memory_budget`` bounds the working memory as in :func:`modulation_index`.
     """
 
     def __init__(
@@ -146,28 +156,34 @@ class PAC(nn.Module):
         pha_n_bands: int = 10,
         amp_range_hz: Sequence[float] = (60.0, 160.0),
         amp_n_bands: int = 10,
+        memory_budget: int | None = None,
     ):
         super().__init__()
         pha = resolve_bands(pha_bands, pha_range_hz, pha_n_bands, "phase")
         amp = resolve_bands(amp_bands, amp_range_hz, amp_n_bands, "amplitude")
-        if int(n_bins) < 2:
-            raise ValueError(f"n_bins must be >= 2 phase bins, got {n_bins}")
         self.fs = float(fs)
         self.n_bins = int(n_bins)
+        self.memory_budget = _budget(memory_budget)
         self.pha_cycle, self.amp_cycle = _cycles(cycle)
         self.pha_low, self.pha_high = _edges(pha)
         self.amp_low, self.amp_high = _edges(amp)
-        # Design now, for a clear error at construction; designs for each
-        # signal length are made at forward time (the order depends on it).
-        torch.ops.gpac.fir_taps(self.fs, self.pha_low, self.pha_high, 1 << 30, self.pha_cycle, "phase band")
-        torch.ops.gpac.fir_taps(self.fs, self.amp_low, self.amp_high, 1 << 30, self.amp_cycle, "amplitude band")
+        # The ops' own checks, on shapes only (meta device), for a clear error at
+        # construction: the taps are designed at forward time, for the signal length.
+        n = 1 << 30
+        meta = torch.device("meta")
+        pha_taps = torch.ops.gpac.fir_taps(self.fs, self.pha_low, self.pha_high, n, self.pha_cycle, "phase band",
+                                           device=meta)
+        amp_taps = torch.ops.gpac.fir_taps(self.fs, self.amp_low, self.amp_high, n, self.amp_cycle, "amplitude band",
+                                           device=meta)
+        torch.ops.gpac.modulation_index(torch.empty(1, n, device=meta), pha_taps, amp_taps, self.n_bins,
+                                        self.memory_budget)
         self.register_buffer("pha_bands_hz", pha, persistent=False)
         self.register_buffer("amp_bands_hz", amp, persistent=False)
 
     def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
         mi = _mi_pipeline(
             x, self.fs, self.pha_low, self.pha_high, self.amp_low, self.amp_high,
-            self.n_bins, self.pha_cycle, self.amp_cycle,
+            self.n_bins, self.pha_cycle, self.amp_cycle, self.memory_budget,
         )
         return {"mi": mi}
 

@@ -95,3 +95,14 @@ def test_uncoupled_noise_has_small_mi_and_coupling_raises_it():
     mi_noise = gpac.modulation_index(noise, 512, band_p, band_a)
     mi_coupled = gpac.modulation_index(coupled, 512, band_p, band_a)
     assert mi_coupled.min() > 10 * mi_noise.max()
+
+
+@pytest.mark.parametrize("budget", [1, 200_000, 3_000_000])
+def test_memory_budget_chunks_without_changing_results(rng, budget):
+    """A budget below one signal's bands chunks over bands, a larger one over signals."""
+    x = torch.from_numpy(rng.standard_normal((5, 2500)))
+    pha, amp = "lres", [[60, 80], [70, 110], [120, 160]]
+    ref = gpac.modulation_index(x, 512, pha, amp)
+    got = gpac.modulation_index(x, 512, pha, amp, memory_budget=budget)
+    torch.testing.assert_close(got, ref, rtol=1e-9, atol=0)
+    torch.testing.assert_close(gpac.PAC(512, pha, amp, memory_budget=budget)(x)["mi"], ref, rtol=1e-9, atol=0)

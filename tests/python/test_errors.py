@@ -43,7 +43,7 @@ def test_sampling_frequency_not_positive_finite(x, fs):
 
 @pytest.mark.parametrize("n_bins", [1, 0, -3])
 def test_too_few_bins(x, n_bins):
-    with pytest.raises(ValueError, match=f"n_bins must be >= 2 phase bins, got {n_bins}"):
+    with pytest.raises(ValueError, match=rf"n_bins must be >= 2 phase bins \(and at most 256\), got {n_bins}"):
         gpac.modulation_index(x, FS, PHA, AMP, n_bins=n_bins)
     with pytest.raises(ValueError, match="n_bins"):
         gpac.PAC(FS, PHA, AMP, n_bins=n_bins)
@@ -131,3 +131,15 @@ def test_mi_scatter_rejects_bad_histogram_inputs(rng):
 def test_zero_signal_gives_zero_mi_not_nan():
     mi = gpac.modulation_index(torch.zeros(2, 2000), FS, PHA, AMP)
     assert torch.equal(mi, torch.zeros_like(mi))
+
+
+def test_too_many_bins(x):
+    with pytest.raises(ValueError, match="at most 256"):
+        gpac.modulation_index(x, FS, PHA, AMP, n_bins=257)
+
+
+def test_negative_memory_budget(x):
+    with pytest.raises(ValueError, match="memory_budget must be >= 0 bytes"):
+        gpac.modulation_index(x, FS, PHA, AMP, memory_budget=-1)
+    with pytest.raises(ValueError, match="memory_budget must be >= 0 bytes"):
+        gpac.PAC(FS, PHA, AMP, memory_budget=-1)

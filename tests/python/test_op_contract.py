@@ -36,6 +36,19 @@ def test_opcheck_mi_scatter(x):
     opcheck(torch.ops.gpac.mi_scatter.default, (phase, amplitude, 5))
 
 
+def test_opcheck_modulation_index(x):
+    args = (x.view(3, 1, N), taps([4.0, 8.0], [8.0, 12.0], 3), taps([60.0, 90.0], [90.0, 110.0], 6), 18, 0)
+    opcheck(torch.ops.gpac.modulation_index.default, args)
+
+
+def test_modulation_index_op_composes_filter_hilbert_and_mi_scatter(x):
+    pha_taps, amp_taps = taps([4.0, 8.0], [8.0, 12.0], 3), taps([60.0, 90.0], [90.0, 110.0], 6)
+    fused = torch.ops.gpac.modulation_index(x, pha_taps, amp_taps, 18, 0)
+    steps = torch.ops.gpac.mi_scatter(*torch.ops.gpac.filter_hilbert(x, pha_taps, amp_taps), 18)
+    for got, ref in zip(fused, steps):
+        torch.testing.assert_close(got, ref, rtol=0, atol=0)
+
+
 def test_opcheck_fir_taps():
     opcheck(torch.ops.gpac.fir_taps.default, (500.0, [4.0, 60.0], [8.0, 90.0], N, 3, "band"))
     opcheck(torch.ops.gpac.fir_taps.default, (500.0, [4.0, 60.0], [8.0, 90.0], N, 3), {"device": "cpu"})

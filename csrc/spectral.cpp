@@ -1,4 +1,4 @@
-// CPU kernels of gpac::filter, gpac::hilbert and gpac::filter_hilbert.
+// Filtering and analytic signal shared by every device.
 //
 // Why filtering by FFT reproduces scipy.signal.filtfilt(b, 1, x, padlen=order)
 // exactly: with padlen = len(b) - 1 = p, every retained output sample
@@ -19,23 +19,18 @@
 // (shared by all bands), one inverse of length N, then the Hilbert pair
 // (forward and inverse of length N5). Temporaries are bounded by processing
 // blocks of signals x bands.
-#include <ATen/ATen.h>
-#include <ATen/Parallel.h>
-#include <torch/library.h>
+#include "csrc/spectral.h"
 
-#include <cmath>
+#include <ATen/ATen.h>
+
+#include <algorithm>
 #include <functional>
 #include <vector>
 
 #include "csrc/filter_design.h"
-#include "csrc/op_args.h"
-#include "csrc/pac_math.h"
 
 namespace gpac {
 namespace {
-
-// Temporaries per block of (signals x bands); bounds memory whatever the input.
-constexpr int64_t kBlockBytes = int64_t{128} << 20;
 
 at::Tensor odd_extend(const at::Tensor& x, int64_t p) {
   if (p == 0) return x;
@@ -61,38 +56,6 @@ at::Tensor hilbert_imag(const at::Tensor& rows) {
   return at::fft_irfft(spec, n5).narrow(-1, 0, n);
 }
 
-// Row r of an (A, B, n) view with unit stride along n; null for an undefined tensor.
-template <typename T>
-T* row_ptr(const at::Tensor& t, int64_t r) {
-  if (!t.defined()) return nullptr;
-  const int64_t B = t.size(1);
-  return t.data_ptr<T>() + (r / B) * t.stride(0) + (r % B) * t.stride(1);
-}
-
-// Writes phase and/or amplitude (either may be undefined) of re + i im; all
-// tensors are (A, B, n) views with unit stride along n. The polar form is taken
-// in re's precision and rounded to the outputs' dtype.
-void write_polar(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
-                 const at::Tensor& amplitude) {
-  const int64_t n = re.size(2);
-  const auto out_type = (phase.defined() ? phase : amplitude).scalar_type();
-  AT_DISPATCH_FLOATING_TYPES(re.scalar_type(), "gpac_write_polar", [&] {
-    using in_t = scalar_t;
-    AT_DISPATCH_FLOATING_TYPES(out_type, "gpac_write_polar_out", [&] {
-      at::parallel_for(0, re.size(0) * re.size(1), 1, [&](int64_t begin, int64_t end) {
-        for (int64_t r = begin; r < end; ++r) {
-          const in_t* x = row_ptr<in_t>(re, r);
-          const in_t* y = row_ptr<in_t>(im, r);
-          if (scalar_t* ph = row_ptr<scalar_t>(phase, r))
-            for (int64_t t = 0; t < n; ++t) ph[t] = static_cast<scalar_t>(wrap_phase(std::atan2(y[t], x[t])));
-          if (scalar_t* am = row_ptr<scalar_t>(amplitude, r))
-            for (int64_t t = 0; t < n; ++t) am[t] = static_cast<scalar_t>(std::hypot(x[t], y[t]));
-        }
-      });
-    });
-  });
-}
-
 // A bank of band-pass filters and the dtype its band signals are computed in.
 struct BandSet {
   at::Tensor taps;
@@ -107,7 +70,7 @@ using BlockFn = std::function<void(size_t set, int64_t s0, int64_t b0, const at:
 // FFT per signal serve all sets; `bytes_per_row` is what `emit` allocates per
 // filtered row.
 void for_each_band_block(const at::Tensor& rows, const std::vector<BandSet>& sets,
-                         int64_t bytes_per_row, const BlockFn& emit) {
+                         int64_t bytes_per_row, int64_t block_bytes, const BlockFn& emit) {
   const int64_t S = rows.size(0), n = rows.size(1);
   int64_t p = 0, n_bands = 0;
   auto fft_dtype = rows.scalar_type();
@@ -120,9 +83,9 @@ void for_each_band_block(const at::Tensor& rows, const std::vector<BandSet>& set
   const int64_t elem = at::elementSize(fft_dtype);
   // Spectrum product (complex), inverse transform, and the caller's share.
   const int64_t row_bytes = (n_fft / 2 + 1) * 2 * elem + n_fft * elem + bytes_per_row;
-  const int64_t bands_per_block = std::max<int64_t>(1, kBlockBytes / row_bytes);
+  const int64_t bands_per_block = std::max<int64_t>(1, block_bytes / row_bytes);
   const int64_t signals_per_block =
-      std::max<int64_t>(1, kBlockBytes / (row_bytes * std::max<int64_t>(1, n_bands)));
+      std::max<int64_t>(1, block_bytes / (row_bytes * std::max<int64_t>(1, n_bands)));
 
   std::vector<at::Tensor> responses;
   for (const auto& set : sets) responses.push_back(power_response(set.taps, n_fft, set.dtype));
@@ -143,68 +106,67 @@ void for_each_band_block(const at::Tensor& rows, const std::vector<BandSet>& set
   }
 }
 
-at::Tensor filter_cpu(const at::Tensor& x, const at::Tensor& taps) {
-  const auto rows = as_signal_rows(x, "x");
-  check_taps(taps, x, "taps");
-  check_finite(rows, "x");
+}  // namespace
+
+int64_t analytic_row_bytes(int64_t n_times, int64_t max_taps) {
+  const int64_t n_fft = next_fast_len(n_times + 2 * (max_taps - 1));
+  const int64_t n5 = next_fast_len(n_times);
+  const int64_t e = at::elementSize(kPhaseDtype);
+  // Spectrum product (complex) and inverse transform on the extended grid,
+  // then the Hilbert pair on the 5-smooth grid (complex spectrum, inverse).
+  return (n_fft / 2 + 1) * 2 * e + n_fft * e + 4 * n5 * e;
+}
+
+at::Tensor filter_rows(const at::Tensor& rows, const at::Tensor& taps, int64_t block_bytes) {
   const int64_t n = rows.size(1);
   auto out = at::empty({rows.size(0), taps.size(0), n}, rows.options());
-  for_each_band_block(rows, {{taps, rows.scalar_type()}}, 0,
+  for_each_band_block(rows, {{taps, rows.scalar_type()}}, 0, block_bytes,
                       [&](size_t, int64_t s0, int64_t b0, const at::Tensor& blk) {
                         out.narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1)).copy_(blk);
                       });
-  return out.view_symint(banded_shape(x, taps.sym_size(0)));
+  return out;
 }
 
-// Phases are computed in float64 whatever the signal dtype, then rounded: a
-// float32 phase error of ~3e-7 rad moves a few samples per million across bin
-// edges, which shifts a weakly coupled pair's MI by up to a few percent.
-constexpr auto kPhaseDtype = at::kDouble;
-
-std::tuple<at::Tensor, at::Tensor> hilbert_cpu(const at::Tensor& x) {
-  const auto rows = as_signal_rows(x, "x");
-  check_finite(rows, "x");
+std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t block_bytes,
+                                                const DeviceKernels& k) {
   auto phase = at::empty_like(rows);
   auto amplitude = at::empty_like(rows);
   const int64_t n = rows.size(1);
   const int64_t row_bytes = 4 * next_fast_len(n) * at::elementSize(kPhaseDtype);
-  const int64_t rows_per_block = std::max<int64_t>(1, kBlockBytes / row_bytes);
+  const int64_t rows_per_block = std::max<int64_t>(1, block_bytes / row_bytes);
   for (int64_t r0 = 0; r0 < rows.size(0); r0 += rows_per_block) {
     const int64_t rc = std::min(rows_per_block, rows.size(0) - r0);
     const auto re = rows.narrow(0, r0, rc).unsqueeze(1).to(kPhaseDtype);
-    write_polar(re, hilbert_imag(re), phase.narrow(0, r0, rc).unsqueeze(1),
-                amplitude.narrow(0, r0, rc).unsqueeze(1));
+    k.write_polar(re, hilbert_imag(re), phase.narrow(0, r0, rc).unsqueeze(1),
+                  amplitude.narrow(0, r0, rc).unsqueeze(1));
   }
-  return {phase.view(x.sizes()), amplitude.view(x.sizes())};
+  return {phase, amplitude};
 }
 
-std::tuple<at::Tensor, at::Tensor> filter_hilbert_cpu(const at::Tensor& x, const at::Tensor& pha_taps,
-                                                      const at::Tensor& amp_taps) {
-  const auto rows = as_signal_rows(x, "x");
-  check_taps(pha_taps, x, "pha_taps");
-  check_taps(amp_taps, x, "amp_taps");
-  check_finite(rows, "x");
+std::tuple<at::Tensor, at::Tensor> filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_taps,
+                                                       const at::Tensor& amp_taps, int64_t block_bytes,
+                                                       const DeviceKernels& k) {
   const int64_t S = rows.size(0), n = rows.size(1);
-  auto phase = at::empty({S, pha_taps.size(0), n}, rows.options());
-  auto amplitude = at::empty({S, amp_taps.size(0), n}, rows.options());
+  std::vector<BandSet> sets;
+  std::vector<at::Tensor> outs;  // phase of the phase bands, amplitude of the amplitude bands
+  std::vector<bool> is_phase;
+  for (const bool phase : {true, false}) {
+    const auto& taps = phase ? pha_taps : amp_taps;
+    if (!taps.defined()) continue;
+    sets.push_back({taps, phase ? kPhaseDtype : rows.scalar_type()});
+    outs.push_back(at::empty({S, taps.size(0), n}, rows.options()));
+    is_phase.push_back(phase);
+  }
   const int64_t hilbert_bytes = 4 * next_fast_len(n) * at::elementSize(kPhaseDtype);
-  for_each_band_block(rows, {{pha_taps, kPhaseDtype}, {amp_taps, rows.scalar_type()}}, hilbert_bytes,
+  for_each_band_block(rows, sets, hilbert_bytes, block_bytes,
                       [&](size_t set, int64_t s0, int64_t b0, const at::Tensor& blk) {
-                        const auto& out = set == 0 ? phase : amplitude;
-                        const auto dst = out.narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1));
-                        write_polar(blk, hilbert_imag(blk), set == 0 ? dst : at::Tensor(),
-                                    set == 1 ? dst : at::Tensor());
+                        const auto dst = outs[set].narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1));
+                        k.write_polar(blk, hilbert_imag(blk), is_phase[set] ? dst : at::Tensor(),
+                                      is_phase[set] ? at::Tensor() : dst);
                       });
-  return {phase.view_symint(banded_shape(x, pha_taps.sym_size(0))),
-          amplitude.view_symint(banded_shape(x, amp_taps.sym_size(0)))};
-}
-
-}  // namespace
-
-TORCH_LIBRARY_IMPL(gpac, CPU, m) {
-  m.impl("filter", &filter_cpu);
-  m.impl("hilbert", &hilbert_cpu);
-  m.impl("filter_hilbert", &filter_hilbert_cpu);
+  at::Tensor phase, amplitude;
+  for (size_t i = 0; i < outs.size(); ++i) (is_phase[i] ? phase : amplitude) = outs[i];
+  return {phase, amplitude};
 }
 
 }  // namespace gpac

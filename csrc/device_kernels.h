@@ -1,0 +1,32 @@
+// The few device-specific primitives that the shared, ATen-composed op
+// implementations (csrc/spectral.cpp, csrc/pipeline.cpp) call. Each device
+// provides one table: ops/cpu (at::parallel_for loops) and kernels/ (CUDA).
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <cstdint>
+#include <tuple>
+
+namespace gpac {
+
+struct DeviceKernels {
+  // Writes the phase (TensorPAC-wrapped angle) and/or amplitude of re + i im
+  // into `phase` / `amplitude` (either may be undefined). All four are
+  // (A, B, n) views with unit stride along n; re and im share a dtype, the
+  // outputs share theirs, and values are computed in re's precision.
+  void (*write_polar)(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
+                      const at::Tensor& amplitude);
+
+  // Phase-binned amplitude histograms and Tort's MI of contiguous phase
+  // (S, P, n) and amplitude (S, A, n), already checked: returns mi (S, P, A),
+  // amp_sums (S, P, A, n_bins) in the input dtype and counts (S, P, n_bins) int64.
+  std::tuple<at::Tensor, at::Tensor, at::Tensor> (*mi_histograms)(const at::Tensor& phase,
+                                                                  const at::Tensor& amplitude,
+                                                                  int64_t n_bins);
+};
+
+const DeviceKernels& cpu_kernels();
+const DeviceKernels& cuda_kernels();  // defined only in builds with the CUDA kernels
+
+}  // namespace gpac

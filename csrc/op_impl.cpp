@@ -1,0 +1,115 @@
+#include "csrc/op_impl.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <vector>
+
+#include "csrc/op_args.h"
+#include "csrc/spectral.h"
+
+namespace gpac {
+namespace {
+
+// Reshapes an op's (S, ..., tail) result back to the caller's leading dims.
+at::Tensor with_lead(const at::Tensor& t, at::IntArrayRef lead, int64_t tail_dims) {
+  auto shape = lead.vec();
+  for (int64_t d = t.dim() - tail_dims; d < t.dim(); ++d) shape.push_back(t.size(d));
+  return t.view(shape);
+}
+
+}  // namespace
+
+at::Tensor filter_op(const at::Tensor& x, const at::Tensor& taps) {
+  const auto rows = as_signal_rows(x, "x");
+  check_taps(taps, x, "taps");
+  check_finite(rows, "x");
+  return filter_rows(rows, taps, kDefaultBlockBytes).view_symint(banded_shape(x, taps.sym_size(0)));
+}
+
+std::tuple<at::Tensor, at::Tensor> hilbert_op(const at::Tensor& x, const DeviceKernels& k) {
+  const auto rows = as_signal_rows(x, "x");
+  check_finite(rows, "x");
+  auto [phase, amplitude] = hilbert_rows(rows, kDefaultBlockBytes, k);
+  return {phase.view(x.sizes()), amplitude.view(x.sizes())};
+}
+
+std::tuple<at::Tensor, at::Tensor> filter_hilbert_op(const at::Tensor& x, const at::Tensor& pha_taps,
+                                                     const at::Tensor& amp_taps, const DeviceKernels& k) {
+  const auto rows = as_signal_rows(x, "x");
+  check_taps(pha_taps, x, "pha_taps");
+  check_taps(amp_taps, x, "amp_taps");
+  check_finite(rows, "x");
+  auto [phase, amplitude] = filter_hilbert_rows(rows, pha_taps, amp_taps, kDefaultBlockBytes, k);
+  return {phase.view_symint(banded_shape(x, pha_taps.sym_size(0))),
+          amplitude.view_symint(banded_shape(x, amp_taps.sym_size(0)))};
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitude,
+                                                             int64_t n_bins, const DeviceKernels& k) {
+  check_mi_args(phase, amplitude, n_bins);
+  const int64_t P = phase.size(-2), A = amplitude.size(-2), n = phase.size(-1);
+  const auto pha = phase.reshape({-1, P, n}).contiguous();
+  const auto amp = amplitude.reshape({-1, A, n}).contiguous();
+  check_finite(pha, "phase");
+  check_finite(amp, "amplitude");
+  TORCH_CHECK_VALUE(!amp.lt(0).any().item<bool>(),
+                    "amplitude holds negative values; expected envelopes |z| >= 0");
+  auto [mi, sums, counts] = k.mi_histograms(pha, amp, n_bins);
+  const auto lead = phase.sizes().slice(0, phase.dim() - 2);
+  return {with_lead(mi, lead, 2), with_lead(sums, lead, 3), with_lead(counts, lead, 2)};
+}
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> modulation_index_op(const at::Tensor& x, const at::Tensor& pha_taps,
+                                                                   const at::Tensor& amp_taps, int64_t n_bins,
+                                                                   int64_t memory_budget, const DeviceKernels& k) {
+  const auto rows = as_signal_rows(x, "x");
+  check_taps(pha_taps, x, "pha_taps");
+  check_taps(amp_taps, x, "amp_taps");
+  check_n_bins(n_bins);
+  TORCH_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes (0: the default of ",
+                    kDefaultMemoryBudget, "), got ", memory_budget);
+  check_finite(rows, "x");
+  const int64_t S = rows.size(0), n = rows.size(1), P = pha_taps.size(0), A = amp_taps.size(0);
+  const int64_t half = (memory_budget > 0 ? memory_budget : kDefaultMemoryBudget) / 2;
+
+  // Half the budget holds a chunk's phase and amplitude rows (n samples each):
+  // whole signals with all their bands when one fits, else one signal with
+  // groups of phase bands and amplitude bands.
+  const int64_t rows_fit = std::max<int64_t>(2, half / (n * rows.element_size()));
+  const bool whole = rows_fit >= P + A;
+  const int64_t signals_per_chunk = whole ? rows_fit / (P + A) : 1;
+  const int64_t pha_group = whole ? P : std::clamp<int64_t>(rows_fit / 2, 1, P);
+  const int64_t amp_group = whole ? A : std::clamp<int64_t>(rows_fit - pha_group, 1, A);
+
+  auto mi = at::empty({S, P, A}, rows.options());
+  auto sums = at::empty({S, P, A, n_bins}, rows.options());
+  auto counts = at::empty({S, P, n_bins}, rows.options().dtype(at::kLong));
+  auto store = [&](int64_t s0, int64_t i0, int64_t j0, const at::Tensor& phase, const at::Tensor& amplitude) {
+    auto [mi_c, sums_c, counts_c] = k.mi_histograms(phase, amplitude, n_bins);
+    const int64_t sc = phase.size(0), pc = phase.size(1), ac = amplitude.size(1);
+    mi.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac).copy_(mi_c);
+    sums.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac).copy_(sums_c);
+    counts.narrow(0, s0, sc).narrow(1, i0, pc).copy_(counts_c);
+  };
+  for (int64_t s0 = 0; s0 < S; s0 += signals_per_chunk) {
+    const auto chunk = rows.narrow(0, s0, std::min(signals_per_chunk, S - s0));
+    if (whole) {  // one forward FFT per signal serves every band
+      auto [phase, amplitude] = filter_hilbert_rows(chunk, pha_taps, amp_taps, half, k);
+      store(s0, 0, 0, phase, amplitude);
+      continue;
+    }
+    for (int64_t i0 = 0; i0 < P; i0 += pha_group) {
+      const auto taps_p = pha_taps.narrow(0, i0, std::min(pha_group, P - i0));
+      const auto phase = std::get<0>(filter_hilbert_rows(chunk, taps_p, at::Tensor(), half, k));
+      for (int64_t j0 = 0; j0 < A; j0 += amp_group) {
+        const auto taps_a = amp_taps.narrow(0, j0, std::min(amp_group, A - j0));
+        store(s0, i0, j0, phase, std::get<1>(filter_hilbert_rows(chunk, at::Tensor(), taps_a, half, k)));
+      }
+    }
+  }
+  const auto lead = x.sizes().slice(0, x.dim() - 1);
+  return {with_lead(mi, lead, 2), with_lead(sums, lead, 3), with_lead(counts, lead, 2)};
+}
+
+}  // namespace gpac

@@ -1,0 +1,36 @@
+// The gpac ops as every device runs them: argument checks, then the shared
+// ATen-composed implementation with the device's primitives. The device files
+// (ops/cpu/register_cpu.cpp, kernels/register_cuda.cpp) only bind these to
+// their dispatch keys.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <tuple>
+
+#include "csrc/device_kernels.h"
+
+namespace gpac {
+
+// Memory for a modulation_index call when the caller gives none (0): half for a
+// chunk's phase and amplitude, half for the transforms' temporaries.
+constexpr int64_t kDefaultMemoryBudget = int64_t{512} << 20;
+
+at::Tensor filter_op(const at::Tensor& x, const at::Tensor& taps);
+
+std::tuple<at::Tensor, at::Tensor> hilbert_op(const at::Tensor& x, const DeviceKernels& k);
+
+std::tuple<at::Tensor, at::Tensor> filter_hilbert_op(const at::Tensor& x, const at::Tensor& pha_taps,
+                                                     const at::Tensor& amp_taps, const DeviceKernels& k);
+
+std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitude,
+                                                             int64_t n_bins, const DeviceKernels& k);
+
+// The whole pipeline, x (..., n_times) -> (mi, amp_sums, counts), in chunks of
+// signals (then of bands, for signals too long to hold all bands at once) so
+// that its working memory stays within memory_budget bytes (0: the default).
+std::tuple<at::Tensor, at::Tensor, at::Tensor> modulation_index_op(const at::Tensor& x, const at::Tensor& pha_taps,
+                                                                   const at::Tensor& amp_taps, int64_t n_bins,
+                                                                   int64_t memory_budget, const DeviceKernels& k);
+
+}  // namespace gpac

@@ -1,0 +1,42 @@
+// Band-pass filtering (filtfilt-exact) and TensorPAC's analytic signal, composed
+// from ATen's FFTs (pocketfft/MKL on the CPU, cuFFT on CUDA) and one device
+// primitive (DeviceKernels::write_polar). Inputs are unchecked: the op entries
+// (csrc/op_impl.cpp) check them first.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <tuple>
+
+#include "csrc/device_kernels.h"
+
+namespace gpac {
+
+// Temporaries of one block of (signals x bands) when no budget is given.
+constexpr int64_t kDefaultBlockBytes = int64_t{128} << 20;
+
+// Phases are computed in float64 whatever the signal dtype, then rounded: a
+// float32 phase error (~3e-7 rad) moves a few samples per million across bin
+// edges, which shifts a weakly coupled pair's MI by up to a few percent.
+constexpr auto kPhaseDtype = at::kDouble;
+
+// Band-passed rows: rows (S, n) contiguous float32/float64, taps (B, L) ->
+// (S, B, n) in the rows' dtype.
+at::Tensor filter_rows(const at::Tensor& rows, const at::Tensor& taps, int64_t block_bytes);
+
+// Phase and amplitude of each row's analytic signal: (S, n) each.
+std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t block_bytes,
+                                                const DeviceKernels& k);
+
+// The fused path: phase of each phase band (S, P, n) and amplitude of each
+// amplitude band (S, A, n) from one forward FFT per signal. Either tap set may
+// be undefined; its output is then undefined too.
+std::tuple<at::Tensor, at::Tensor> filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_taps,
+                                                       const at::Tensor& amp_taps, int64_t block_bytes,
+                                                       const DeviceKernels& k);
+
+// Bytes of temporaries that filtering and Hilbert-transforming one row of
+// n_times samples needs (in float64, the widest case), for memory planning.
+int64_t analytic_row_bytes(int64_t n_times, int64_t max_taps);
+
+}  // namespace gpac

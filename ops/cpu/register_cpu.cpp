@@ -1,0 +1,30 @@
+// The CPU kernels of every gpac op: the shared implementations (csrc/op_impl.h)
+// with the CPU's primitives (ops/cpu/kernels_cpu.h).
+#include <torch/library.h>
+
+#include "csrc/op_impl.h"
+#include "ops/cpu/kernels_cpu.h"
+
+namespace gpac {
+
+const DeviceKernels& cpu_kernels() {
+  static const DeviceKernels kernels{&write_polar_cpu, &mi_histograms_cpu};
+  return kernels;
+}
+
+TORCH_LIBRARY_IMPL(gpac, CPU, m) {
+  m.impl("filter", &filter_op);
+  m.impl("hilbert", [](const at::Tensor& x) { return hilbert_op(x, cpu_kernels()); });
+  m.impl("filter_hilbert", [](const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps) {
+    return filter_hilbert_op(x, pha_taps, amp_taps, cpu_kernels());
+  });
+  m.impl("mi_scatter", [](const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins) {
+    return mi_scatter_op(phase, amplitude, n_bins, cpu_kernels());
+  });
+  m.impl("modulation_index", [](const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
+                                int64_t n_bins, int64_t memory_budget) {
+    return modulation_index_op(x, pha_taps, amp_taps, n_bins, memory_budget, cpu_kernels());
+  });
+}
+
+}  // namespace gpac
