@@ -42,9 +42,15 @@ struct PhaseBins {
   }
 
   GPAC_HOST_DEVICE double edge(int64_t j) const {
-    // numpy.linspace: start + j * step, with the last edge exactly the stop.
-    return j == n_bins ? kPi + 2.0 * static_cast<double>(std::numeric_limits<T>::epsilon())
-                       : start + static_cast<double>(j) * step;
+    // numpy.linspace: j * step + start, rounded after the product and after the
+    // sum, with the last edge exactly the stop. nvcc would fuse the two into
+    // one FMA (a different rounding, so other bins at the edges): not on the device.
+    if (j == n_bins) return kPi + 2.0 * static_cast<double>(std::numeric_limits<T>::epsilon());
+#if defined(__CUDA_ARCH__)
+    return __dadd_rn(__dmul_rn(static_cast<double>(j), step), start);
+#else
+    return static_cast<double>(j) * step + start;
+#endif
   }
 
   // The bin of a phase; phases outside [-pi, pi) are wrapped first, as

@@ -1,5 +1,4 @@
 """The Python API: shapes, dtypes, inputs, band helpers and the PAC module."""
-import io
 
 import numpy as np
 import pytest

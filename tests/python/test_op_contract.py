@@ -1,5 +1,6 @@
 """The ops as PyTorch sees them: torch.library.opcheck (schema, fake/meta kernels,
 AOT dispatch with dynamic shapes) and shape propagation on the meta device."""
+import numpy as np
 import pytest
 import torch
 from torch.library import opcheck
@@ -86,3 +87,23 @@ def test_histograms_reduce_to_mi(rng):
     p = sums / counts.unsqueeze(2)
     p = p / p.sum(-1, keepdim=True)
     torch.testing.assert_close(mi, 1 + (p * p.log()).sum(-1) / torch.log(torch.tensor(18.0, dtype=torch.float64)))
+
+
+def edge_phases(dtype, n_bins):
+    """Phases at, just below and just above every bin edge, and exact zeros."""
+    eps = 2 * float(np.finfo(dtype).eps)  # edges in float64, eps of the phase dtype
+    edges = np.linspace(-np.pi - eps, np.pi + eps, n_bins + 1)
+    near = np.concatenate([edges, np.nextafter(edges, -np.inf), np.nextafter(edges, np.inf), np.zeros(5)])
+    near = near.astype(dtype)
+    return near[(near >= -np.pi) & (near < np.pi)], edges
+
+
+@pytest.mark.parametrize("dtype", [np.float32, np.float64])
+@pytest.mark.parametrize("n_bins", [2, 10, 18, 20, 37, 256])
+def test_bins_follow_numpy_digitize_at_the_edges(dtype, n_bins):
+    """counts equal numpy.digitize's on linspace(-pi - eps, pi + eps) edges, phases on and beside them."""
+    phase, edges = edge_phases(dtype, n_bins)
+    ref = np.bincount(np.digitize(phase.astype(np.float64), edges) - 1, minlength=n_bins)
+    pha = torch.from_numpy(phase).view(1, 1, -1)
+    _, _, counts = torch.ops.gpac.mi_scatter(pha, torch.ones_like(pha), n_bins)
+    np.testing.assert_array_equal(counts.view(-1).numpy(), ref)

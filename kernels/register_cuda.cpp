@@ -1,0 +1,42 @@
+// The CUDA kernels of every gpac op: the shared implementations
+// (csrc/op_impl.h) with the CUDA primitives (kernels/kernels_cuda.h), each
+// under a CUDAGuard for the input's device so that allocations and launches
+// go to its current stream.
+#include <c10/cuda/CUDAGuard.h>
+#include <torch/library.h>
+
+#include "csrc/op_impl.h"
+#include "kernels/kernels_cuda.h"
+
+namespace gpac {
+
+const DeviceKernels& cuda_kernels() {
+  static const DeviceKernels kernels{&write_polar_cuda, &mi_histograms_cuda};
+  return kernels;
+}
+
+TORCH_LIBRARY_IMPL(gpac, CUDA, m) {
+  m.impl("filter", [](const at::Tensor& x, const at::Tensor& taps) {
+    const c10::cuda::CUDAGuard guard(x.device());
+    return filter_op(x, taps);
+  });
+  m.impl("hilbert", [](const at::Tensor& x) {
+    const c10::cuda::CUDAGuard guard(x.device());
+    return hilbert_op(x, cuda_kernels());
+  });
+  m.impl("filter_hilbert", [](const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps) {
+    const c10::cuda::CUDAGuard guard(x.device());
+    return filter_hilbert_op(x, pha_taps, amp_taps, cuda_kernels());
+  });
+  m.impl("mi_scatter", [](const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins) {
+    const c10::cuda::CUDAGuard guard(phase.device());
+    return mi_scatter_op(phase, amplitude, n_bins, cuda_kernels());
+  });
+  m.impl("modulation_index", [](const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
+                                int64_t n_bins, int64_t memory_budget) {
+    const c10::cuda::CUDAGuard guard(x.device());
+    return modulation_index_op(x, pha_taps, amp_taps, n_bins, memory_budget, cuda_kernels());
+  });
+}
+
+}  // namespace gpac

@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# The GPU checks as one script for a lent GPU machine (H100/H200, no network):
+# build the library and C++ tests against that machine's torch with CMake, run
+# the CUDA tests (GoogleTest and pytest), the GPU benchmark, compute-sanitizer
+# (memcheck, racecheck), then the whole pytest suite. Steps run in that order
+# of importance and are skipped once the time budget (GPU_CHECK_BUDGET_S,
+# default 460 s) would be exceeded. Logs, summary.txt and bench_gpu.json go to
+# $OUT (default ./gpu_check_out).
+#
+# Offline needs, carried in .carry/: TensorPAC's wheel
+# (pip download tensorpac==0.6.5 --no-deps -d .carry) and, where the machine
+# has no GoogleTest, its sources (cp -r /usr/src/googletest .carry/).
+set -uo pipefail
+cd "$(dirname "$0")/.."
+OUT=${OUT:-$PWD/gpu_check_out}
+PY=${PYTHON:-python3}
+BUILD=${GPAC_BUILD_DIR:-$PWD/build-gpu}
+DEADLINE=$((SECONDS + ${GPU_CHECK_BUDGET_S:-460}))
+mkdir -p "$OUT"
+status=0
+say() { echo "$*" | tee -a "$OUT/summary.txt"; }
+step() {  # step NAME TIMEOUT_S CMD...
+  local name=$1 limit=$2; shift 2
+  if (( SECONDS + limit > DEADLINE )); then say "== $name: SKIPPED (time budget)"; return; fi
+  local t0=$SECONDS
+  say "== $name: $*"
+  if timeout "$limit" "$@" > "$OUT/$name.log" 2>&1; then say "   ok ($((SECONDS - t0)) s)"
+  else say "   FAILED (exit $?, $((SECONDS - t0)) s), see $name.log"; status=1; fi
+  tail -n 12 "$OUT/$name.log"
+}
+
+nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee -a "$OUT/summary.txt"
+$PY -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU')" 2>&1 | tee -a "$OUT/summary.txt"
+say "git $(git rev-parse HEAD 2>/dev/null) $(git status --porcelain 2>/dev/null | wc -l) changed file(s)"
+ls .carry/*.whl > /dev/null 2>&1 && step deps 120 $PY -m pip install --no-index --no-deps .carry/*.whl
+gtest=()
+[ -d .carry/googletest ] && gtest=(-DGPAC_GTEST_SOURCE_DIR="$PWD/.carry/googletest")
+# CMake and CTest from the Python environment when it has them (PyPI's cmake).
+pybin=$(dirname "$(command -v "$PY")")
+CMAKE=cmake; CTEST=ctest
+[ -x "$pybin/cmake" ] && CMAKE=$pybin/cmake && CTEST=$pybin/ctest
+say "$($CMAKE --version | head -n 1)"
+torch_dir=$($PY -c "import os, torch; print(os.path.join(torch.utils.cmake_prefix_path, 'Torch'))")
+generator=()
+command -v ninja > /dev/null && generator=(-G Ninja)
+step configure 120 "$CMAKE" -S . -B "$BUILD" "${generator[@]}" -DTorch_DIR="$torch_dir" "${gtest[@]}"
+step build 300 "$CMAKE" --build "$BUILD" --parallel
+# The package straight from the source tree, with the library just built.
+export GPAC_LIBRARY=$BUILD/libgpac_ops.so PYTHONPATH=$PWD/python${PYTHONPATH:+:$PYTHONPATH}
+step ctest 90 "$CTEST" --test-dir "$BUILD" --output-on-failure
+step pytest_cuda 150 $PY -m pytest -q -rs tests/python/test_cuda.py
+step bench 240 $PY benchmarks/bench_gpu.py --out "$OUT/bench_gpu.json"
+if [ -x "$BUILD/tests/cpp/test_ops_cuda" ]; then
+  step memcheck 120 compute-sanitizer --tool memcheck --error-exitcode 1 "$BUILD/tests/cpp/test_ops_cuda"
+  step racecheck 120 compute-sanitizer --tool racecheck --error-exitcode 1 "$BUILD/tests/cpp/test_ops_cuda"
+fi
+step pytest_all 240 $PY -m pytest -q -rs tests/python
+say "== overall: $([ $status = 0 ] && echo ok || echo FAILED)"
+exit $status
