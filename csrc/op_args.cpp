@@ -113,16 +113,20 @@ std::vector<c10::SymInt> banded_shape(const at::Tensor& x, const c10::SymInt& n_
 
 void check_finite(const at::Tensor& x, const char* name) {
   if (!at::isFloatingType(x.scalar_type())) return;
-  const auto bad = at::isfinite(x).logical_not_();
-  if (!bad.any().item<bool>()) return;
-  const auto where = bad.nonzero().select(0, 0).cpu();
+  if (at::isfinite(x).all().item<bool>()) return;
+  // Only on failure: find the first bad element, on the host.
+  const auto host = x.cpu();
+  const auto bad = at::isfinite(host).logical_not_();
+  const auto where = bad.nonzero().select(0, 0);
   std::ostringstream idx;
-  for (int64_t d = 0; d < where.numel(); ++d) idx << (d ? ", " : "") << where[d].item<int64_t>();
-  auto value = x;
-  for (int64_t d = 0; d < where.numel(); ++d) value = value.select(0, where[d].item<int64_t>());
-  TORCH_CHECK_VALUE(false, name, " holds ", bad.sum().item<int64_t>(),
-                    " non-finite value(s); the first is ", value.item<double>(), " at index [",
-                    idx.str(), "] of shape ", shape_str(x),
+  auto value = host;
+  for (int64_t d = 0; d < where.numel(); ++d) {
+    const int64_t i = where[d].item<int64_t>();
+    idx << (d ? ", " : "") << i;
+    value = value.select(0, i);
+  }
+  TORCH_CHECK_VALUE(false, name, " holds ", bad.sum().item<int64_t>(), " non-finite value(s); the first is ",
+                    value.item<double>(), " at index [", idx.str(), "] of shape ", shape_str(x),
                     ". Remove or interpolate NaN/Inf samples before computing PAC");
 }
 

@@ -54,17 +54,21 @@ def as_bands(bands: BandsLike, kind: str, device: torch.device | None = None) ->
     """Normalises a band specification to a float64 CPU tensor (n_bands, 2).
 
     Accepts a preset name, a single ``[low, high]`` pair, or ``[[low, high], ...]``
-    as nested lists, a NumPy array or a tensor. A tensor on another device than
-    the signal (``device``) is refused rather than silently copied.
+    as nested lists, a NumPy array or a tensor. A tensor on the CPU serves a
+    signal on any device; one on another accelerator than the signal
+    (``device``) is refused.
     """
     _check_kind(kind)
     if isinstance(bands, str):
         return preset_bands(bands, kind)
     if isinstance(bands, torch.Tensor):
-        if device is not None and bands.device != torch.device(device):
+        # Band edges in Hz are host-side parameters: a CPU tensor serves signals
+        # on any device, but a tensor on another accelerator than the signal's
+        # is most likely a mix-up, so it is refused rather than copied.
+        if device is not None and bands.device.type != "cpu" and bands.device != torch.device(device):
             raise ValueError(
                 f"{kind} bands are on {bands.device} but the signal is on {device}; "
-                "pass bands on the signal's device or as a list"
+                "pass bands on the CPU (or as a list), or on the signal's device"
             )
         if bands.is_complex():
             raise ValueError(f"{kind} bands must be real frequencies in Hz, got a complex tensor")

@@ -176,3 +176,12 @@ def test_repeated_runs_are_bit_identical(rng):
                                                 taps([60.0, 90.0], [90.0, 120.0], 2500, 6), 18, 0)
         for a, b in zip(first, again):
             assert torch.equal(a, b)
+
+
+def test_cpu_band_tensors_serve_cuda_signals(rng):
+    x = torch.from_numpy(rng.standard_normal((2, 2000))).cuda()
+    bands = gpac.preset_bands("lres", "phase")  # a CPU tensor
+    torch.testing.assert_close(gpac.modulation_index(x, FS, bands, [[60, 90]]),
+                               gpac.modulation_index(x, FS, bands.tolist(), [[60, 90]]), rtol=0, atol=0)
+    with pytest.raises(ValueError, match="bands are on cuda:0 but the signal is on cpu"):
+        gpac.modulation_index(x.cpu(), FS, bands.cuda(), [[60, 90]])
