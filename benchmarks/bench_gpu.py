@@ -15,7 +15,8 @@ Workloads (DESIGN.md; fs 512 Hz): small 1 ch x 1 s, medium 8 ch x 4 s, large
   onehot_error.
 - *_peak_bytes: torch.cuda.max_memory_allocated during one run, above what was
   allocated before it.
-- mi_max_rel_err_vs_cpu: gPAC's float32 GPU MI against its float64 CPU MI.
+- mi_max_rel_err_vs_cpu: gPAC's float32 GPU MI against its float32 CPU MI
+  (the same computation on the other device).
 Writes benchmarks/results/<date>-<device>.json in the shape issue 3 specifies.
 """
 from __future__ import annotations
@@ -101,7 +102,7 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
     end_to_end_s = wall_median(end_to_end, spec["gpu_runs"], warmup=3)
     gpac_peak = peak_bytes(gpac_gpu)
     mi_gpu = gpac_gpu().double().cpu()
-    mi_cpu = gpac.modulation_index(torch.from_numpy(x_np), FS, pha, amp)
+    mi_cpu = gpac.modulation_index(torch.from_numpy(x_np).float(), FS, pha, amp).double()
     rel_err = float(((mi_gpu - mi_cpu).abs() / mi_cpu.abs()).max())
 
     pac = tensorpac.Pac(idpac=(2, 0, 0), f_pha=spec["bands"], f_amp=spec["bands"], dcomplex="hilbert",

@@ -19,8 +19,9 @@ struct DeviceKernels {
                       const at::Tensor& amplitude);
 
   // Phase-binned amplitude histograms and Tort's MI of contiguous phase
-  // (S, P, n) and amplitude (S, A, n), already checked: returns mi (S, P, A),
-  // amp_sums (S, P, A, n_bins) in the input dtype and counts (S, P, n_bins) int64.
+  // (S, P, n) and amplitude (S, A, n), already checked; the phase may be in a
+  // wider dtype than the amplitude. Returns mi (S, P, A) and amp_sums
+  // (S, P, A, n_bins) in the amplitude's dtype, counts (S, P, n_bins) int64.
   std::tuple<at::Tensor, at::Tensor, at::Tensor> (*mi_histograms)(const at::Tensor& phase,
                                                                   const at::Tensor& amplitude,
                                                                   int64_t n_bins);

@@ -83,9 +83,9 @@ void check_mi_args(const at::Tensor& phase, const at::Tensor& amplitude, int64_t
     TORCH_CHECK_TYPE(t->scalar_type() == at::kFloat || t->scalar_type() == at::kDouble, name,
                      " must be float32 or float64, got ", t->scalar_type());
   }
-  TORCH_CHECK_TYPE(phase.scalar_type() == amplitude.scalar_type(),
-                   "phase and amplitude must share a dtype, got ", phase.scalar_type(), " and ",
-                   amplitude.scalar_type());
+  TORCH_CHECK_TYPE(phase.scalar_type() == amplitude.scalar_type() || phase.scalar_type() == at::kDouble,
+                   "phase and amplitude must share a dtype, or the phase be float64 (finer bins for float32 "
+                   "amplitudes), got ", phase.scalar_type(), " and ", amplitude.scalar_type());
   TORCH_CHECK_VALUE(phase.device() == amplitude.device(), "phase is on ", phase.device(),
                     " but amplitude is on ", amplitude.device());
 }

@@ -145,7 +145,7 @@ std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t 
 
 std::tuple<at::Tensor, at::Tensor> filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_taps,
                                                        const at::Tensor& amp_taps, int64_t block_bytes,
-                                                       const DeviceKernels& k) {
+                                                       const DeviceKernels& k, at::ScalarType phase_dtype) {
   const int64_t S = rows.size(0), n = rows.size(1);
   std::vector<BandSet> sets;
   std::vector<at::Tensor> outs;  // phase of the phase bands, amplitude of the amplitude bands
@@ -154,7 +154,7 @@ std::tuple<at::Tensor, at::Tensor> filter_hilbert_rows(const at::Tensor& rows, c
     const auto& taps = phase ? pha_taps : amp_taps;
     if (!taps.defined()) continue;
     sets.push_back({taps, phase ? kPhaseDtype : rows.scalar_type()});
-    outs.push_back(at::empty({S, taps.size(0), n}, rows.options()));
+    outs.push_back(at::empty({S, taps.size(0), n}, rows.options().dtype(phase ? phase_dtype : rows.scalar_type())));
     is_phase.push_back(phase);
   }
   const int64_t hilbert_bytes = 4 * next_fast_len(n) * at::elementSize(kPhaseDtype);

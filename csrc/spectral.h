@@ -28,12 +28,13 @@ at::Tensor filter_rows(const at::Tensor& rows, const at::Tensor& taps, int64_t b
 std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t block_bytes,
                                                 const DeviceKernels& k);
 
-// The fused path: phase of each phase band (S, P, n) and amplitude of each
-// amplitude band (S, A, n) from one forward FFT per signal. Either tap set may
-// be undefined; its output is then undefined too.
+// The fused path: phase of each phase band (S, P, n) in phase_dtype and
+// amplitude of each amplitude band (S, A, n) in the rows' dtype, from one
+// forward FFT per signal. Either tap set may be undefined; its output is then
+// undefined too.
 std::tuple<at::Tensor, at::Tensor> filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_taps,
                                                        const at::Tensor& amp_taps, int64_t block_bytes,
-                                                       const DeviceKernels& k);
+                                                       const DeviceKernels& k, at::ScalarType phase_dtype);
 
 // Bytes of temporaries that filtering and Hilbert-transforming one row of
 // n_times samples needs (in float64, the widest case), for memory planning.

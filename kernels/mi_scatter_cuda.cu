@@ -184,26 +184,28 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_histograms_cuda(const at::Tens
   const int64_t S = pha.size(0), P = pha.size(1), A = amp.size(1), n = pha.size(2);
   auto bins = at::empty({S, P, n}, pha.options().dtype(at::kByte));
   auto counts = at::zeros({S, P, n_bins}, pha.options().dtype(at::kLong));
-  auto mi = at::empty({S, P, A}, pha.options());
-  auto sums = at::empty({S, P, A, n_bins}, pha.options());
+  auto mi = at::empty({S, P, A}, amp.options());
+  auto sums = at::empty({S, P, A, n_bins}, amp.options());
   auto* counts_u64 = reinterpret_cast<unsigned long long*>(counts.data_ptr<int64_t>());
 
   const auto stream = at::cuda::getCurrentCUDAStream();
   const auto* props = at::cuda::getCurrentDeviceProperties();
   const int64_t target_blocks = 4 * static_cast<int64_t>(props->multiProcessorCount);
 
-  AT_DISPATCH_FLOATING_TYPES(pha.scalar_type(), "gpac_mi_histograms_cuda", [&] {
-    // 1. bins and counts.
-    constexpr int threads = 256;
-    const int64_t chunks_per_row =
-        std::clamp<int64_t>(ceil_div(target_blocks, S * P), 1, ceil_div(n, threads));
-    const int64_t chunk = ceil_div(n, chunks_per_row);
+  // 1. bins and counts, in the phase's dtype.
+  constexpr int threads = 256;
+  const int64_t chunks_per_row = std::clamp<int64_t>(ceil_div(target_blocks, S * P), 1, ceil_div(n, threads));
+  const int64_t chunk = ceil_div(n, chunks_per_row);
+  AT_DISPATCH_FLOATING_TYPES(pha.scalar_type(), "gpac_phase_bins_cuda", [&] {
     phase_bins_kernel<scalar_t><<<grid_size(S * P * chunks_per_row, "phase_bins"), threads,
                                   n_bins * sizeof(unsigned int), stream>>>(
         pha.data_ptr<scalar_t>(), bins.data_ptr<uint8_t>(), counts_u64, n, n_bins, chunks_per_row, chunk);
     C10_CUDA_KERNEL_LAUNCH_CHECK();
+  });
 
-    // 2. pair histograms.
+  // 2. and 3., in the amplitude's dtype.
+  AT_DISPATCH_FLOATING_TYPES(amp.scalar_type(), "gpac_mi_histograms_cuda", [&] {
+
     PairGrid g{S, P, A, n, n_bins, n_bins | 1, 0, 0, 0, 0, 0, 0};
     const int64_t pairs_per_block =
         std::clamp<int64_t>(kAccBytes / (g.acc_stride * static_cast<int64_t>(sizeof(double))), 1, kMaxPairsPerBlock);
@@ -225,7 +227,6 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_histograms_cuda(const at::Tens
                                                  work.data_ptr<double>(), g);
     C10_CUDA_KERNEL_LAUNCH_CHECK();
 
-    // 3. MI and sums in the output dtype.
     const int64_t pairs = S * P * A;
     finalize_kernel<scalar_t><<<std::min<int64_t>(ceil_div(pairs, threads), 4096), threads, 0, stream>>>(
         work.data_ptr<double>(), counts_u64, mi.data_ptr<scalar_t>(), sums.data_ptr<scalar_t>(), pairs, A, n_bins,

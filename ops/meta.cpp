@@ -52,7 +52,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_scatter_meta(const at::Tensor&
                                                                int64_t n_bins) {
   check_mi_args(phase, amplitude, n_bins);
   return histograms_like(phase.sym_sizes().slice(0, phase.dim() - 2), phase.sym_size(-2), amplitude.sym_size(-2),
-                         n_bins, phase.options());
+                         n_bins, amplitude.options());
 }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor> modulation_index_meta(const at::Tensor& x, const at::Tensor& pha_taps,

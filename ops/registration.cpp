@@ -51,7 +51,8 @@ TORCH_LIBRARY(gpac, m) {
         tags);
   // Phase-binned amplitude histograms reduced to Tort's MI: phase
   // (..., n_pha, n_times), amplitude (..., n_amp, n_times) -> mi (..., n_pha,
-  // n_amp), amp_sums (..., n_pha, n_amp, n_bins), counts (..., n_pha, n_bins).
+  // n_amp), amp_sums (..., n_pha, n_amp, n_bins), counts (..., n_pha, n_bins),
+  // in the amplitude's dtype (the phase may be float64 for float32 amplitudes).
   m.def("mi_scatter(Tensor phase, Tensor amplitude, int n_bins=18) -> "
         "(Tensor mi, Tensor amp_sums, Tensor counts)",
         tags);

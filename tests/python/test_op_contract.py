@@ -43,10 +43,15 @@ def test_opcheck_modulation_index(x):
 
 
 def test_modulation_index_op_composes_filter_hilbert_and_mi_scatter(x):
+    """The pipeline is filter_hilbert then mi_scatter, with phases kept in float64 up to the binning."""
     pha_taps, amp_taps = taps([4.0, 8.0], [8.0, 12.0], 3), taps([60.0, 90.0], [90.0, 110.0], 6)
     fused = torch.ops.gpac.modulation_index(x, pha_taps, amp_taps, 18, 0)
-    steps = torch.ops.gpac.mi_scatter(*torch.ops.gpac.filter_hilbert(x, pha_taps, amp_taps), 18)
+    phase = torch.ops.gpac.filter_hilbert(x.double(), pha_taps, amp_taps)[0]
+    amplitude = torch.ops.gpac.filter_hilbert(x, pha_taps, amp_taps)[1]
+    assert phase.dtype == torch.float64 and amplitude.dtype == x.dtype
+    steps = torch.ops.gpac.mi_scatter(phase, amplitude, 18)
     for got, ref in zip(fused, steps):
+        assert got.dtype == ref.dtype
         torch.testing.assert_close(got, ref, rtol=0, atol=0)
 
 
