@@ -148,7 +148,9 @@ def main() -> int:
     logging.getLogger("tensorpac").setLevel(logging.ERROR)
 
     root = Path(__file__).resolve().parent.parent
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
+    # A GPU machine may get the working tree without .git: GPAC_COMMIT then names it.
+    git = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True)
+    commit = git.stdout.strip() if git.returncode == 0 else os.environ.get("GPAC_COMMIT", "unknown")
     device = torch.cuda.get_device_name()
     results = {
         "device": device, "cpu_cores": os.cpu_count(), "torch": torch.__version__, "cuda": torch.version.cuda,

@@ -4,7 +4,7 @@
 
 #include <cmath>
 #include <limits>
-#include <sstream>
+#include <cstdio>
 
 namespace gpac {
 namespace {
@@ -114,28 +114,27 @@ std::vector<double> bandpass_taps(double fs, double low, double high,
 
 std::string band_error(double fs, double low, double high, int64_t n_times,
                        int64_t cycle, const std::string& what) {
-  std::ostringstream msg;
-  if (!(std::isfinite(fs) && fs > 0)) {
-    msg << "the sampling frequency fs must be a positive finite number of Hz, got " << fs;
-  } else if (!(std::isfinite(low) && std::isfinite(high))) {
-    msg << what << " [" << low << ", " << high << "] Hz has a non-finite edge";
-  } else if (!(low > 0)) {
-    msg << what << " [" << low << ", " << high
-        << "] Hz must have a low edge above 0 Hz (a band-pass needs low > 0)";
-  } else if (!(low < high)) {
-    msg << what << " [" << low << ", " << high << "] Hz must have low < high";
-  } else if (!(high < fs / 2)) {
-    msg << what << " [" << low << ", " << high << "] Hz reaches the Nyquist frequency "
-        << fs / 2 << " Hz (fs = " << fs << " Hz); the high edge must be below it";
-  } else if (cycle < 1) {
-    msg << "the filter cycle count for " << what << " must be >= 1, got " << cycle;
-  } else if (static_cast<double>(n_times) * low < fs) {
-    msg << "signals of " << n_times << " samples (" << n_times / fs
-        << " s) are too short for " << what << " [" << low << ", " << high
-        << "] Hz: they must hold at least one period of its low edge, "
-        << static_cast<int64_t>(std::ceil(fs / low)) << " samples";
-  }
-  return msg.str();
+  // Formatted with snprintf rather than iostreams (see csrc/op_args.cpp).
+  auto num = [](double v) {
+    char buf[32];
+    std::snprintf(buf, sizeof buf, "%.10g", v);
+    return std::string(buf);
+  };
+  const std::string band = what + " [" + num(low) + ", " + num(high) + "] Hz";
+  if (!(std::isfinite(fs) && fs > 0))
+    return "the sampling frequency fs must be a positive finite number of Hz, got " + num(fs);
+  if (!(std::isfinite(low) && std::isfinite(high))) return band + " has a non-finite edge";
+  if (!(low > 0)) return band + " must have a low edge above 0 Hz (a band-pass needs low > 0)";
+  if (!(low < high)) return band + " must have low < high";
+  if (!(high < fs / 2))
+    return band + " reaches the Nyquist frequency " + num(fs / 2) + " Hz (fs = " + num(fs) +
+           " Hz); the high edge must be below it";
+  if (cycle < 1) return "the filter cycle count for " + what + " must be >= 1, got " + std::to_string(cycle);
+  if (static_cast<double>(n_times) * low < fs)
+    return "signals of " + std::to_string(n_times) + " samples (" + num(n_times / fs) + " s) are too short for " +
+           band + ": they must hold at least one period of its low edge, " +
+           std::to_string(static_cast<int64_t>(std::ceil(fs / low))) + " samples";
+  return "";
 }
 
 int64_t next_fast_len(int64_t n) {

@@ -5,7 +5,8 @@
 #include <ATen/ATen.h>
 #include <c10/core/SymBool.h>
 
-#include <sstream>
+#include <cmath>
+#include <string>
 
 namespace gpac {
 namespace {
@@ -13,10 +14,15 @@ namespace {
 // TORCH_SYM_CHECK raising ValueError (Python) / c10::ValueError (C++).
 #define GPAC_SYM_CHECK_VALUE(cond, ...) TORCH_CHECK_VALUE((cond).expect_true(__FILE__, __LINE__), __VA_ARGS__)
 
+// Formatting without iostreams: on the H200 machine, an ostream insertion of
+// an integer from this library crashed a Python process (see check_finite).
 std::string shape_str(const at::Tensor& t) {
-  std::ostringstream s;
-  s << t.sym_sizes();
-  return s.str();
+  std::string s = "[";
+  for (int64_t d = 0; d < t.dim(); ++d) {
+    const auto size = t.sym_size(d).maybe_as_int();  // symbolic under torch.compile
+    s += (d ? ", " : "") + (size ? std::to_string(*size) : std::string("?"));
+  }
+  return s + "]";
 }
 
 void check_nonempty(const at::Tensor& x, const char* name, const char* layout) {
@@ -118,16 +124,19 @@ void check_finite(const at::Tensor& x, const char* name) {
   const auto host = x.cpu();
   const auto bad = at::isfinite(host).logical_not_();
   const auto where = bad.nonzero().select(0, 0);
-  std::ostringstream idx;
+  std::string idx;
   auto value = host;
   for (int64_t d = 0; d < where.numel(); ++d) {
     const int64_t i = where[d].item<int64_t>();
-    idx << (d ? ", " : "") << i;
+    idx += (d ? ", " : "") + std::to_string(i);
     value = value.select(0, i);
   }
-  TORCH_CHECK_VALUE(false, name, " holds ", bad.sum().item<int64_t>(), " non-finite value(s); the first is ",
-                    value.item<double>(), " at index [", idx.str(), "] of shape ", shape_str(x),
-                    ". Remove or interpolate NaN/Inf samples before computing PAC");
+  const double v = value.item<double>();
+  const std::string what = std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
+  const std::string count = std::to_string(bad.sum().item<int64_t>());
+  TORCH_CHECK_VALUE(false, std::string(name) + " holds " + count + " non-finite value(s); the first is " + what +
+                               " at index [" + idx + "] of shape " + shape_str(x) +
+                               ". Remove or interpolate NaN/Inf samples before computing PAC");
 }
 
 }  // namespace gpac
