@@ -13,15 +13,12 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
-import logging
 import os
 import platform
 import resource
 import statistics
-import subprocess
+import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -29,8 +26,8 @@ import torch
 
 import gpac
 
-warnings.filterwarnings("ignore", category=SyntaxWarning)
-warnings.filterwarnings("ignore", category=DeprecationWarning)
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import git_commit, quiet_tensorpac, write_results  # noqa: E402
 
 WORKLOADS = {
     "small": dict(n_channels=1, seconds=1, bands="lres", repeats=30),
@@ -94,20 +91,13 @@ def main() -> int:
     parser.add_argument("--out", type=Path, help="JSON path (default benchmarks/results/<date>-cpu-<cores>cores.json)")
     args = parser.parse_args()
 
-    import tensorpac
-    tensorpac.set_log_level("error")
-    logging.getLogger("tensorpac").setLevel(logging.ERROR)
-
-    root = Path(__file__).resolve().parent.parent
-    commit = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True).stdout.strip()
-    dirty = bool(subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=root,
-                                capture_output=True, text=True).stdout.strip())
+    tensorpac = quiet_tensorpac()
     cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
                 if line.startswith("model name")), platform.processor())
     results = {
         "device": "cpu", "cpu": cpu, "cpu_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__, "tensorpac": tensorpac.__version__, "numpy": np.__version__,
-        "commit": commit + ("-dirty" if dirty else ""), "date": datetime.date.today().isoformat(),
+        "commit": git_commit(), "date": datetime.date.today().isoformat(),
         "command": "python benchmarks/bench_cpu.py " + " ".join(f"--workloads {w}" for w in args.workloads),
         "workloads": [],
     }
@@ -118,10 +108,7 @@ def main() -> int:
         print(f"{name:<14}{row['gpac_float32_s']:>12.4f}{row['gpac_float64_s']:>12.4f}{row['tensorpac_s']:>13.4f}"
               f"{row['speedup_float32']:>8.1f}{row['speedup_float64']:>8.1f}", flush=True)
     results["peak_rss_bytes_process"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
-    out = args.out or root / "benchmarks" / "results" / f"{results['date']}-cpu-{os.cpu_count()}cores.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"results written to {out}")
+    write_results(results, args.out, f"{results['date']}-cpu-{os.cpu_count()}cores.json")
     return 0
 
 

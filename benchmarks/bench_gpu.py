@@ -23,15 +23,10 @@ from __future__ import annotations
 
 import argparse
 import datetime
-import json
-import logging
 import os
 import re
 import statistics
-import subprocess
 import sys
-import time
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -40,10 +35,8 @@ import torch
 import gpac
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import git_commit, quiet_tensorpac, wall_median, write_results  # noqa: E402
 from onehot_baseline import onehot_modulation_index  # noqa: E402
-
-warnings.filterwarnings("ignore", category=SyntaxWarning)
-warnings.filterwarnings("ignore", category=DeprecationWarning)
 
 FS = 512.0
 WORKLOADS = {
@@ -66,17 +59,6 @@ def cuda_median(fn, runs: int, warmup: int = 3) -> float:
         end.record()
         end.synchronize()
         times.append(start.elapsed_time(end) / 1e3)
-    return statistics.median(times)
-
-
-def wall_median(fn, runs: int, warmup: int = 1) -> float:
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
     return statistics.median(times)
 
 
@@ -143,26 +125,16 @@ def main() -> int:
     if not torch.cuda.is_available():
         print("bench_gpu.py needs a CUDA GPU; none is visible", file=sys.stderr)
         return 2
-    import tensorpac
-    tensorpac.set_log_level("error")
-    logging.getLogger("tensorpac").setLevel(logging.ERROR)
-
-    root = Path(__file__).resolve().parent.parent
-    # A GPU machine may get the working tree without .git: GPAC_COMMIT then names it.
-    git = subprocess.run(["git", "rev-parse", "HEAD"], cwd=root, capture_output=True, text=True)
-    commit = git.stdout.strip() if git.returncode == 0 else os.environ.get("GPAC_COMMIT", "unknown")
+    tensorpac = quiet_tensorpac()
     device = torch.cuda.get_device_name()
     results = {
         "device": device, "cpu_cores": os.cpu_count(), "torch": torch.__version__, "cuda": torch.version.cuda,
-        "commit": commit, "date": datetime.date.today().isoformat(),
+        "commit": git_commit(), "date": datetime.date.today().isoformat(),
         "command": "python benchmarks/bench_gpu.py --workloads " + " ".join(args.workloads),
         "workloads": [run_workload(name, WORKLOADS[name], tensorpac) for name in args.workloads],
     }
     slug = re.sub(r"[^A-Za-z0-9]+", "-", device).strip("-")
-    out = args.out or root / "benchmarks" / "results" / f"{results['date']}-{slug}.json"
-    out.parent.mkdir(parents=True, exist_ok=True)
-    out.write_text(json.dumps(results, indent=2) + "\n")
-    print(f"results written to {out}")
+    write_results(results, args.out, f"{results['date']}-{slug}.json")
     return 0
 
 

@@ -30,4 +30,16 @@ struct DeviceKernels {
 const DeviceKernels& cpu_kernels();
 const DeviceKernels& cuda_kernels();  // defined only in builds with the CUDA kernels
 
+// The primitives themselves: ops/cpu/*.cpp and kernels/*.cu. The CUDA ones
+// launch on the current stream of their tensors' device (the caller holds a
+// CUDAGuard).
+void write_polar_cpu(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
+                     const at::Tensor& amplitude);
+std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_histograms_cpu(const at::Tensor& phase,
+                                                                 const at::Tensor& amplitude, int64_t n_bins);
+void write_polar_cuda(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
+                      const at::Tensor& amplitude);
+std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_histograms_cuda(const at::Tensor& phase,
+                                                                  const at::Tensor& amplitude, int64_t n_bins);
+
 }  // namespace gpac

@@ -37,7 +37,7 @@
 #include <mutex>
 
 #include "csrc/pac_math.h"
-#include "kernels/kernels_cuda.h"
+#include "csrc/device_kernels.h"
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 700
 #error "gPAC's CUDA kernels need compute capability 7.0 or newer (__match_any_sync)"

@@ -9,7 +9,7 @@
 #include <type_traits>
 
 #include "csrc/pac_math.h"
-#include "kernels/kernels_cuda.h"
+#include "csrc/device_kernels.h"
 
 namespace gpac {
 namespace {

@@ -6,7 +6,7 @@
 #include <torch/library.h>
 
 #include "csrc/op_impl.h"
-#include "kernels/kernels_cuda.h"
+#include "csrc/device_kernels.h"
 
 namespace gpac {
 

@@ -12,7 +12,7 @@
 #include <vector>
 
 #include "csrc/pac_math.h"
-#include "ops/cpu/kernels_cpu.h"
+#include "csrc/device_kernels.h"
 
 namespace gpac {
 namespace {

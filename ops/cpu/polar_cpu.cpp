@@ -5,7 +5,7 @@
 #include <cmath>
 
 #include "csrc/pac_math.h"
-#include "ops/cpu/kernels_cpu.h"
+#include "csrc/device_kernels.h"
 
 namespace gpac {
 namespace {

@@ -3,7 +3,7 @@
 #include <torch/library.h>
 
 #include "csrc/op_impl.h"
-#include "ops/cpu/kernels_cpu.h"
+#include "csrc/device_kernels.h"
 
 namespace gpac {
 

@@ -1,0 +1,55 @@
+"""What the benchmark scripts share: provenance, TensorPAC set-up, timing, result files."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import statistics
+import subprocess
+import time
+import warnings
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+RESULTS = ROOT / "benchmarks" / "results"
+
+
+def git_commit() -> str:
+    """The checked-out commit ('-dirty' when tracked files differ from it); GPAC_COMMIT where there is no .git."""
+    head = subprocess.run(["git", "rev-parse", "HEAD"], cwd=ROOT, capture_output=True, text=True)
+    if head.returncode != 0:
+        return os.environ.get("GPAC_COMMIT", "unknown")
+    dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
+                           capture_output=True, text=True).stdout.strip()
+    return head.stdout.strip() + ("-dirty" if dirty else "")
+
+
+def quiet_tensorpac():
+    """TensorPAC with its logging and its import-time warnings silenced."""
+    warnings.filterwarnings("ignore", category=SyntaxWarning)
+    warnings.filterwarnings("ignore", category=DeprecationWarning)
+    import tensorpac
+
+    tensorpac.set_log_level("error")
+    logging.getLogger("tensorpac").setLevel(logging.ERROR)
+    return tensorpac
+
+
+def wall_median(fn, runs: int, warmup: int = 1) -> float:
+    """Median wall-clock seconds of fn() over `runs` after `warmup` calls."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times)
+
+
+def write_results(results: dict, out: Path | None, default_name: str) -> Path:
+    path = out or RESULTS / default_name
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(json.dumps(results, indent=2) + "\n")
+    print(f"results written to {path}")
+    return path
