@@ -40,10 +40,11 @@ at::Tensor odd_extend(const at::Tensor& x, int64_t p) {
   return at::cat({left, x, right}, -1);
 }
 
-// |B(f)|^2 of each row of taps on the rfft grid of length n_fft, in float64
-// (then cast) so that float32 runs lose nothing in the design.
+// |B(f)|^2 = re^2 + im^2 of each row of taps on the rfft grid of length n_fft,
+// in float64 (then cast) so that float32 runs lose nothing in the design.
 at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype) {
-  return at::fft_rfft(taps.to(at::kDouble), n_fft).abs().square().to(dtype);
+  const auto spectrum = at::fft_rfft(taps.to(at::kDouble), n_fft);
+  return (at::real(spectrum).square() + at::imag(spectrum).square()).to(dtype);
 }
 
 // Imaginary part of TensorPAC's analytic signal of each row (..., n).
