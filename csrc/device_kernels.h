@@ -1,5 +1,5 @@
 // The few device-specific primitives that the shared, ATen-composed op
-// implementations (csrc/spectral.cpp, csrc/pipeline.cpp) call. Each device
+// implementations (csrc/spectral.cpp, csrc/op_impl.cpp) call. Each device
 // provides one table: ops/cpu (at::parallel_for loops) and kernels/ (CUDA).
 #pragma once
 
@@ -10,6 +10,27 @@
 
 namespace gpac {
 
+// Surrogates as index arithmetic (never shifted copies): surrogate k of signal
+// s pairs the phase of signal phase_index[k][s] with the amplitude of signal s
+// read from sample shift[k][s] on, circularly: a'(t) = a((t + shift) mod n).
+// Both are (K, S) int64 on the signals' device; an undefined phase_index means
+// each signal keeps its own phase; an undefined shift means no surrogates
+// (K = 0) unless phase_index is given, in which case shifts are 0.
+struct Surrogates {
+  at::Tensor phase_index;
+  at::Tensor shift;
+  int64_t count() const {
+    return shift.defined() ? shift.size(0) : (phase_index.defined() ? phase_index.size(0) : 0);
+  }
+};
+
+// What the histogram primitive returns: mi (S, P, A), amp_sums (S, P, A,
+// n_bins) and surrogates (S, K, P, A) in the amplitude's dtype; counts
+// (S, P, n_bins) int64.
+struct Histograms {
+  at::Tensor mi, amp_sums, counts, surrogates;
+};
+
 struct DeviceKernels {
   // Writes the phase (TensorPAC-wrapped angle) and/or amplitude of re + i im
   // into `phase` / `amplitude` (either may be undefined). All four are
@@ -19,12 +40,10 @@ struct DeviceKernels {
                       const at::Tensor& amplitude);
 
   // Phase-binned amplitude histograms and Tort's MI of contiguous phase
-  // (S, P, n) and amplitude (S, A, n), already checked; the phase may be in a
-  // wider dtype than the amplitude. Returns mi (S, P, A) and amp_sums
-  // (S, P, A, n_bins) in the amplitude's dtype, counts (S, P, n_bins) int64.
-  std::tuple<at::Tensor, at::Tensor, at::Tensor> (*mi_histograms)(const at::Tensor& phase,
-                                                                  const at::Tensor& amplitude,
-                                                                  int64_t n_bins);
+  // (S, P, n) and amplitude (S, A, n), and of their surrogates; arguments
+  // already checked; the phase may be in a wider dtype than the amplitude.
+  Histograms (*mi_histograms)(const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins,
+                              const Surrogates& surrogates);
 };
 
 const DeviceKernels& cpu_kernels();
@@ -35,11 +54,11 @@ const DeviceKernels& cuda_kernels();  // defined only in builds with the CUDA ke
 // CUDAGuard).
 void write_polar_cpu(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
                      const at::Tensor& amplitude);
-std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_histograms_cpu(const at::Tensor& phase,
-                                                                 const at::Tensor& amplitude, int64_t n_bins);
+Histograms mi_histograms_cpu(const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins,
+                             const Surrogates& surrogates);
 void write_polar_cuda(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
                       const at::Tensor& amplitude);
-std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_histograms_cuda(const at::Tensor& phase,
-                                                                  const at::Tensor& amplitude, int64_t n_bins);
+Histograms mi_histograms_cuda(const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins,
+                              const Surrogates& surrogates);
 
 }  // namespace gpac

@@ -50,13 +50,26 @@ inline std::tuple<at::Tensor, at::Tensor> filter_hilbert(const at::Tensor& x, co
   return h.call(x, pha_taps, amp_taps);
 }
 
-// Returns (mi, amp_sums, counts).
-inline std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_scatter(const at::Tensor& phase,
-                                                                 const at::Tensor& amplitude,
-                                                                 int64_t n_bins = 18) {
-  static const auto h = detail::op<std::tuple<at::Tensor, at::Tensor, at::Tensor>(
-      const at::Tensor&, const at::Tensor&, int64_t)>("gpac::mi_scatter");
-  return h.call(phase, amplitude, n_bins);
+// Returns (mi, amp_sums, counts, surrogates); see the schema in ops/registration.cpp.
+inline std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> mi_scatter(
+    const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins = 18,
+    const std::optional<at::Tensor>& phase_index = std::nullopt,
+    const std::optional<at::Tensor>& shift = std::nullopt) {
+  static const auto h = detail::op<std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor>(
+      const at::Tensor&, const at::Tensor&, int64_t, const std::optional<at::Tensor>&,
+      const std::optional<at::Tensor>&)>("gpac::mi_scatter");
+  return h.call(phase, amplitude, n_bins, phase_index, shift);
+}
+
+// The whole pipeline in chunks within memory_budget bytes (0: 512 MiB).
+inline std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> modulation_index(
+    const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps, int64_t n_bins = 18,
+    int64_t memory_budget = 0, const std::optional<at::Tensor>& phase_index = std::nullopt,
+    const std::optional<at::Tensor>& shift = std::nullopt) {
+  static const auto h = detail::op<std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor>(
+      const at::Tensor&, const at::Tensor&, const at::Tensor&, int64_t, int64_t, const std::optional<at::Tensor>&,
+      const std::optional<at::Tensor>&)>("gpac::modulation_index");
+  return h.call(x, pha_taps, amp_taps, n_bins, memory_budget, phase_index, shift);
 }
 
 }  // namespace gpac::ops

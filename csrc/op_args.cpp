@@ -111,6 +111,39 @@ int64_t check_fir_bands(double fs, at::ArrayRef<double> low, at::ArrayRef<double
   return width;
 }
 
+void check_surrogate_args(const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift,
+                          const at::Tensor& like, int64_t trailing_dims) {
+  c10::SymInt n_signals = 1;
+  for (int64_t d = 0; d < like.dim() - trailing_dims; ++d) n_signals = n_signals * like.sym_size(d);
+  c10::SymInt n_perm = -1;
+  for (const auto* t : {&phase_index, &shift}) {
+    if (!t->has_value()) continue;
+    const char* name = t == &phase_index ? "phase_index" : "shift";
+    const auto& v = **t;
+    TORCH_CHECK_VALUE(v.dim() == 2, name, " must have shape (n_perm, n_signals), got ", shape_str(v));
+    TORCH_CHECK_TYPE(v.scalar_type() == at::kLong, name, " must be int64, got ", v.scalar_type());
+    TORCH_CHECK_VALUE(v.device() == like.device(), name, " is on ", v.device(), " but the signals are on ",
+                      like.device());
+    GPAC_SYM_CHECK_VALUE(v.sym_size(1).sym_eq(n_signals), name, " has ", v.sym_size(1),
+                         " columns but there are ", n_signals, " signals (the flattened leading dims)");
+    if (n_perm == -1) n_perm = v.sym_size(0);
+    GPAC_SYM_CHECK_VALUE(v.sym_size(0).sym_eq(n_perm), "phase_index and shift must have the same number of "
+                         "permutations (rows), got ", phase_index->sym_size(0), " and ", shift->sym_size(0));
+  }
+}
+
+void check_surrogate_values(const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift,
+                            int64_t n_signals, int64_t n_times) {
+  if (phase_index && phase_index->numel() > 0) {
+    TORCH_CHECK_VALUE(phase_index->min().item<int64_t>() >= 0 && phase_index->max().item<int64_t>() < n_signals,
+                      "phase_index values must be signal indices in [0, ", n_signals, ")");
+  }
+  if (shift && shift->numel() > 0) {
+    TORCH_CHECK_VALUE(shift->min().item<int64_t>() >= 0 && shift->max().item<int64_t>() < n_times,
+                      "shift values must be sample offsets in [0, n_times = ", n_times, ")");
+  }
+}
+
 std::vector<c10::SymInt> banded_shape(const at::Tensor& x, const c10::SymInt& n_bands) {
   auto sizes = x.sym_sizes().vec();
   sizes.insert(sizes.end() - 1, n_bands);

@@ -7,6 +7,7 @@
 #include <ATen/core/Tensor.h>
 #include <c10/core/SymInt.h>
 
+#include <optional>
 #include <vector>
 
 namespace gpac {
@@ -36,6 +37,17 @@ void check_mi_args(const at::Tensor& phase, const at::Tensor& amplitude, int64_t
 // messages) and returns the widest tap count, max_i fir_order_i + 1.
 int64_t check_fir_bands(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high,
                         int64_t n_times, int64_t cycle, c10::string_view kind);
+
+// Checks the optional surrogate plan (csrc/device_kernels.h): phase_index and
+// shift of shape (n_perm, n_signals), int64, on `like`'s device, n_signals
+// being the flattened leading dims of `like` (..., n_times) or, with
+// bands_dim, of `like` (..., n_bands, n_times). Shapes only: meta-safe.
+void check_surrogate_args(const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift,
+                          const at::Tensor& like, int64_t trailing_dims);
+
+// The values: 0 <= phase_index < n_signals and 0 <= shift < n_times.
+void check_surrogate_values(const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift,
+                            int64_t n_signals, int64_t n_times);
 
 // (..., n_bands, n_times) for signals x of shape (..., n_times).
 std::vector<c10::SymInt> banded_shape(const at::Tensor& x, const c10::SymInt& n_bands);

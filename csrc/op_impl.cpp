@@ -45,9 +45,11 @@ std::tuple<at::Tensor, at::Tensor> filter_hilbert_op(const at::Tensor& x, const 
           amplitude.view_symint(banded_shape(x, amp_taps.sym_size(0)))};
 }
 
-std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitude,
-                                                             int64_t n_bins, const DeviceKernels& k) {
+HistogramTuple mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins,
+                             const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift,
+                             const DeviceKernels& k) {
   check_mi_args(phase, amplitude, n_bins);
+  check_surrogate_args(phase_index, shift, phase, 2);
   const int64_t P = phase.size(-2), A = amplitude.size(-2), n = phase.size(-1);
   const auto pha = phase.reshape({-1, P, n}).contiguous();
   const auto amp = amplitude.reshape({-1, A, n}).contiguous();
@@ -55,22 +57,30 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_scatter_op(const at::Tensor& p
   check_finite(amp, "amplitude");
   TORCH_CHECK_VALUE(!amp.lt(0).any().item<bool>(),
                     "amplitude holds negative values; expected envelopes |z| >= 0");
-  auto [mi, sums, counts] = k.mi_histograms(pha, amp, n_bins);
+  check_surrogate_values(phase_index, shift, pha.size(0), n);
+  const Surrogates plan{phase_index.value_or(at::Tensor()).contiguous(), shift.value_or(at::Tensor()).contiguous()};
+  const auto h = k.mi_histograms(pha, amp, n_bins, plan);
   const auto lead = phase.sizes().slice(0, phase.dim() - 2);
-  return {with_lead(mi, lead, 2), with_lead(sums, lead, 3), with_lead(counts, lead, 2)};
+  return {with_lead(h.mi, lead, 2), with_lead(h.amp_sums, lead, 3), with_lead(h.counts, lead, 2),
+          with_lead(h.surrogates, lead, 3)};
 }
 
-std::tuple<at::Tensor, at::Tensor, at::Tensor> modulation_index_op(const at::Tensor& x, const at::Tensor& pha_taps,
-                                                                   const at::Tensor& amp_taps, int64_t n_bins,
-                                                                   int64_t memory_budget, const DeviceKernels& k) {
+HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
+                                   int64_t n_bins, int64_t memory_budget,
+                                   const std::optional<at::Tensor>& phase_index,
+                                   const std::optional<at::Tensor>& shift, const DeviceKernels& k) {
   const auto rows = as_signal_rows(x, "x");
   check_taps(pha_taps, x, "pha_taps");
   check_taps(amp_taps, x, "amp_taps");
   check_n_bins(n_bins);
+  check_surrogate_args(phase_index, shift, x, 1);
   TORCH_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes (0: the default of ",
                     kDefaultMemoryBudget, "), got ", memory_budget);
   check_finite(rows, "x");
   const int64_t S = rows.size(0), n = rows.size(1), P = pha_taps.size(0), A = amp_taps.size(0);
+  check_surrogate_values(phase_index, shift, S, n);
+  const Surrogates plan{phase_index.value_or(at::Tensor()).contiguous(), shift.value_or(at::Tensor()).contiguous()};
+  const int64_t K = plan.count();
   const int64_t half = (memory_budget > 0 ? memory_budget : kDefaultMemoryBudget) / 2;
 
   // Phases stay in float64 (kPhaseDtype) up to the binning: a float32 phase
@@ -78,22 +88,31 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> modulation_index_op(const at::Ten
   // weakly coupled pair's MI by ~1e-3 relative on minute-long signals.
   // Half the budget holds a chunk's phase and amplitude rows (n samples each,
   // counted at float64): whole signals with all their bands when one fits,
-  // else one signal with groups of phase bands and amplitude bands.
+  // else groups of phase bands and amplitude bands. Surrogates that swap
+  // phases between signals need every signal of a band in one chunk.
+  const bool across_signals = plan.phase_index.defined();
   const int64_t rows_fit = std::max<int64_t>(2, half / (n * at::elementSize(kPhaseDtype)));
-  const bool whole = rows_fit >= P + A;
-  const int64_t signals_per_chunk = whole ? rows_fit / (P + A) : 1;
-  const int64_t pha_group = whole ? P : std::clamp<int64_t>(rows_fit / 2, 1, P);
-  const int64_t amp_group = whole ? A : std::clamp<int64_t>(rows_fit - pha_group, 1, A);
+  const int64_t chunk_signals = across_signals ? S : 1;
+  const int64_t band_rows_fit = std::max<int64_t>(2, rows_fit / chunk_signals);
+  const bool whole = rows_fit >= (P + A) * chunk_signals;
+  const int64_t signals_per_chunk = across_signals ? S : (whole ? rows_fit / (P + A) : 1);
+  const int64_t pha_group = whole ? P : std::clamp<int64_t>(band_rows_fit / 2, 1, P);
+  const int64_t amp_group = whole ? A : std::clamp<int64_t>(band_rows_fit - pha_group, 1, A);
 
   auto mi = at::empty({S, P, A}, rows.options());
   auto sums = at::empty({S, P, A, n_bins}, rows.options());
   auto counts = at::empty({S, P, n_bins}, rows.options().dtype(at::kLong));
+  auto surrogates = at::empty({S, K, P, A}, rows.options());
   auto store = [&](int64_t s0, int64_t i0, int64_t j0, const at::Tensor& phase, const at::Tensor& amplitude) {
-    auto [mi_c, sums_c, counts_c] = k.mi_histograms(phase, amplitude, n_bins);
     const int64_t sc = phase.size(0), pc = phase.size(1), ac = amplitude.size(1);
-    mi.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac).copy_(mi_c);
-    sums.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac).copy_(sums_c);
-    counts.narrow(0, s0, sc).narrow(1, i0, pc).copy_(counts_c);
+    // The chunk's share of the plan: its columns, phase indices made chunk-relative.
+    const Surrogates part{plan.phase_index.defined() ? plan.phase_index.narrow(1, s0, sc) - s0 : at::Tensor(),
+                          plan.shift.defined() ? plan.shift.narrow(1, s0, sc).contiguous() : at::Tensor()};
+    const auto h = k.mi_histograms(phase, amplitude, n_bins, part);
+    mi.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac).copy_(h.mi);
+    sums.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac).copy_(h.amp_sums);
+    counts.narrow(0, s0, sc).narrow(1, i0, pc).copy_(h.counts);
+    surrogates.narrow(0, s0, sc).narrow(2, i0, pc).narrow(3, j0, ac).copy_(h.surrogates);
   };
   for (int64_t s0 = 0; s0 < S; s0 += signals_per_chunk) {
     const auto chunk = rows.narrow(0, s0, std::min(signals_per_chunk, S - s0));
@@ -112,7 +131,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> modulation_index_op(const at::Ten
     }
   }
   const auto lead = x.sizes().slice(0, x.dim() - 1);
-  return {with_lead(mi, lead, 2), with_lead(sums, lead, 3), with_lead(counts, lead, 2)};
+  return {with_lead(mi, lead, 2), with_lead(sums, lead, 3), with_lead(counts, lead, 2),
+          with_lead(surrogates, lead, 3)};
 }
 
 }  // namespace gpac

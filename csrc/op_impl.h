@@ -6,6 +6,7 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <optional>
 #include <tuple>
 
 #include "csrc/device_kernels.h"
@@ -23,14 +24,20 @@ std::tuple<at::Tensor, at::Tensor> hilbert_op(const at::Tensor& x, const DeviceK
 std::tuple<at::Tensor, at::Tensor> filter_hilbert_op(const at::Tensor& x, const at::Tensor& pha_taps,
                                                      const at::Tensor& amp_taps, const DeviceKernels& k);
 
-std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitude,
-                                                             int64_t n_bins, const DeviceKernels& k);
+// (mi, amp_sums, counts, surrogates), shaped like the caller's leading dims.
+using HistogramTuple = std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor>;
 
-// The whole pipeline, x (..., n_times) -> (mi, amp_sums, counts), in chunks of
-// signals (then of bands, for signals too long to hold all bands at once) so
-// that its working memory stays within memory_budget bytes (0: the default).
-std::tuple<at::Tensor, at::Tensor, at::Tensor> modulation_index_op(const at::Tensor& x, const at::Tensor& pha_taps,
-                                                                   const at::Tensor& amp_taps, int64_t n_bins,
-                                                                   int64_t memory_budget, const DeviceKernels& k);
+HistogramTuple mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins,
+                             const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift,
+                             const DeviceKernels& k);
+
+// The whole pipeline, x (..., n_times) -> (mi, amp_sums, counts, surrogates),
+// in chunks of signals (then of bands, for signals too long to hold all bands
+// at once) so that its working memory stays within memory_budget bytes (0: the
+// default). A phase_index (swapped trials) keeps all signals in every chunk.
+HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
+                                   int64_t n_bins, int64_t memory_budget,
+                                   const std::optional<at::Tensor>& phase_index,
+                                   const std::optional<at::Tensor>& shift, const DeviceKernels& k);
 
 }  // namespace gpac

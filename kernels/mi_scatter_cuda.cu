@@ -25,6 +25,12 @@
 //     (S P A chunks n_bins), so no float atomics and no run-to-run variation.
 //  3. finalize: per pair, the chunks' sums added in chunk order, then Tort's
 //     MI (csrc/pac_math.h, the same code as the CPU), sums in the output dtype.
+//  4. surrogate_mi (when asked): the same block layout with one block per
+//     (signal, permutation, pair group) over the whole time range; the
+//     amplitude tile is read from sample t + shift (circularly) and the bins
+//     from the permutation's phase signal, so no shifted copy exists; the MI
+//     is reduced in the block. S K P A n updates: 16 signals x 24000 samples x
+//     25 x 25 bands x 200 permutations is 48 G.
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
 #include <ATen/cuda/CUDAContext.h>
@@ -91,14 +97,65 @@ struct PairGrid {
   int64_t chunk, n_chunks;                 // samples per block and blocks per row
 };
 
+// One block's view of its pairs: shared-memory accumulators and tiles, and
+// which phase/amplitude bands and which thread it is.
+template <typename T>
+struct PairBlock {
+  double* acc;        // [pairs][acc_stride]
+  T* amp_tile;        // [ag][kTile + 1]
+  uint8_t* bin_tile;  // [pg][kBinStride]
+  int64_t i0, j0, pg, ag, pi, aj;
+  bool active;
+  double* my;         // this thread's n_bins accumulators
+
+  __device__ PairBlock(double* smem, const PairGrid& g, int64_t ip, int64_t ja) {
+    acc = smem;
+    amp_tile = reinterpret_cast<T*>(acc + g.pg * g.ag * g.acc_stride);
+    bin_tile = reinterpret_cast<uint8_t*>(amp_tile + g.ag * (kTile + 1));
+    i0 = ip * g.pg;
+    j0 = ja * g.ag;
+    pg = min(g.pg, g.P - i0);
+    ag = min(g.ag, g.A - j0);
+    pi = threadIdx.x / g.ag;
+    aj = threadIdx.x % g.ag;
+    active = pi < pg && aj < ag;
+    my = acc + threadIdx.x * g.acc_stride;
+    for (int64_t k = 0; k < g.n_bins; ++k) my[k] = 0.0;
+  }
+
+  // Accumulates samples [t0, t1) of the phase bins of signal `ps` against the
+  // amplitudes of signal `s` read from sample t + shift (circularly).
+  __device__ void accumulate(const uint8_t* __restrict__ bins, const T* __restrict__ amp, const PairGrid& g,
+                             int64_t s, int64_t ps, int64_t shift, int64_t t0, int64_t t1) {
+    for (int64_t tile = t0; tile < t1; tile += kTile) {
+      const int64_t len = min(static_cast<int64_t>(kTile), t1 - tile);
+      __syncthreads();  // the previous tile is consumed
+      for (int64_t e = threadIdx.x; e < pg * kTile; e += blockDim.x) {
+        const int64_t r = e / kTile, t = e % kTile;
+        if (t < len) bin_tile[r * kBinStride + t] = bins[(ps * g.P + i0 + r) * g.n + tile + t];
+      }
+      for (int64_t e = threadIdx.x; e < ag * kTile; e += blockDim.x) {
+        const int64_t r = e / kTile, t = e % kTile;
+        int64_t u = tile + t + shift;
+        if (u >= g.n) u -= g.n;
+        if (t < len) amp_tile[r * (kTile + 1) + t] = amp[(s * g.A + j0 + r) * g.n + u];
+      }
+      __syncthreads();
+      if (active) {
+        const uint8_t* b = bin_tile + pi * kBinStride;
+        const T* a = amp_tile + aj * (kTile + 1);
+        for (int64_t t = 0; t < len; ++t) my[b[t]] += static_cast<double>(a[t]);
+      }
+    }
+  }
+};
+
+// The observed histograms: block (signal, phase group, amplitude group, time
+// chunk); each writes its chunk's sums to its own workspace slot.
 template <typename T>
 __global__ void pair_histograms_kernel(const uint8_t* __restrict__ bins, const T* __restrict__ amp,
                                        double* __restrict__ work, PairGrid g) {
   extern __shared__ double smem[];
-  double* acc = smem;                                                       // [pairs][acc_stride]
-  T* amp_tile = reinterpret_cast<T*>(acc + g.pg * g.ag * g.acc_stride);   // [ag][kTile + 1]
-  uint8_t* bin_tile = reinterpret_cast<uint8_t*>(amp_tile + g.ag * (kTile + 1));  // [pg][kBinStride]
-
   int64_t block = blockIdx.x;
   const int64_t c = block % g.n_chunks;
   block /= g.n_chunks;
@@ -106,37 +163,39 @@ __global__ void pair_histograms_kernel(const uint8_t* __restrict__ bins, const T
   block /= g.n_ag;
   const int64_t ip = block % g.n_pg;
   const int64_t s = block / g.n_pg;
-  const int64_t i0 = ip * g.pg, j0 = ja * g.ag;
-  const int64_t pg = min(g.pg, g.P - i0), ag = min(g.ag, g.A - j0);
-  const int64_t t0 = c * g.chunk, t1 = min(t0 + g.chunk, g.n);
-
-  const int tid = threadIdx.x;
-  const int64_t pi = tid / g.ag, aj = tid % g.ag;
-  const bool active = pi < pg && aj < ag;
-  double* my = acc + tid * g.acc_stride;
-  for (int64_t k = 0; k < g.n_bins; ++k) my[k] = 0.0;
-
-  for (int64_t tile = t0; tile < t1; tile += kTile) {
-    const int64_t len = min(static_cast<int64_t>(kTile), t1 - tile);
-    __syncthreads();  // the previous tile is consumed
-    for (int64_t e = tid; e < pg * kTile; e += blockDim.x) {
-      const int64_t r = e / kTile, t = e % kTile;
-      if (t < len) bin_tile[r * kBinStride + t] = bins[((s * g.P) + i0 + r) * g.n + tile + t];
-    }
-    for (int64_t e = tid; e < ag * kTile; e += blockDim.x) {
-      const int64_t r = e / kTile, t = e % kTile;
-      if (t < len) amp_tile[r * (kTile + 1) + t] = amp[((s * g.A) + j0 + r) * g.n + tile + t];
-    }
-    __syncthreads();
-    if (active) {
-      const uint8_t* b = bin_tile + pi * kBinStride;
-      const T* a = amp_tile + aj * (kTile + 1);
-      for (int64_t t = 0; t < len; ++t) my[b[t]] += static_cast<double>(a[t]);
-    }
+  PairBlock<T> pb(smem, g, ip, ja);
+  const int64_t t0 = c * g.chunk;
+  pb.accumulate(bins, amp, g, s, s, 0, t0, min(t0 + g.chunk, g.n));
+  if (pb.active) {  // this chunk's slot: every element written, no atomics
+    double* out = work + ((((s * g.P) + pb.i0 + pb.pi) * g.A + pb.j0 + pb.aj) * g.n_chunks + c) * g.n_bins;
+    for (int64_t k = 0; k < g.n_bins; ++k) out[k] = pb.my[k];
   }
-  if (active) {  // this chunk's slot: every element written, no atomics
-    double* out = work + ((((s * g.P) + i0 + pi) * g.A + j0 + aj) * g.n_chunks + c) * g.n_bins;
-    for (int64_t k = 0; k < g.n_bins; ++k) out[k] = my[k];
+}
+
+// The surrogates: block (signal, permutation, phase group, amplitude group)
+// over the whole time range, so the MI is reduced in the block: no workspace,
+// whatever the number of permutations.
+template <typename T>
+__global__ void surrogate_mi_kernel(const uint8_t* __restrict__ bins, const T* __restrict__ amp,
+                                    const unsigned long long* __restrict__ counts,
+                                    const int64_t* __restrict__ phase_index, const int64_t* __restrict__ shift,
+                                    T* __restrict__ surrogates, int64_t K, PairGrid g) {
+  extern __shared__ double smem[];
+  int64_t block = blockIdx.x;
+  const int64_t ja = block % g.n_ag;
+  block /= g.n_ag;
+  const int64_t ip = block % g.n_pg;
+  block /= g.n_pg;
+  const int64_t k = block % K;
+  const int64_t s = block / K;
+  const int64_t ps = phase_index ? phase_index[k * g.S + s] : s;
+  const int64_t sh = shift ? shift[k * g.S + s] : 0;
+  PairBlock<T> pb(smem, g, ip, ja);
+  pb.accumulate(bins, amp, g, s, ps, sh, 0, g.n);
+  if (pb.active) {
+    const int64_t i = pb.i0 + pb.pi, j = pb.j0 + pb.aj;
+    surrogates[((s * K + k) * g.P + i) * g.A + j] =
+        static_cast<T>(tort_mi(pb.my, counts + (ps * g.P + i) * g.n_bins, g.n_bins));
   }
 }
 
@@ -157,11 +216,11 @@ __global__ void finalize_kernel(double* __restrict__ work, const unsigned long l
 // The largest dynamic shared memory a block may use, set once per device and
 // kernel: the limit is global to the kernel, so setting it per call to each
 // call's own size would race between host threads.
-template <typename T>
+template <auto kernel>
 void allow_opt_in_shared_memory(int device, int bytes) {
-  static std::once_flag once[C10_COMPILE_TIME_MAX_GPUS];
+  static std::once_flag once[C10_COMPILE_TIME_MAX_GPUS];  // one per kernel and device
   std::call_once(once[device], [&] {
-    C10_CUDA_CHECK(cudaFuncSetAttribute(pair_histograms_kernel<T>, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
+    C10_CUDA_CHECK(cudaFuncSetAttribute(kernel, cudaFuncAttributeMaxDynamicSharedMemorySize, bytes));
   });
 }
 
@@ -179,9 +238,11 @@ void split(int64_t total, int64_t cap, int64_t& per_group, int64_t& groups) {
 
 }  // namespace
 
-std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_histograms_cuda(const at::Tensor& pha, const at::Tensor& amp,
-                                                                  int64_t n_bins) {
+Histograms mi_histograms_cuda(const at::Tensor& pha, const at::Tensor& amp, int64_t n_bins,
+                              const Surrogates& surrogates) {
   const int64_t S = pha.size(0), P = pha.size(1), A = amp.size(1), n = pha.size(2);
+  const int64_t K = surrogates.count();
+  auto surr = at::empty({S, K, P, A}, amp.options());
   auto bins = at::empty({S, P, n}, pha.options().dtype(at::kByte));
   auto counts = at::zeros({S, P, n_bins}, pha.options().dtype(at::kLong));
   auto mi = at::empty({S, P, A}, amp.options());
@@ -220,7 +281,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_histograms_cuda(const at::Tens
                         g.pg * kBinStride;
     TORCH_CHECK(smem <= props->sharedMemPerBlockOptin, "mi_scatter needs ", smem,
                 " bytes of shared memory per block; this GPU offers ", props->sharedMemPerBlockOptin);
-    allow_opt_in_shared_memory<scalar_t>(pha.get_device(), static_cast<int>(props->sharedMemPerBlockOptin));
+    allow_opt_in_shared_memory<pair_histograms_kernel<scalar_t>>(pha.get_device(),
+                                                                 static_cast<int>(props->sharedMemPerBlockOptin));
     auto work = at::empty({S, P, A, g.n_chunks, n_bins}, pha.options().dtype(at::kDouble));
     pair_histograms_kernel<scalar_t><<<grid_size(base_blocks * g.n_chunks, "pair_histograms"), pair_threads, smem,
                                        stream>>>(bins.data_ptr<uint8_t>(), amp.data_ptr<scalar_t>(),
@@ -232,8 +294,20 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_histograms_cuda(const at::Tens
         work.data_ptr<double>(), counts_u64, mi.data_ptr<scalar_t>(), sums.data_ptr<scalar_t>(), pairs, A, n_bins,
         g.n_chunks);
     C10_CUDA_KERNEL_LAUNCH_CHECK();
+
+    if (K > 0) {  // the surrogates, each over the whole time range
+      allow_opt_in_shared_memory<surrogate_mi_kernel<scalar_t>>(pha.get_device(),
+                                                                static_cast<int>(props->sharedMemPerBlockOptin));
+      const int64_t* phase_index = surrogates.phase_index.defined() ? surrogates.phase_index.data_ptr<int64_t>()
+                                                                    : nullptr;
+      const int64_t* shift = surrogates.shift.defined() ? surrogates.shift.data_ptr<int64_t>() : nullptr;
+      surrogate_mi_kernel<scalar_t><<<grid_size(S * K * g.n_pg * g.n_ag, "surrogate_mi"), pair_threads, smem,
+                                      stream>>>(bins.data_ptr<uint8_t>(), amp.data_ptr<scalar_t>(), counts_u64,
+                                                phase_index, shift, surr.data_ptr<scalar_t>(), K, g);
+      C10_CUDA_KERNEL_LAUNCH_CHECK();
+    }
   });
-  return {mi, sums, counts};
+  return {mi, sums, counts, surr};
 }
 
 }  // namespace gpac

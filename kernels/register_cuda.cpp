@@ -28,14 +28,16 @@ TORCH_LIBRARY_IMPL(gpac, CUDA, m) {
     const c10::cuda::CUDAGuard guard(x.device());
     return filter_hilbert_op(x, pha_taps, amp_taps, cuda_kernels());
   });
-  m.impl("mi_scatter", [](const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins) {
+  m.impl("mi_scatter", [](const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins,
+                          const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift) {
     const c10::cuda::CUDAGuard guard(phase.device());
-    return mi_scatter_op(phase, amplitude, n_bins, cuda_kernels());
+    return mi_scatter_op(phase, amplitude, n_bins, phase_index, shift, cuda_kernels());
   });
   m.impl("modulation_index", [](const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
-                                int64_t n_bins, int64_t memory_budget) {
+                                int64_t n_bins, int64_t memory_budget, const std::optional<at::Tensor>& phase_index,
+                                const std::optional<at::Tensor>& shift) {
     const c10::cuda::CUDAGuard guard(x.device());
-    return modulation_index_op(x, pha_taps, amp_taps, n_bins, memory_budget, cuda_kernels());
+    return modulation_index_op(x, pha_taps, amp_taps, n_bins, memory_budget, phase_index, shift, cuda_kernels());
   });
 }
 

@@ -34,37 +34,43 @@ std::tuple<at::Tensor, at::Tensor> filter_hilbert_meta(const at::Tensor& x, cons
   return {banded_like(x, pha_taps.sym_size(0)), banded_like(x, amp_taps.sym_size(0))};
 }
 
-// mi (..., P, A), amp_sums (..., P, A, n_bins), counts (..., P, n_bins).
-std::tuple<at::Tensor, at::Tensor, at::Tensor> histograms_like(c10::SymIntArrayRef lead, const c10::SymInt& P,
-                                                               const c10::SymInt& A, int64_t n_bins,
-                                                               const at::TensorOptions& options) {
+// mi (..., P, A), amp_sums (..., P, A, n_bins), counts (..., P, n_bins),
+// surrogates (..., K, P, A).
+std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> histograms_like(
+    c10::SymIntArrayRef lead, const c10::SymInt& P, const c10::SymInt& A, int64_t n_bins,
+    const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift,
+    const at::TensorOptions& options) {
   auto shape = [&](std::vector<c10::SymInt> tail) {
     auto s = lead.vec();
     s.insert(s.end(), tail.begin(), tail.end());
     return s;
   };
+  const c10::SymInt K = shift ? shift->sym_size(0) : (phase_index ? phase_index->sym_size(0) : c10::SymInt(0));
   return {at::empty_symint(shape({P, A}), options), at::empty_symint(shape({P, A, n_bins}), options),
-          at::empty_symint(shape({P, n_bins}), options.dtype(at::kLong))};
+          at::empty_symint(shape({P, n_bins}), options.dtype(at::kLong)),
+          at::empty_symint(shape({K, P, A}), options)};
 }
 
-std::tuple<at::Tensor, at::Tensor, at::Tensor> mi_scatter_meta(const at::Tensor& phase,
-                                                               const at::Tensor& amplitude,
-                                                               int64_t n_bins) {
+std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> mi_scatter_meta(
+    const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins, const std::optional<at::Tensor>& phase_index,
+    const std::optional<at::Tensor>& shift) {
   check_mi_args(phase, amplitude, n_bins);
+  check_surrogate_args(phase_index, shift, phase, 2);
   return histograms_like(phase.sym_sizes().slice(0, phase.dim() - 2), phase.sym_size(-2), amplitude.sym_size(-2),
-                         n_bins, amplitude.options());
+                         n_bins, phase_index, shift, amplitude.options());
 }
 
-std::tuple<at::Tensor, at::Tensor, at::Tensor> modulation_index_meta(const at::Tensor& x, const at::Tensor& pha_taps,
-                                                                     const at::Tensor& amp_taps, int64_t n_bins,
-                                                                     int64_t memory_budget) {
+std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> modulation_index_meta(
+    const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps, int64_t n_bins,
+    int64_t memory_budget, const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift) {
   const auto dtype = signal_dtype(x, "x");
   check_taps(pha_taps, x, "pha_taps");
   check_taps(amp_taps, x, "amp_taps");
   check_n_bins(n_bins);
+  check_surrogate_args(phase_index, shift, x, 1);
   TORCH_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes, got ", memory_budget);
   return histograms_like(x.sym_sizes().slice(0, x.dim() - 1), pha_taps.sym_size(0), amp_taps.sym_size(0), n_bins,
-                         x.options().dtype(dtype));
+                         phase_index, shift, x.options().dtype(dtype));
 }
 
 }  // namespace

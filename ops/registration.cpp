@@ -7,6 +7,7 @@
 
 #include "csrc/filter_design.h"
 #include "csrc/op_args.h"
+#include "csrc/surrogate_plan.h"
 
 namespace gpac {
 namespace {
@@ -28,6 +29,22 @@ at::Tensor fir_taps_op(double fs, at::ArrayRef<double> low, at::ArrayRef<double>
     for (size_t k = 0; k < taps.size(); ++k) acc[i][k] = taps[k];
   }
   return device ? out.to(*device) : out;
+}
+
+// The surrogate plan (csrc/surrogate_plan.h) on `device`; a factory op like
+// fir_taps, so device=meta gives the shapes only.
+std::tuple<at::Tensor, at::Tensor> surrogate_plan_op(int64_t n_perm, int64_t n_signals, int64_t n_times,
+                                                     c10::string_view method, int64_t seed, c10::string_view rng,
+                                                     bool independent, int64_t n_trials,
+                                                     std::optional<at::Device> device) {
+  if (device && device->is_meta()) {
+    const auto options = at::TensorOptions().dtype(at::kLong).device(*device);
+    return {at::empty({n_perm, n_signals}, options), at::empty({n_perm, n_signals}, options)};
+  }
+  auto [phase_index, shift] = surrogate_plan(n_perm, n_signals, n_times, std::string(method), seed,
+                                             std::string(rng), independent, n_trials);
+  if (!device) return {phase_index, shift};
+  return {phase_index.to(*device), shift.to(*device)};
 }
 
 }  // namespace
@@ -53,18 +70,36 @@ TORCH_LIBRARY(gpac, m) {
   // (..., n_pha, n_times), amplitude (..., n_amp, n_times) -> mi (..., n_pha,
   // n_amp), amp_sums (..., n_pha, n_amp, n_bins), counts (..., n_pha, n_bins),
   // in the amplitude's dtype (the phase may be float64 for float32 amplitudes).
-  m.def("mi_scatter(Tensor phase, Tensor amplitude, int n_bins=18) -> "
-        "(Tensor mi, Tensor amp_sums, Tensor counts)",
+  // Surrogates, as index arithmetic (no shifted copies): phase_index and shift,
+  // (n_perm, n_signals) int64 over the flattened leading dims; surrogate k of
+  // signal s pairs the phase of signal phase_index[k, s] with the amplitude of
+  // signal s read circularly from sample shift[k, s] on. Their MI comes back
+  // as surrogates (..., n_perm, n_pha, n_amp); n_perm = 0 without them.
+  m.def("mi_scatter(Tensor phase, Tensor amplitude, int n_bins=18, Tensor? phase_index=None, "
+        "Tensor? shift=None) -> (Tensor mi, Tensor amp_sums, Tensor counts, Tensor surrogates)",
+        tags);
+  // Which phase signal and which amplitude shift each surrogate uses:
+  // (phase_index, shift), each (n_perm, n_signals) int64. method is
+  // 'block_swap', 'swap_trials' (trials: the last n_trials of the flattened
+  // signals' layout) or 'time_lag'; rng 'torch' (torch.Generator seeded with
+  // seed) or 'tensorpac' (numpy RandomState(seed + k), TensorPAC's draw).
+  m.def("surrogate_plan(int n_perm, int n_signals, int n_times, str method=\"block_swap\", int seed=0, "
+        "str rng=\"torch\", bool independent=False, int n_trials=1, *, Device? device=None) -> "
+        "(Tensor phase_index, Tensor shift)",
         tags);
   // The whole pipeline (filter_hilbert then mi_scatter) in chunks of signals,
   // then of bands, so that its working memory stays within memory_budget
-  // bytes (0: 512 MiB): x (..., n_times) -> mi (..., n_pha, n_amp), amp_sums,
-  // counts as mi_scatter's.
-  m.def("modulation_index(Tensor x, Tensor pha_taps, Tensor amp_taps, int n_bins=18, int memory_budget=0) -> "
-        "(Tensor mi, Tensor amp_sums, Tensor counts)",
+  // bytes (0: 512 MiB): x (..., n_times) -> as mi_scatter. Phases are binned
+  // in float64 whatever x's dtype.
+  m.def("modulation_index(Tensor x, Tensor pha_taps, Tensor amp_taps, int n_bins=18, int memory_budget=0, "
+        "Tensor? phase_index=None, Tensor? shift=None) -> "
+        "(Tensor mi, Tensor amp_sums, Tensor counts, Tensor surrogates)",
         tags);
 }
 
-TORCH_LIBRARY_IMPL(gpac, CompositeExplicitAutograd, m) { m.impl("fir_taps", &fir_taps_op); }
+TORCH_LIBRARY_IMPL(gpac, CompositeExplicitAutograd, m) {
+  m.impl("fir_taps", &fir_taps_op);
+  m.impl("surrogate_plan", &surrogate_plan_op);
+}
 
 }  // namespace gpac

@@ -18,12 +18,14 @@ TORCH_LIBRARY_IMPL(gpac, CPU, m) {
   m.impl("filter_hilbert", [](const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps) {
     return filter_hilbert_op(x, pha_taps, amp_taps, cpu_kernels());
   });
-  m.impl("mi_scatter", [](const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins) {
-    return mi_scatter_op(phase, amplitude, n_bins, cpu_kernels());
+  m.impl("mi_scatter", [](const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins,
+                          const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift) {
+    return mi_scatter_op(phase, amplitude, n_bins, phase_index, shift, cpu_kernels());
   });
   m.impl("modulation_index", [](const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
-                                int64_t n_bins, int64_t memory_budget) {
-    return modulation_index_op(x, pha_taps, amp_taps, n_bins, memory_budget, cpu_kernels());
+                                int64_t n_bins, int64_t memory_budget, const std::optional<at::Tensor>& phase_index,
+                                const std::optional<at::Tensor>& shift) {
+    return modulation_index_op(x, pha_taps, amp_taps, n_bins, memory_budget, phase_index, shift, cpu_kernels());
   });
 }
 

@@ -1,27 +1,40 @@
-"""Phase-amplitude coupling: Tort's Modulation Index with TensorPAC's conventions.
+"""Phase-amplitude coupling: Tort's Modulation Index with TensorPAC's conventions,
+and its surrogate statistics.
 
 The pipeline: ``gpac::fir_taps`` designs the band-pass filters (TensorPAC's
 ``fir_order`` + ``fir1``); ``gpac::modulation_index`` then runs, over chunks of
 signals (and of bands) that fit a memory budget, ``gpac::filter_hilbert``
 (filtfilt-exact band-pass and TensorPAC's padded Hilbert transform, from one
 forward FFT per signal) and ``gpac::mi_scatter`` (phase bins, binned amplitude
-sums, MI).
+sums, MI, and the surrogates' MI as index arithmetic: no shifted copy of any
+amplitude is made). ``gpac::surrogate_plan`` draws which cut, lag or trial
+permutation each surrogate uses, once per call, on the host.
 
 Differences from TensorPAC, on purpose: the per-bin sample counts are counted
 per signal and per phase band (Tort's definition), while TensorPAC divides by
 counts pooled over every phase band and trial of a call. The two agree when one
 phase band and one trial are passed per call. An empty phase bin adds nothing
 (0 log 0 = 0) and a signal whose amplitude is identically zero has MI = 0.
+TensorPAC's p-values are max-statistics over the trial-averaged MI; gPAC's are
+per cell, (1 + #{surrogate >= observed}) / (1 + n_perm).
 """
 from __future__ import annotations
 
-from typing import Dict, List, Sequence, Tuple
+import math
+import sys
+from dataclasses import dataclass
+from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
 import torch
 from torch import nn
 
 from .bands import BandsLike, resolve_bands
+
+#: Normalisations of the MI by its surrogates, as TensorPAC's idpac[2] numbers them.
+NORMS = {"none": 0, "subtract": 1, "divide": 2, "subtract_divide": 3, "zscore": 4}
+#: Surrogate methods, as TensorPAC's idpac[1] numbers them.
+SURROGATES = {"swap_trials": 1, "block_swap": 2, "time_lag": 3}
 
 
 def fir_taps(fs: float, band: Sequence[float], n_times: int, cycle: int = 3) -> torch.Tensor:
@@ -38,29 +51,107 @@ def fir_taps(fs: float, band: Sequence[float], n_times: int, cycle: int = 3) -> 
     return torch.ops.gpac.fir_taps(float(fs), [float(band[0])], [float(band[1])], int(n_times), int(cycle))[0]
 
 
-def _mi_pipeline(
-    x: torch.Tensor,
-    fs: float,
-    pha_low: List[float],
-    pha_high: List[float],
-    amp_low: List[float],
-    amp_high: List[float],
-    n_bins: int,
-    pha_cycle: int,
-    amp_cycle: int,
-    memory_budget: int,
-) -> torch.Tensor:
-    """MI of signals x (..., n_times) -> (..., n_pha, n_amp). TorchScript-compatible."""
+def phase_bin_centers(n_bins: int = 18) -> torch.Tensor:
+    """Centres (float64, radians) of the phase bins the MI uses: edges
+    ``linspace(-pi - eps, pi + eps, n_bins + 1)`` with eps = 2 * float64 epsilon
+    (phases are binned in float64 whatever the signal dtype)."""
+    eps = 2 * float(np.finfo(np.float64).eps)
+    edges = np.linspace(-np.pi - eps, np.pi + eps, int(n_bins) + 1)
+    return torch.from_numpy((edges[:-1] + edges[1:]) / 2)
+
+
+# --- the scriptable core (used by pac(), modulation_index() and PAC) --------
+
+
+def _check_signals(x: torch.Tensor) -> None:
     # Checked before the filter design, which needs n_times.
     if x.dim() == 0:
         raise ValueError("x is a 0-dim tensor; expected signals of shape (..., n_times)")
     if x.numel() == 0:
         raise ValueError(f"x is empty (shape {list(x.shape)}); expected signals of shape (..., n_times)")
+
+
+def _design(x: torch.Tensor, fs: float, pha_low: List[float], pha_high: List[float], amp_low: List[float],
+            amp_high: List[float], pha_cycle: int, amp_cycle: int) -> Tuple[torch.Tensor, torch.Tensor]:
     n_times = x.size(-1)
     pha_taps = torch.ops.gpac.fir_taps(fs, pha_low, pha_high, n_times, pha_cycle, "phase band", device=x.device)
     amp_taps = torch.ops.gpac.fir_taps(fs, amp_low, amp_high, n_times, amp_cycle, "amplitude band", device=x.device)
-    mi, _, _ = torch.ops.gpac.modulation_index(x, pha_taps, amp_taps, n_bins, memory_budget)
+    return pha_taps, amp_taps
+
+
+def _plan(x: torch.Tensor, n_perm: int, surrogate: str, seed: Optional[int], rng: str,
+          independent: bool) -> Tuple[Optional[torch.Tensor], torch.Tensor]:
+    """(phase_index or None, shift) for n_perm surrogates of x's signals."""
+    if n_perm < 0:
+        raise ValueError(f"n_perm must be >= 0, got {n_perm}")
+    n_trials = 1
+    if surrogate == "swap_trials":
+        if x.dim() < 2:
+            raise ValueError("surrogate='swap_trials' needs a trial axis: x of shape (..., n_trials, n_times)")
+        n_trials = x.size(-2)
+    if seed is None:
+        seed = int(torch.randint(0, 2147483647, [1]).item())
+    phase_index, shift = torch.ops.gpac.surrogate_plan(n_perm, x.numel() // x.size(-1), x.size(-1), surrogate, seed,
+                                                       rng, independent, n_trials, device=x.device)
+    if surrogate == "swap_trials":
+        return phase_index, shift
+    return None, shift
+
+
+def _normalize(mi: torch.Tensor, surrogates: torch.Tensor, norm: int) -> torch.Tensor:
+    """TensorPAC's normalisations over the permutation axis (-3); population std.
+    Where the surrogates' mean (divide) or deviation (z-score) is 0, the result is 0."""
+    mean = surrogates.mean(-3)
+    if norm == 1:
+        return mi - mean
+    if norm == 2:
+        return torch.where(mean != 0, mi / mean, torch.zeros_like(mi))
+    if norm == 3:
+        return torch.where(mean != 0, (mi - mean) / mean, torch.zeros_like(mi))
+    if norm == 4:
+        std = surrogates.std(-3, correction=0)
+        return torch.where(std != 0, (mi - mean) / std, torch.zeros_like(mi))
     return mi
+
+
+def _p_values(mi: torch.Tensor, surrogates: torch.Tensor) -> torch.Tensor:
+    """(1 + #{surrogate >= observed}) / (1 + n_perm), per cell."""
+    exceed = (surrogates >= mi.unsqueeze(-3)).sum(-3)
+    return ((1 + exceed) / (1 + surrogates.size(-3))).to(mi.dtype)
+
+
+def _amp_dist(amp_sums: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
+    """Mean amplitude per phase bin (..., P, A, n_bins), normalised to sum 1."""
+    mean = amp_sums / counts.unsqueeze(-2).clamp(min=1).to(amp_sums.dtype)
+    total = mean.sum(-1, keepdim=True)
+    return torch.where(total > 0, mean / total, torch.zeros_like(mean))
+
+
+def _outputs(x: torch.Tensor, fs: float, pha_low: List[float], pha_high: List[float], amp_low: List[float],
+             amp_high: List[float], n_bins: int, pha_cycle: int, amp_cycle: int, memory_budget: int, n_perm: int,
+             surrogate: str, norm: int, seed: Optional[int], rng: str, independent: bool,
+             return_surrogates: bool, return_dist: bool) -> Dict[str, torch.Tensor]:
+    """Everything one call computes, by name: mi, and z, p, surrogates, amp_dist as asked."""
+    _check_signals(x)
+    pha_taps, amp_taps = _design(x, fs, pha_low, pha_high, amp_low, amp_high, pha_cycle, amp_cycle)
+    phase_index: Optional[torch.Tensor] = None
+    shift: Optional[torch.Tensor] = None
+    if n_perm > 0:
+        phase_index, shift = _plan(x, n_perm, surrogate, seed, rng, independent)
+    mi, amp_sums, counts, surrogates = torch.ops.gpac.modulation_index(x, pha_taps, amp_taps, n_bins, memory_budget,
+                                                                       phase_index, shift)
+    out: Dict[str, torch.Tensor] = {"mi": mi}
+    if n_perm > 0:
+        out["z"] = _normalize(mi, surrogates, norm)
+        out["p"] = _p_values(mi, surrogates)
+        if return_surrogates:
+            out["surrogates"] = surrogates
+    if return_dist:
+        out["amp_dist"] = _amp_dist(amp_sums, counts)
+    return out
+
+
+# --- argument handling -------------------------------------------------------
 
 
 def _as_signals(x) -> torch.Tensor:
@@ -85,6 +176,192 @@ def _budget(memory_budget: int | None) -> int:
 
 def _edges(bands: torch.Tensor) -> Tuple[List[float], List[float]]:
     return bands[:, 0].tolist(), bands[:, 1].tolist()
+
+
+def _surrogate_name(surrogate) -> str:
+    names = {v: k for k, v in SURROGATES.items()}
+    if surrogate in SURROGATES:
+        return surrogate
+    if isinstance(surrogate, int) and surrogate in names:
+        return names[surrogate]
+    raise ValueError(f"surrogate must be one of {sorted(SURROGATES)} (or TensorPAC's 1, 2, 3), got {surrogate!r}")
+
+
+def _norm_id(norm) -> int:
+    if norm is None:
+        return 0
+    if isinstance(norm, str) and norm in NORMS:
+        return NORMS[norm]
+    if isinstance(norm, int) and norm in NORMS.values():
+        return norm
+    raise ValueError(f"norm must be one of {sorted(NORMS)} (or TensorPAC's 0-4), got {norm!r}")
+
+
+def _stat_options(n_perm: int, surrogate, norm, rng: str) -> Tuple[str, int]:
+    name, norm_id = _surrogate_name(surrogate), _norm_id(norm)
+    if rng not in ("torch", "tensorpac"):
+        raise ValueError(f"rng must be 'torch' or 'tensorpac', got {rng!r}")
+    if int(n_perm) < 0:
+        raise ValueError(f"n_perm must be >= 0, got {n_perm}")
+    if norm_id == 4 and int(n_perm) == 1:
+        raise ValueError("norm='zscore' needs n_perm >= 2 surrogates for a standard deviation")
+    return name, norm_id
+
+
+# --- the functional API ------------------------------------------------------
+
+
+class PreferredPhase(NamedTuple):
+    """Preferred phase (radians, (..., n_pha, n_amp)) of each pair."""
+
+    peak: torch.Tensor  #: centre of the phase bin with the largest mean amplitude
+    circular_mean: torch.Tensor  #: angle of sum_k amp_dist_k exp(i centre_k)
+
+
+@dataclass
+class PACResult:
+    """What :func:`pac` returns. Arrays keep the input's leading dims.
+
+    Attributes
+    ----------
+    mi : (..., n_pha, n_amp)
+        Tort's Modulation Index.
+    z : (..., n_pha, n_amp) or None
+        The MI normalised by its surrogates (``norm``; a z-score by default).
+    p : (..., n_pha, n_amp) or None
+        (1 + #{surrogate >= observed}) / (1 + n_perm), per cell.
+    surrogates : (..., n_perm, n_pha, n_amp) or None
+        The surrogates' MI, when ``return_surrogates``.
+    amp_dist : (..., n_pha, n_amp, n_bins) or None
+        Mean amplitude per phase bin, normalised to sum 1, when ``return_dist``.
+    phase_bin_centers : (n_bins,)
+        Centres of the phase bins, radians.
+    """
+
+    mi: torch.Tensor
+    z: Optional[torch.Tensor]
+    p: Optional[torch.Tensor]
+    surrogates: Optional[torch.Tensor]
+    amp_dist: Optional[torch.Tensor]
+    phase_bin_centers: torch.Tensor
+
+    def preferred_phase(self) -> PreferredPhase:
+        """TensorPAC's PreferredPhase from ``amp_dist``: the peak bin's centre and the circular mean."""
+        if self.amp_dist is None:
+            raise ValueError("the preferred phase needs the amplitude distribution: call pac(..., return_dist=True)")
+        centers = self.phase_bin_centers.to(self.amp_dist.device, self.amp_dist.dtype)
+        peak = centers[self.amp_dist.argmax(-1)]
+        circular = torch.atan2((self.amp_dist * centers.sin()).sum(-1), (self.amp_dist * centers.cos()).sum(-1))
+        return PreferredPhase(peak, circular)
+
+
+def _show_progress(progress: Optional[bool], updates: float, device: torch.device) -> bool:
+    """Whether to draw a progress bar: as asked, else for calls estimated above ~2 s on a terminal."""
+    if progress is not None:
+        return bool(progress)
+    rate = 2e10 if device.type == "cuda" else 4e8  # histogram updates per second, roughly
+    return updates / rate > 2.0 and sys.stderr.isatty()
+
+
+def pac(
+    x,
+    fs: float,
+    pha_bands: BandsLike,
+    amp_bands: BandsLike,
+    *,
+    n_bins: int = 18,
+    n_perm: int = 0,
+    surrogate="block_swap",
+    norm="zscore",
+    seed: Optional[int] = None,
+    rng: str = "torch",
+    independent: bool = False,
+    return_surrogates: bool = False,
+    return_dist: bool = False,
+    cycle: Sequence[int] = (3, 6),
+    memory_budget: Optional[int] = None,
+    progress: Optional[bool] = None,
+) -> PACResult:
+    """Tort's MI with surrogate statistics: z-scores and p-values.
+
+    Parameters
+    ----------
+    x, fs, pha_bands, amp_bands, n_bins, cycle, memory_budget
+        As :func:`modulation_index`.
+    n_perm : int
+        Number of surrogates (0: the MI alone). TensorPAC uses 200.
+    surrogate : {'block_swap', 'swap_trials', 'time_lag'} or TensorPAC's 2, 1, 3
+        'block_swap' (default, Bahramisharif 2013): the amplitude cut at one
+        random sample and its two blocks swapped, i.e. circularly shifted; the
+        same cut for every signal of the call unless ``independent``.
+        'swap_trials' (Tort 2010): the phase of each trial paired with the
+        amplitude of another, by one random permutation of the trials (axis -2
+        of x) per surrogate, the same for every channel. 'time_lag' (Canolty
+        2006): the phase circularly shifted by a random lag.
+    norm : {'zscore', 'subtract', 'divide', 'subtract_divide', 'none'} or 4, 1, 2, 3, 0
+        How ``z`` normalises the MI by its surrogates (TensorPAC's idpac[2]);
+        z-score uses the population standard deviation.
+    seed : int, optional
+        Seed of the surrogates' draw; the same seed gives the same surrogates on
+        every device. None draws one from torch's global generator.
+    rng : {'torch', 'tensorpac'}
+        'torch': ``torch.Generator().manual_seed(seed)``. 'tensorpac': TensorPAC's
+        own draw, surrogate k from ``numpy.random.RandomState(seed + k)``, so
+        that ``Pac(idpac=(2, 2, 4)).filterfit(..., random_state=seed)`` is
+        reproduced.
+    independent : bool
+        Draw a cut (or lag) per signal instead of one per surrogate.
+    return_surrogates, return_dist : bool
+        Also return the surrogates' MI and the amplitude distributions.
+    progress : bool, optional
+        A progress bar (tqdm) over the surrogates; by default only for calls
+        estimated to take more than ~2 s, and only on a terminal.
+
+    Returns
+    -------
+    PACResult
+    """
+    x = _as_signals(x)
+    _check_signals(x)
+    method, norm_id = _stat_options(n_perm, surrogate, norm, rng)
+    n_perm = int(n_perm)
+    pha = resolve_bands(pha_bands, None, None, "phase", x.device)
+    amp = resolve_bands(amp_bands, None, None, "amplitude", x.device)
+    pha_cycle, amp_cycle = _cycles(cycle)
+    args = (float(fs), *_edges(pha), *_edges(amp), int(n_bins), pha_cycle, amp_cycle, _budget(memory_budget))
+    if seed is None and n_perm > 0:
+        seed = int(torch.randint(0, 2147483647, [1]).item())
+
+    updates = float(x.numel()) * len(pha) * len(amp) * (n_perm + 1)
+    if n_perm == 0 or not _show_progress(progress, updates, x.device):
+        out = _outputs(x, *args, n_perm, method, norm_id, seed, rng, independent, True, return_dist)
+        surrogates = out.get("surrogates")
+    else:
+        # Surrogates in chunks, one op call each (the filtering is repeated per
+        # chunk: a few percent of a call this long): the same draw, split.
+        from tqdm.auto import tqdm
+
+        pha_taps, amp_taps = _design(x, *args[:5], pha_cycle, amp_cycle)
+        phase_index, shift = _plan(x, n_perm, method, seed, rng, independent)
+        step = max(1, math.ceil(n_perm / 20))
+        parts = []
+        with tqdm(total=n_perm, unit="surrogate", desc="gpac.pac") as bar:
+            for k0 in range(0, n_perm, step):
+                rows = slice(k0, min(n_perm, k0 + step))
+                mi, amp_sums, counts, part = torch.ops.gpac.modulation_index(
+                    x, pha_taps, amp_taps, int(n_bins), _budget(memory_budget),
+                    None if phase_index is None else phase_index[rows], shift[rows])
+                parts.append(part)
+                bar.update(rows.stop - rows.start)
+        surrogates = torch.cat(parts, dim=-3)
+        out = {"mi": mi, "z": _normalize(mi, surrogates, norm_id), "p": _p_values(mi, surrogates)}
+        if return_dist:
+            out["amp_dist"] = _amp_dist(amp_sums, counts)
+    return PACResult(
+        mi=out["mi"], z=out.get("z"), p=out.get("p"),
+        surrogates=surrogates if return_surrogates and n_perm > 0 else None,
+        amp_dist=out.get("amp_dist"), phase_bin_centers=phase_bin_centers(n_bins),
+    )
 
 
 def modulation_index(
@@ -124,24 +401,25 @@ def modulation_index(
         the same values, transposed to (n_amp, n_pha), when called with one
         phase band and one trial at a time (see the module notes).
     """
-    x = _as_signals(x)
-    pha = resolve_bands(pha_bands, None, None, "phase", x.device)
-    amp = resolve_bands(amp_bands, None, None, "amplitude", x.device)
-    pha_cycle, amp_cycle = _cycles(cycle)
-    return _mi_pipeline(x, float(fs), *_edges(pha), *_edges(amp), int(n_bins), pha_cycle, amp_cycle,
-                        _budget(memory_budget))
+    return pac(x, fs, pha_bands, amp_bands, n_bins=n_bins, cycle=cycle, memory_budget=memory_budget).mi
 
 
 class PAC(nn.Module):
-    """Phase-amplitude coupling (Tort's MI) as a module; scriptable with ``torch.jit.script``.
+    """Phase-amplitude coupling (Tort's MI, with surrogate statistics) as a module;
+    scriptable with ``torch.jit.script``.
 
     Bands are either explicit (``pha_bands`` / ``amp_bands``: ``[[low, high], ...]``
     in Hz, an (n, 2) tensor, or a TensorPAC preset 'lres' / 'mres' / 'hres') or
     linear ranges as the predecessor offered (``pha_range_hz=(2, 20),
     pha_n_bands=10``: centres ``linspace(2, 20, 10)``, widths as TensorPAC).
+    ``memory_budget`` and the surrogate options (``n_perm``, ``surrogate``,
+    ``norm``, ``seed``, ``rng``, ``independent``, ``return_surrogates``,
+    ``return_dist``) are those of :func:`pac`; with a seed, every call draws the
+    same surrogates.
 
-    ``forward(x)`` takes signals (..., n_times) and returns ``{"mi": (..., n_pha, n_amp)}``.
-    ``memory_budget`` bounds the working memory as in :func:`modulation_index`.
+    ``forward(x)`` takes signals (..., n_times) and returns a dict: ``"mi"``
+    (..., n_pha, n_amp), and with ``n_perm > 0`` ``"z"`` and ``"p"``, plus
+    ``"surrogates"`` and ``"amp_dist"`` when asked.
     """
 
     def __init__(
@@ -157,16 +435,31 @@ class PAC(nn.Module):
         amp_range_hz: Sequence[float] = (60.0, 160.0),
         amp_n_bands: int = 10,
         memory_budget: int | None = None,
+        n_perm: int = 0,
+        surrogate="block_swap",
+        norm="zscore",
+        seed: Optional[int] = None,
+        rng: str = "torch",
+        independent: bool = False,
+        return_surrogates: bool = False,
+        return_dist: bool = False,
     ):
         super().__init__()
         pha = resolve_bands(pha_bands, pha_range_hz, pha_n_bands, "phase")
         amp = resolve_bands(amp_bands, amp_range_hz, amp_n_bands, "amplitude")
+        self.surrogate, self.norm = _stat_options(n_perm, surrogate, norm, rng)
         self.fs = float(fs)
         self.n_bins = int(n_bins)
         self.memory_budget = _budget(memory_budget)
         self.pha_cycle, self.amp_cycle = _cycles(cycle)
         self.pha_low, self.pha_high = _edges(pha)
         self.amp_low, self.amp_high = _edges(amp)
+        self.n_perm = int(n_perm)
+        self.seed: Optional[int] = None if seed is None else int(seed)
+        self.rng = rng
+        self.independent = bool(independent)
+        self.return_surrogates = bool(return_surrogates)
+        self.return_dist = bool(return_dist)
         # The ops' own checks, on shapes only (meta device), for a clear error at
         # construction: the taps are designed at forward time, for the signal length.
         n = 1 << 30
@@ -179,13 +472,15 @@ class PAC(nn.Module):
                                         self.memory_budget)
         self.register_buffer("pha_bands_hz", pha, persistent=False)
         self.register_buffer("amp_bands_hz", amp, persistent=False)
+        self.register_buffer("phase_bin_centers", phase_bin_centers(self.n_bins), persistent=False)
 
     def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
-        mi = _mi_pipeline(
-            x, self.fs, self.pha_low, self.pha_high, self.amp_low, self.amp_high,
-            self.n_bins, self.pha_cycle, self.amp_cycle, self.memory_budget,
+        return _outputs(
+            x, self.fs, self.pha_low, self.pha_high, self.amp_low, self.amp_high, self.n_bins, self.pha_cycle,
+            self.amp_cycle, self.memory_budget, self.n_perm, self.surrogate, self.norm, self.seed, self.rng,
+            self.independent, self.return_surrogates, self.return_dist,
         )
-        return {"mi": mi}
 
     def extra_repr(self) -> str:
-        return f"fs={self.fs}, n_pha={len(self.pha_low)}, n_amp={len(self.amp_low)}, n_bins={self.n_bins}"
+        stats = f", n_perm={self.n_perm}, surrogate={self.surrogate!r}" if self.n_perm else ""
+        return f"fs={self.fs}, n_pha={len(self.pha_low)}, n_amp={len(self.amp_low)}, n_bins={self.n_bins}{stats}"

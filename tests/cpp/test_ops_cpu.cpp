@@ -142,7 +142,8 @@ TEST(OpsCpu, MiScatterMatchesNaiveReference) {
     amplitude = amplitude + (phase.select(1, 0).unsqueeze(1) - at::linspace(-2, 2, A, at::kDouble).view({1, A, 1}))
                                 .cos()
                                 .add(1);
-    auto [mi, sums, counts] = gpac::ops::mi_scatter(phase, amplitude, n_bins);
+    auto [mi, sums, counts, surrogates] = gpac::ops::mi_scatter(phase, amplitude, n_bins);
+    ASSERT_EQ(surrogates.sizes(), (at::IntArrayRef{S, 0, P, A}));
     ASSERT_EQ(mi.sizes(), (at::IntArrayRef{S, P, A}));
     ASSERT_EQ(sums.sizes(), (at::IntArrayRef{S, P, A, n_bins}));
     ASSERT_EQ(counts.sizes(), (at::IntArrayRef{S, P, n_bins}));
@@ -160,6 +161,37 @@ TEST(OpsCpu, MiScatterMatchesNaiveReference) {
     // Band 0 of phase drives the amplitudes: its MI is far above the others.
     EXPECT_GT(mi.select(1, 0).min().item<double>(), 10 * mi.narrow(1, 1, P - 1).max().item<double>());
   }
+}
+
+// Surrogates against their definition: the MI of explicitly shifted
+// amplitude copies and of another signal's phase.
+TEST(OpsCpu, SurrogatesEqualShiftedCopies) {
+  at::manual_seed(13);
+  const int64_t S = 4, P = 2, A = 3, n = 1500, K = 5;
+  const auto phase = at::rand({S, P, n}, at::kDouble) * (2 * kPi) - kPi;
+  const auto amplitude = at::rand({S, A, n}, at::kDouble) + (phase.narrow(1, 0, 1) * 2).cos() + 1;
+  const auto shift = at::randint(0, n, {K, S}, at::kLong);
+  const auto phase_index = at::stack({at::randperm(S, at::kLong), at::arange(S, at::kLong), at::randperm(S, at::kLong),
+                                      at::randperm(S, at::kLong), at::arange(S, at::kLong)});
+  auto [mi, sums, counts, surrogates] = gpac::ops::mi_scatter(phase, amplitude, 18, phase_index, shift);
+  ASSERT_EQ(surrogates.sizes(), (at::IntArrayRef{S, K, P, A}));
+  const double eps = 2 * std::numeric_limits<double>::epsilon();
+  for (int64_t k = 0; k < K; ++k)
+    for (int64_t s = 0; s < S; ++s) {
+      const int64_t ps = phase_index[k][s].item<int64_t>(), sh = shift[k][s].item<int64_t>();
+      for (int64_t i = 0; i < P; ++i)
+        for (int64_t j = 0; j < A; ++j) {
+          const auto a = amplitude[s][j];
+          const auto shifted = at::cat({a.narrow(0, sh, n - sh), a.narrow(0, 0, sh)});  // a((t + sh) mod n)
+          const double ref = naive_mi(row(phase[ps][i]), row(shifted), 18, eps).mi;
+          ASSERT_NEAR(surrogates[s][k][i][j].item<double>(), ref, 1e-12 * std::abs(ref) + 1e-15)
+              << "perm " << k << " signal " << s;
+        }
+    }
+  // Without a phase_index each signal keeps its phase; shift 0 reproduces the observed MI.
+  const auto zero = at::zeros({1, S}, at::kLong);
+  EXPECT_TRUE(at::allclose(std::get<3>(gpac::ops::mi_scatter(phase, amplitude, 18, std::nullopt, zero)).select(1, 0),
+                           mi, 1e-13, 0));
 }
 
 TEST(OpsCpu, MiScatterFloat32MatchesFloat64) {
@@ -192,6 +224,10 @@ TEST(OpsCpu, BadArgumentsRaiseClearErrors) {
   EXPECT_THROW(gpac::ops::mi_scatter(ph, at::ones({2, 4, 99}), 18), c10::ValueError);
   EXPECT_THROW(gpac::ops::mi_scatter(ph, -am, 18), c10::ValueError);
   EXPECT_THROW(gpac::ops::fir_taps(512, {90}, {256}, 1000, 6), c10::ValueError);
+  const auto bad_shift = at::full({2, 2}, 100, at::kLong);  // n_times is 100
+  EXPECT_THROW(gpac::ops::mi_scatter(ph, am, 18, std::nullopt, bad_shift), c10::ValueError);
+  EXPECT_THROW(gpac::ops::mi_scatter(ph, am, 18, std::nullopt, at::zeros({2, 3}, at::kLong)), c10::ValueError);
+  EXPECT_THROW(gpac::ops::mi_scatter(ph, am, 18, at::full({1, 2}, 2, at::kLong), std::nullopt), c10::ValueError);
 }
 
 TEST(OpsCpu, MetaKernelsGiveShapes) {
@@ -202,7 +238,8 @@ TEST(OpsCpu, MetaKernelsGiveShapes) {
   EXPECT_EQ(ph.sizes(), (at::IntArrayRef{5, 2, 7, 3000}));
   EXPECT_EQ(am.sizes(), (at::IntArrayRef{5, 2, 3, 3000}));
   EXPECT_EQ(ph.scalar_type(), at::kFloat);
-  auto [mi, sums, counts] = gpac::ops::mi_scatter(ph, am, 18);
+  auto [mi, sums, counts, surrogates] = gpac::ops::mi_scatter(ph, am, 18);
+  EXPECT_EQ(surrogates.sizes(), (at::IntArrayRef{5, 2, 0, 7, 3}));
   EXPECT_EQ(mi.sizes(), (at::IntArrayRef{5, 2, 7, 3}));
   EXPECT_EQ(sums.sizes(), (at::IntArrayRef{5, 2, 7, 3, 18}));
   EXPECT_EQ(counts.sizes(), (at::IntArrayRef{5, 2, 7, 18}));

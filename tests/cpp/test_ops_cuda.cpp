@@ -32,8 +32,8 @@ TEST(OpsCuda, FilterHilbertAndMiScatterMatchCpu) {
     EXPECT_LT(((amp_g.cpu() - amp_c).abs().max() / amp_c.abs().max()).item<double>(),
               dtype == at::kDouble ? 1e-12 : 1e-5);
 
-    auto [mi_c, sums_c, counts_c] = gpac::ops::mi_scatter(phase_c, amp_c, 18);
-    auto [mi_g, sums_g, counts_g] = gpac::ops::mi_scatter(cuda(phase_c), cuda(amp_c), 18);
+    auto [mi_c, sums_c, counts_c, surr_c] = gpac::ops::mi_scatter(phase_c, amp_c, 18);
+    auto [mi_g, sums_g, counts_g, surr_g] = gpac::ops::mi_scatter(cuda(phase_c), cuda(amp_c), 18);
     EXPECT_TRUE(at::equal(counts_g.cpu(), counts_c));
     EXPECT_LT(((mi_g.cpu() - mi_c).abs() / mi_c.abs()).max().item<double>(), dtype == at::kDouble ? 1e-9 : 1e-4);
   }
@@ -48,15 +48,26 @@ TEST(OpsCuda, PipelineOpMatchesCpuUnderABudget) {
   const auto amp = gpac::ops::fir_taps(512, {60, 90, 130}, {90, 110, 160}, n, 6);
   const auto [phase, amplitude] = gpac::ops::filter_hilbert(x, pha, amp);
   const auto ref = std::get<0>(gpac::ops::mi_scatter(phase, amplitude, 18));
-  static const auto op = c10::Dispatcher::singleton()
-                             .findSchemaOrThrow("gpac::modulation_index", "")
-                             .typed<std::tuple<at::Tensor, at::Tensor, at::Tensor>(
-                                 const at::Tensor&, const at::Tensor&, const at::Tensor&, int64_t, int64_t)>();
   for (int64_t budget : {0, 1}) {
-    const auto mi = std::get<0>(op.call(cuda(x), cuda(pha), cuda(amp), 18, budget));
+    const auto mi = std::get<0>(gpac::ops::modulation_index(cuda(x), cuda(pha), cuda(amp), 18, budget));
     ASSERT_EQ(mi.sizes(), (at::IntArrayRef{3, 2, 2, 3}));
     EXPECT_LT(((mi.cpu() - ref).abs() / ref.abs()).max().item<double>(), 1e-9) << "budget " << budget;
   }
+}
+
+TEST(OpsCuda, SurrogatesMatchCpu) {
+  SKIP_WITHOUT_GPU();
+  at::manual_seed(23);
+  const int64_t S = 6, n = 2000, K = 9;
+  const auto phase = at::rand({S, 3, n}, at::kDouble) * (2 * kPi) - kPi;
+  const auto amplitude = at::rand({S, 4, n}, at::kDouble) + 0.5;
+  const auto shift = at::randint(0, n, {K, S}, at::kLong);
+  const auto phase_index = at::stack({at::randperm(S, at::kLong), at::arange(S, at::kLong)}).repeat({5, 1}).narrow(0, 0, K);
+  const auto ref = std::get<3>(gpac::ops::mi_scatter(phase, amplitude, 18, phase_index, shift));
+  const auto got =
+      std::get<3>(gpac::ops::mi_scatter(cuda(phase), cuda(amplitude), 18, cuda(phase_index), cuda(shift)));
+  ASSERT_EQ(got.sizes(), (at::IntArrayRef{S, K, 3, 4}));
+  EXPECT_LT(((got.cpu() - ref).abs() / ref.abs()).max().item<double>(), 1e-9);
 }
 
 }  // namespace

@@ -40,6 +40,15 @@ def test_opcheck_mi_scatter(x):
 def test_opcheck_modulation_index(x):
     args = (x.view(3, 1, N), taps([4.0, 8.0], [8.0, 12.0], 3), taps([60.0, 90.0], [90.0, 110.0], 6), 18, 0)
     opcheck(torch.ops.gpac.modulation_index.default, args)
+    phase_index, shift = torch.ops.gpac.surrogate_plan(4, 3, N, "swap_trials", 7, "torch", False, 3)
+    opcheck(torch.ops.gpac.modulation_index.default, args + (phase_index, shift))
+    opcheck(torch.ops.gpac.modulation_index.default, args + (None, shift[:, [0, 0, 0]] + 5))
+
+
+def test_opcheck_mi_scatter_with_surrogates(x):
+    phase, amplitude = torch.ops.gpac.filter_hilbert(x, taps([4.0], [8.0], 3), taps([60.0, 90.0], [90.0, 110.0], 6))
+    phase_index, shift = torch.ops.gpac.surrogate_plan(5, 3, N, "block_swap", 3, "torch", True)
+    opcheck(torch.ops.gpac.mi_scatter.default, (phase, amplitude, 18, phase_index.flip(1), shift))
 
 
 def test_modulation_index_op_composes_filter_hilbert_and_mi_scatter(x):
@@ -67,9 +76,13 @@ def test_meta_kernels_propagate_shapes():
     phase, amplitude = torch.ops.gpac.filter_hilbert(x, pha_taps, amp_taps)
     assert phase.shape == (4, 5, 7, 3000) and amplitude.shape == (4, 5, 9, 3000)
     assert phase.dtype == amplitude.dtype == torch.float32
-    mi, sums, counts = torch.ops.gpac.mi_scatter(phase, amplitude, 18)
+    mi, sums, counts, surrogates = torch.ops.gpac.mi_scatter(phase, amplitude, 18)
     assert mi.shape == (4, 5, 7, 9) and sums.shape == (4, 5, 7, 9, 18) and counts.shape == (4, 5, 7, 18)
-    assert counts.dtype == torch.int64
+    assert counts.dtype == torch.int64 and surrogates.shape == (4, 5, 0, 7, 9)
+    shift = torch.empty(11, 20, dtype=torch.int64, device="meta")
+    assert torch.ops.gpac.mi_scatter(phase, amplitude, 18, None, shift)[3].shape == (4, 5, 11, 7, 9)
+    pi, sh = torch.ops.gpac.surrogate_plan(11, 20, 3000, "swap_trials", 0, "torch", False, 5, device="meta")
+    assert pi.shape == sh.shape == (11, 20) and pi.device.type == "meta"
     assert torch.ops.gpac.filter(torch.empty(2, 700, device="meta", dtype=torch.int16), amp_taps).dtype == torch.float32
 
 
@@ -86,7 +99,7 @@ def test_histograms_reduce_to_mi(rng):
     """amp_sums and counts are the histograms the MI is computed from."""
     x = torch.from_numpy(rng.standard_normal((2, N)))
     phase, amplitude = torch.ops.gpac.filter_hilbert(x, taps([4.0], [8.0], 3), taps([60.0, 100.0], [90.0, 140.0], 6))
-    mi, sums, counts = torch.ops.gpac.mi_scatter(phase, amplitude, 18)
+    mi, sums, counts, surrogates = torch.ops.gpac.mi_scatter(phase, amplitude, 18)
     assert torch.equal(counts.sum(-1), torch.full((2, 1), N))
     torch.testing.assert_close(sums.sum(-1), amplitude.sum(-1).unsqueeze(1), rtol=1e-12, atol=0)
     p = sums / counts.unsqueeze(2)
@@ -110,5 +123,5 @@ def test_bins_follow_numpy_digitize_at_the_edges(dtype, n_bins):
     phase, edges = edge_phases(dtype, n_bins)
     ref = np.bincount(np.digitize(phase.astype(np.float64), edges) - 1, minlength=n_bins)
     pha = torch.from_numpy(phase).view(1, 1, -1)
-    _, _, counts = torch.ops.gpac.mi_scatter(pha, torch.ones_like(pha), n_bins)
+    _, _, counts, _ = torch.ops.gpac.mi_scatter(pha, torch.ones_like(pha), n_bins)
     np.testing.assert_array_equal(counts.view(-1).numpy(), ref)
