@@ -3,16 +3,20 @@
     python benchmarks/bench_gpu.py [--workloads small medium large large-50x50] [--out PATH]
 
 Workloads (DESIGN.md; fs 512 Hz): small 1 ch x 1 s, medium 8 ch x 4 s, large
-16 ch x 60 s at 10 x 10 bands (TensorPAC's 'lres'), and large at 50 x 50
-('hres'). For each:
-- gpac_s: gpac.modulation_index on float32 inputs already on the GPU, timed
-  with CUDA events, median of many runs after warm-up. The end-to-end time from
-  a NumPy array (copy in, compute, copy out) is printed beside it.
+16 ch x 60 s at 10 x 10 bands (TensorPAC's 'lres'), large at 50 x 50
+('hres'), and the predecessor's surrogate record, 16 ch x 24000 samples at
+25 x 25 linear bands with 200 block-swap surrogates. For each:
+- gpac_s: gpac.pac on float32 inputs already on the GPU (with the surrogates,
+  z-scores and p-values where n_perm > 0), timed with CUDA events, median of
+  runs after warm-up. The end-to-end time from a NumPy array (copy in,
+  compute, copy out) is printed beside it.
 - tensorpac_s: TensorPAC 0.6.5 Pac(idpac=(2, 0, 0)).filterfit(n_perm=0,
-  n_jobs=-1), median of a few runs on the same signals (large-50x50: one run).
+  n_jobs=-1) (idpac=(2, 2, 4) for the surrogates), median of a few runs on the
+  same signals (the slowest workloads: one run). With surrogates it is timed
+  with 20 of them and extrapolated linearly to 200 (each costs one MI).
 - onehot_s: benchmarks/onehot_baseline.py (the predecessor's path, re-implemented
-  as a baseline) on the GPU; an out-of-memory is caught and recorded in
-  onehot_error.
+  as a baseline, its surrogates included) on the GPU; an out-of-memory is
+  caught and recorded in onehot_error.
 - *_peak_bytes: torch.cuda.max_memory_allocated during one run, above what was
   allocated before it.
 - mi_max_rel_err_vs_cpu: gPAC's float32 GPU MI against its float32 CPU MI
@@ -39,12 +43,24 @@ from common import git_commit, quiet_tensorpac, wall_median, write_results  # no
 from onehot_baseline import onehot_modulation_index  # noqa: E402
 
 FS = 512.0
+TENSORPAC_PERMS = 20  # surrogates TensorPAC is timed with (its 200 would take ~10 min on 16 cores)
 WORKLOADS = {
-    "small": dict(n_channels=1, seconds=1, bands="lres", gpu_runs=200, cpu_runs=20),
-    "medium": dict(n_channels=8, seconds=4, bands="lres", gpu_runs=100, cpu_runs=10),
-    "large": dict(n_channels=16, seconds=60, bands="lres", gpu_runs=50, cpu_runs=3),
-    "large-50x50": dict(n_channels=16, seconds=60, bands="hres", gpu_runs=20, cpu_runs=1),
+    "small": dict(n_channels=1, n_times=512, bands=("lres", 10), gpu_runs=200, cpu_runs=20),
+    "medium": dict(n_channels=8, n_times=2048, bands=("lres", 10), gpu_runs=100, cpu_runs=10),
+    "large": dict(n_channels=16, n_times=30720, bands=("lres", 10), gpu_runs=50, cpu_runs=3),
+    "large-50x50": dict(n_channels=16, n_times=30720, bands=("hres", 50), gpu_runs=20, cpu_runs=1),
+    # The predecessor's H100 record: 3.9 s (19.3 ms per permutation, 16.8 GB), float32.
+    "surrogates-16ch-24000-25x25-200": dict(n_channels=16, n_times=24000, bands=("linear", 25), n_perm=200,
+                                            gpu_runs=10, cpu_runs=1),
 }
+
+
+def bands_of(spec: dict, kind: str) -> torch.Tensor:
+    """TensorPAC's preset, or n linear bands over its ranges (2-20 / 60-160 Hz)."""
+    name, n = spec["bands"]
+    if name == "linear":
+        return gpac.linear_bands(gpac.bands.PRESET_RANGES[kind], n, kind)
+    return gpac.preset_bands(name, kind)
 
 
 def cuda_median(fn, runs: int, warmup: int = 3) -> float:
@@ -72,28 +88,41 @@ def peak_bytes(fn) -> int:
 
 
 def run_workload(name: str, spec: dict, tensorpac) -> dict:
-    n_times = int(spec["seconds"] * FS)
+    n_times, n_perm = spec["n_times"], spec.get("n_perm", 0)
     x_np = np.random.default_rng(0).standard_normal((spec["n_channels"], n_times))
-    pha = gpac.preset_bands(spec["bands"], "phase")
-    amp = gpac.preset_bands(spec["bands"], "amplitude")
+    pha, amp = bands_of(spec, "phase"), bands_of(spec, "amplitude")
     x_gpu = torch.from_numpy(x_np).float().cuda()
 
-    gpac_gpu = lambda: gpac.modulation_index(x_gpu, FS, pha, amp)  # noqa: E731
+    def gpac_on(x):
+        return gpac.pac(x, FS, pha, amp, n_perm=n_perm, seed=0, progress=False)
+
+    gpac_gpu = lambda: gpac_on(x_gpu)  # noqa: E731
     gpac_s = cuda_median(gpac_gpu, spec["gpu_runs"])
-    end_to_end = lambda: gpac.modulation_index(torch.from_numpy(x_np).float().cuda(), FS, pha, amp).cpu().numpy()  # noqa: E731
+    end_to_end = lambda: gpac_on(torch.from_numpy(x_np).float().cuda()).mi.cpu().numpy()  # noqa: E731
     end_to_end_s = wall_median(end_to_end, spec["gpu_runs"], warmup=3)
     gpac_peak = peak_bytes(gpac_gpu)
-    mi_gpu = gpac_gpu().double().cpu()
+    mi_gpu = gpac_gpu().mi.double().cpu()
     mi_cpu = gpac.modulation_index(torch.from_numpy(x_np).float(), FS, pha, amp).double()
     rel_err = float(((mi_gpu - mi_cpu).abs() / mi_cpu.abs()).max())
 
-    pac = tensorpac.Pac(idpac=(2, 0, 0), f_pha=spec["bands"], f_amp=spec["bands"], dcomplex="hilbert",
-                        n_bins=18, verbose=False)
-    # TensorPAC's slowest workload (~a minute) runs once, without warm-up.
-    tensorpac_s = wall_median(lambda: pac.filterfit(FS, x_np, n_perm=0, n_jobs=-1), spec["cpu_runs"],
-                              warmup=1 if spec["cpu_runs"] > 1 else 0)
+    pac = tensorpac.Pac(idpac=(2, 2 if n_perm else 0, 4 if n_perm else 0), f_pha=pha.numpy(), f_amp=amp.numpy(),
+                        dcomplex="hilbert", n_bins=18, verbose=False)
+    # TensorPAC's slowest workloads (a minute or more) run once, without warm-up. Its surrogates
+    # cost the same each (one MI per permutation): TENSORPAC_PERMS of them are timed and the
+    # time of n_perm extrapolated linearly from it and from the call without surrogates.
+    def tensorpac_time(perms):
+        return wall_median(lambda: pac.filterfit(FS, x_np, n_perm=perms, n_jobs=-1, random_state=0),
+                           spec["cpu_runs"], warmup=1 if spec["cpu_runs"] > 1 else 0)
 
-    onehot = lambda: onehot_modulation_index(x_gpu, FS, pha, amp)  # noqa: E731
+    tensorpac_s = tensorpac_time(min(n_perm, TENSORPAC_PERMS))
+    if n_perm > TENSORPAC_PERMS:
+        no_perm = wall_median(lambda: tensorpac.Pac(idpac=(2, 0, 0), f_pha=pha.numpy(), f_amp=amp.numpy(),
+                                                    verbose=False).filterfit(FS, x_np, n_perm=0), 1, warmup=0)
+        tensorpac_s = no_perm + (tensorpac_s - no_perm) * n_perm / TENSORPAC_PERMS
+        print(f"{name}: TensorPAC timed with {TENSORPAC_PERMS} of {n_perm} surrogates, extrapolated", flush=True)
+
+    cuts = torch.randint(1, n_times, (n_perm,)) if n_perm else None
+    onehot = lambda: onehot_modulation_index(x_gpu, FS, pha, amp, cuts=cuts)  # noqa: E731
     onehot_s, onehot_error, onehot_peak = None, None, None
     try:
         onehot_peak = peak_bytes(onehot)
@@ -104,14 +133,14 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
     finally:
         torch.cuda.empty_cache()
 
-    print(f"{name:<12} gpac {gpac_s * 1e3:9.3f} ms (end to end {end_to_end_s * 1e3:8.3f} ms, peak "
+    print(f"{name:<14} gpac {gpac_s * 1e3:9.3f} ms (end to end {end_to_end_s * 1e3:8.3f} ms, peak "
           f"{gpac_peak / 2**20:7.1f} MiB) | tensorpac {tensorpac_s:8.3f} s ({tensorpac_s / gpac_s:8.0f}x) | onehot "
           + (f"{onehot_s * 1e3:9.3f} ms ({onehot_s / gpac_s:6.1f}x), peak {onehot_peak / 2**20:9.1f} MiB"
              if onehot_s is not None else onehot_error)
           + f" | max rel err vs CPU {rel_err:.1e}", flush=True)
     return {
         "name": name, "n_channels": spec["n_channels"], "n_times": n_times, "fs": FS,
-        "n_pha": len(pha), "n_amp": len(amp), "n_perm": 0,
+        "n_pha": len(pha), "n_amp": len(amp), "n_perm": n_perm,
         "gpac_s": gpac_s, "tensorpac_s": tensorpac_s, "onehot_s": onehot_s, "onehot_error": onehot_error,
         "gpac_peak_bytes": gpac_peak, "onehot_peak_bytes": onehot_peak, "mi_max_rel_err_vs_cpu": rel_err,
     }

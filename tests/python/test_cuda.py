@@ -185,3 +185,28 @@ def test_cpu_band_tensors_serve_cuda_signals(rng):
                                gpac.modulation_index(x, FS, bands.tolist(), [[60, 90]]), rtol=0, atol=0)
     with pytest.raises(ValueError, match="bands are on cuda:0 but the signal is on cpu"):
         gpac.modulation_index(x.cpu(), FS, bands.cuda(), [[60, 90]])
+
+
+@pytest.mark.parametrize("surrogate,independent", [("block_swap", False), ("block_swap", True),
+                                                   ("time_lag", False), ("swap_trials", False)])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_surrogates_z_and_p_match_cpu(rng, surrogate, independent, dtype):
+    """The same seed draws the same shifts on both devices, so z and p agree."""
+    x = torch.from_numpy(rng.standard_normal((3, 4, 2000))).to(dtype)
+    kwargs = dict(n_perm=50, surrogate=surrogate, independent=independent, seed=17, return_surrogates=True)
+    ref = gpac.pac(x, FS, "lres", [[60, 90], [90, 130]], **kwargs)
+    poison_allocator()
+    got = gpac.pac(x.cuda(), FS, "lres", [[60, 90], [90, 130]], **kwargs)
+    tol = dict(rtol=1e-9, atol=1e-12) if dtype == torch.float64 else dict(rtol=2e-3, atol=1e-6)
+    torch.testing.assert_close(got.surrogates.cpu(), ref.surrogates, **tol)
+    torch.testing.assert_close(got.z.cpu(), ref.z, **tol)
+    assert (got.p.cpu() - ref.p).abs().max() <= 2 / 51  # a surrogate within rounding of the MI may flip
+
+
+def test_pac_module_with_surrogates_on_cuda(rng):
+    x = torch.from_numpy(rng.standard_normal((2, 2000))).cuda()
+    module = gpac.PAC(FS, [[4, 8]], [[60, 90]], n_perm=30, seed=3, return_dist=True).cuda()
+    out = torch.jit.script(module)(x)
+    ref = gpac.pac(x.cpu(), FS, [[4, 8]], [[60, 90]], n_perm=30, seed=3, return_dist=True)
+    torch.testing.assert_close(out["z"].cpu(), ref.z, rtol=1e-9, atol=1e-12)
+    torch.testing.assert_close(out["amp_dist"].cpu(), ref.amp_dist, rtol=1e-9, atol=1e-12)
