@@ -4,7 +4,7 @@
 # the CUDA tests (GoogleTest and pytest), the GPU benchmark, compute-sanitizer
 # (memcheck, racecheck), then the whole pytest suite. Steps run in that order
 # of importance and are skipped once the time budget (GPU_CHECK_BUDGET_S,
-# default 460 s) would be exceeded. Logs, summary.txt and bench_gpu.json go to
+# default 540 s) would be exceeded. Logs, summary.txt and bench_gpu.json go to
 # $OUT (default ./gpu_check_out).
 #
 # Offline needs, carried in .carry/: TensorPAC's wheel
@@ -15,7 +15,7 @@ cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/gpu_check_out}
 PY=${PYTHON:-python3}
 BUILD=${GPAC_BUILD_DIR:-$PWD/build-gpu}
-DEADLINE=$((SECONDS + ${GPU_CHECK_BUDGET_S:-460}))
+DEADLINE=$((SECONDS + ${GPU_CHECK_BUDGET_S:-540}))
 mkdir -p "$OUT"
 status=0
 say() { echo "$*" | tee -a "$OUT/summary.txt"; }
@@ -50,7 +50,7 @@ step build 300 "$CMAKE" --build "$BUILD" --parallel
 export GPAC_LIBRARY=$BUILD/libgpac_ops.so PYTHONPATH=$PWD/python${PYTHONPATH:+:$PYTHONPATH}
 step ctest 90 "$CTEST" --test-dir "$BUILD" --output-on-failure
 step pytest_cuda 150 $PY -m pytest -q -rs tests/python/test_cuda.py
-step bench 240 $PY benchmarks/bench_gpu.py --out "$OUT/bench_gpu.json"
+step bench 360 $PY benchmarks/bench_gpu.py --out "$OUT/bench_gpu.json"
 if [ -x "$BUILD/tests/cpp/test_ops_cuda" ]; then
   step memcheck 120 compute-sanitizer --tool memcheck --error-exitcode 1 "$BUILD/tests/cpp/test_ops_cuda"
   step racecheck 120 compute-sanitizer --tool racecheck --error-exitcode 1 "$BUILD/tests/cpp/test_ops_cuda"
