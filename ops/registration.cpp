@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 #include <torch/library.h>
 
+#include "csrc/bands.h"
 #include "csrc/filter_design.h"
 #include "csrc/op_args.h"
 #include "csrc/surrogate_plan.h"
@@ -47,6 +48,37 @@ std::tuple<at::Tensor, at::Tensor> surrogate_plan_op(int64_t n_perm, int64_t n_s
   return {phase_index.to(*device), shift.to(*device)};
 }
 
+// A (n_bands, 2) float64 tensor of bands, on `device`.
+at::Tensor bands_tensor(const std::vector<Band>& bands, std::optional<at::Device> device) {
+  auto out = at::empty({static_cast<int64_t>(bands.size()), 2}, at::TensorOptions().dtype(at::kDouble));
+  if (device && device->is_meta()) return out.to(*device);
+  auto acc = out.accessor<double, 2>();
+  for (size_t i = 0; i < bands.size(); ++i) {
+    acc[i][0] = bands[i][0];
+    acc[i][1] = bands[i][1];
+  }
+  return device ? out.to(*device) : out;
+}
+
+// std::invalid_argument from the band helpers becomes a ValueError.
+template <typename F>
+std::vector<Band> checked(F&& make) {
+  try {
+    return make();
+  } catch (const std::invalid_argument& e) {
+    TORCH_CHECK_VALUE(false, e.what());
+  }
+}
+
+at::Tensor linear_bands_op(double low, double high, int64_t n_bands, c10::string_view kind,
+                           std::optional<at::Device> device) {
+  return bands_tensor(checked([&] { return linear_bands(low, high, n_bands, std::string(kind)); }), device);
+}
+
+at::Tensor preset_bands_op(c10::string_view name, c10::string_view kind, std::optional<at::Device> device) {
+  return bands_tensor(checked([&] { return preset_bands(std::string(name), std::string(kind)); }), device);
+}
+
 }  // namespace
 
 TORCH_LIBRARY(gpac, m) {
@@ -78,6 +110,15 @@ TORCH_LIBRARY(gpac, m) {
   m.def("mi_scatter(Tensor phase, Tensor amplitude, int n_bins=18, Tensor? phase_index=None, "
         "Tensor? shift=None) -> (Tensor mi, Tensor amp_sums, Tensor counts, Tensor surrogates)",
         tags);
+  // Bands as TensorPAC makes them: n centred on numpy.linspace(low, high, n),
+  // [f - f/4, f + f/4] for kind 'phase', [f - f/8, f + f/8] for 'amplitude';
+  // and its presets 'lres', 'mres', 'hres', 'demon', 'hulk'. (n, 2) float64.
+  m.def("linear_bands(float low, float high, int n_bands, str kind, *, Device? device=None) -> Tensor", tags);
+  m.def("preset_bands(str name, str kind, *, Device? device=None) -> Tensor", tags);
+  // z (the MI normalised by its surrogates, TensorPAC's norm 0-4) and p
+  // ((1 + #{surrogate >= mi}) / (1 + n_perm)) from mi (..., P, A) and
+  // surrogates (..., n_perm, P, A).
+  m.def("surrogate_stats(Tensor mi, Tensor surrogates, int norm=4) -> (Tensor z, Tensor p)", tags);
   // Which phase signal and which amplitude shift each surrogate uses:
   // (phase_index, shift), each (n_perm, n_signals) int64. method is
   // 'block_swap', 'swap_trials' (trials: the last n_trials of the flattened
@@ -99,7 +140,12 @@ TORCH_LIBRARY(gpac, m) {
 
 TORCH_LIBRARY_IMPL(gpac, CompositeExplicitAutograd, m) {
   m.impl("fir_taps", &fir_taps_op);
+  m.impl("linear_bands", &linear_bands_op);
+  m.impl("preset_bands", &preset_bands_op);
   m.impl("surrogate_plan", &surrogate_plan_op);
 }
+
+// Composed of ATen ops: differentiable and traceable as they are.
+TORCH_LIBRARY_IMPL(gpac, CompositeImplicitAutograd, m) { m.impl("surrogate_stats", &surrogate_stats); }
 
 }  // namespace gpac

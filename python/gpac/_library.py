@@ -43,4 +43,17 @@ def load() -> Path:
             "`pip install --no-build-isolation --force-reinstall --no-deps .`"
         )
     torch.ops.load_library(str(path))
+    _register_fake_kernels()
     return path
+
+
+def _register_fake_kernels() -> None:
+    """Shapes for FakeTensor of the ops the C++ Meta kernels cannot serve: surrogate_plan has no
+    tensor input and two outputs, so FakeTensor neither dispatches it to Meta nor treats it as a
+    factory."""
+
+    @torch.library.register_fake("gpac::surrogate_plan")
+    def _(n_perm, n_signals, n_times, method="block_swap", seed=0, rng="torch", independent=False, n_trials=1, *,
+          device=None):
+        return (torch.empty(n_perm, n_signals, dtype=torch.long, device=device),
+                torch.empty(n_perm, n_signals, dtype=torch.long, device=device))

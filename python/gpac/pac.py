@@ -98,28 +98,6 @@ def _plan(x: torch.Tensor, n_perm: int, surrogate: str, seed: Optional[int], rng
     return None, shift
 
 
-def _normalize(mi: torch.Tensor, surrogates: torch.Tensor, norm: int) -> torch.Tensor:
-    """TensorPAC's normalisations over the permutation axis (-3); population std.
-    Where the surrogates' mean (divide) or deviation (z-score) is 0, the result is 0."""
-    mean = surrogates.mean(-3)
-    if norm == 1:
-        return mi - mean
-    if norm == 2:
-        return torch.where(mean != 0, mi / mean, torch.zeros_like(mi))
-    if norm == 3:
-        return torch.where(mean != 0, (mi - mean) / mean, torch.zeros_like(mi))
-    if norm == 4:
-        std = surrogates.std(-3, correction=0)
-        return torch.where(std != 0, (mi - mean) / std, torch.zeros_like(mi))
-    return mi
-
-
-def _p_values(mi: torch.Tensor, surrogates: torch.Tensor) -> torch.Tensor:
-    """(1 + #{surrogate >= observed}) / (1 + n_perm), per cell."""
-    exceed = (surrogates >= mi.unsqueeze(-3)).sum(-3)
-    return ((1 + exceed) / (1 + surrogates.size(-3))).to(mi.dtype)
-
-
 def _amp_dist(amp_sums: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
     """Mean amplitude per phase bin (..., P, A, n_bins), normalised to sum 1."""
     mean = amp_sums / counts.unsqueeze(-2).clamp(min=1).to(amp_sums.dtype)
@@ -142,8 +120,7 @@ def _outputs(x: torch.Tensor, fs: float, pha_low: List[float], pha_high: List[fl
                                                                        phase_index, shift)
     out: Dict[str, torch.Tensor] = {"mi": mi}
     if n_perm > 0:
-        out["z"] = _normalize(mi, surrogates, norm)
-        out["p"] = _p_values(mi, surrogates)
+        out["z"], out["p"] = torch.ops.gpac.surrogate_stats(mi, surrogates, norm)
         if return_surrogates:
             out["surrogates"] = surrogates
     if return_dist:
@@ -354,7 +331,8 @@ def pac(
                 parts.append(part)
                 bar.update(rows.stop - rows.start)
         surrogates = torch.cat(parts, dim=-3)
-        out = {"mi": mi, "z": _normalize(mi, surrogates, norm_id), "p": _p_values(mi, surrogates)}
+        z, p = torch.ops.gpac.surrogate_stats(mi, surrogates, norm_id)
+        out = {"mi": mi, "z": z, "p": p}
         if return_dist:
             out["amp_dist"] = _amp_dist(amp_sums, counts)
     return PACResult(
