@@ -30,7 +30,6 @@
 #include "csrc/filter_design.h"
 
 namespace gpac {
-namespace {
 
 at::Tensor odd_extend(const at::Tensor& x, int64_t p) {
   if (p == 0) return x;
@@ -56,6 +55,8 @@ at::Tensor hilbert_imag(const at::Tensor& rows) {
   if (n5 % 2 == 0) spec.select(-1, n5 / 2).zero_();
   return at::fft_irfft(spec, n5).narrow(-1, 0, n);
 }
+
+namespace {
 
 // A bank of band-pass filters and the dtype its band signals are computed in.
 struct BandSet {

@@ -20,6 +20,17 @@ constexpr int64_t kDefaultBlockBytes = int64_t{128} << 20;
 // edges, which shifts a weakly coupled pair's MI by up to a few percent.
 constexpr auto kPhaseDtype = at::kDouble;
 
+// scipy's odd extension of the last dim by p samples on each side.
+at::Tensor odd_extend(const at::Tensor& x, int64_t p);
+
+// |B(f)|^2 of each row of taps on the rfft grid of length n_fft, in dtype.
+at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype);
+
+// Imaginary part of TensorPAC's analytic signal of each row (..., n): the
+// Hilbert transform over the next 5-smooth length, cut back to n. As a linear
+// map it is antisymmetric: its adjoint is minus itself.
+at::Tensor hilbert_imag(const at::Tensor& rows);
+
 // Band-passed rows: rows (S, n) contiguous float32/float64, taps (B, L) ->
 // (S, B, n) in the rows' dtype.
 at::Tensor filter_rows(const at::Tensor& rows, const at::Tensor& taps, int64_t block_bytes);

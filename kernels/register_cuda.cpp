@@ -5,6 +5,7 @@
 #include <c10/cuda/CUDAGuard.h>
 #include <torch/library.h>
 
+#include "csrc/gradients.h"
 #include "csrc/op_impl.h"
 #include "csrc/device_kernels.h"
 
@@ -39,6 +40,14 @@ TORCH_LIBRARY_IMPL(gpac, CUDA, m) {
     const c10::cuda::CUDAGuard guard(x.device());
     return modulation_index_op(x, pha_taps, amp_taps, n_bins, memory_budget, phase_index, shift, cuda_kernels());
   });
+  m.impl("modulation_index_backward",
+         [](const std::optional<at::Tensor>& grad_mi, const std::optional<at::Tensor>& grad_amp_sums,
+            const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps, const at::Tensor& amp_sums,
+            const at::Tensor& counts, int64_t n_bins) {
+    const c10::cuda::CUDAGuard guard(x.device());
+           return modulation_index_backward_op(grad_mi, grad_amp_sums, x, pha_taps, amp_taps, amp_sums, counts,
+                                               n_bins, cuda_kernels());
+         });
 }
 
 }  // namespace gpac

@@ -73,9 +73,26 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> modulation_index_meta
                          phase_index, shift, x.options().dtype(dtype));
 }
 
+// A backward pass's result: the grad of `like` (the signals or the amplitude).
+at::Tensor grad_like(const at::Tensor& like) {
+  return at::empty_symint(like.sym_sizes(), like.options().dtype(signal_dtype(like, "x")));
+}
+
 }  // namespace
 
 TORCH_LIBRARY_IMPL(gpac, Meta, m) {
+  m.impl("filter_backward", [](const at::Tensor&, const at::Tensor& x, const at::Tensor&) { return grad_like(x); });
+  m.impl("hilbert_backward", [](const std::optional<at::Tensor>&, const std::optional<at::Tensor>&,
+                                const at::Tensor& x) { return grad_like(x); });
+  m.impl("filter_hilbert_backward",
+         [](const std::optional<at::Tensor>&, const std::optional<at::Tensor>&, const at::Tensor& x,
+            const at::Tensor&, const at::Tensor&) { return grad_like(x); });
+  m.impl("mi_scatter_backward",
+         [](const std::optional<at::Tensor>&, const std::optional<at::Tensor>&, const at::Tensor&,
+            const at::Tensor& amplitude, const at::Tensor&, const at::Tensor&, int64_t) { return grad_like(amplitude); });
+  m.impl("modulation_index_backward",
+         [](const std::optional<at::Tensor>&, const std::optional<at::Tensor>&, const at::Tensor& x, const at::Tensor&,
+            const at::Tensor&, const at::Tensor&, const at::Tensor&, int64_t) { return grad_like(x); });
   m.impl("filter", &filter_meta);
   m.impl("hilbert", &hilbert_meta);
   m.impl("filter_hilbert", &filter_hilbert_meta);

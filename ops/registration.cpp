@@ -7,6 +7,7 @@
 
 #include "csrc/bands.h"
 #include "csrc/filter_design.h"
+#include "csrc/gradients.h"
 #include "csrc/op_args.h"
 #include "csrc/surrogate_plan.h"
 
@@ -110,6 +111,20 @@ TORCH_LIBRARY(gpac, m) {
   m.def("mi_scatter(Tensor phase, Tensor amplitude, int n_bins=18, Tensor? phase_index=None, "
         "Tensor? shift=None) -> (Tensor mi, Tensor amp_sums, Tensor counts, Tensor surrogates)",
         tags);
+  // Backward passes (csrc/gradients.h says what is differentiated): each
+  // takes its op's output grads (None where unused) and inputs, returns the
+  // grad of the signals (x) or, for mi_scatter, of the amplitude.
+  m.def("filter_backward(Tensor grad, Tensor x, Tensor taps) -> Tensor", tags);
+  m.def("hilbert_backward(Tensor? grad_phase, Tensor? grad_amplitude, Tensor x) -> Tensor", tags);
+  m.def("filter_hilbert_backward(Tensor? grad_phase, Tensor? grad_amplitude, Tensor x, Tensor pha_taps, "
+        "Tensor amp_taps) -> Tensor",
+        tags);
+  m.def("mi_scatter_backward(Tensor? grad_mi, Tensor? grad_amp_sums, Tensor phase, Tensor amplitude, "
+        "Tensor amp_sums, Tensor counts, int n_bins) -> Tensor",
+        tags);
+  m.def("modulation_index_backward(Tensor? grad_mi, Tensor? grad_amp_sums, Tensor x, Tensor pha_taps, "
+        "Tensor amp_taps, Tensor amp_sums, Tensor counts, int n_bins) -> Tensor",
+        tags);
   // Bands as TensorPAC makes them: n centred on numpy.linspace(low, high, n),
   // [f - f/4, f + f/4] for kind 'phase', [f - f/8, f + f/8] for 'amplitude';
   // and its presets 'lres', 'mres', 'hres', 'demon', 'hulk'. (n, 2) float64.
@@ -143,6 +158,14 @@ TORCH_LIBRARY_IMPL(gpac, CompositeExplicitAutograd, m) {
   m.impl("linear_bands", &linear_bands_op);
   m.impl("preset_bands", &preset_bands_op);
   m.impl("surrogate_plan", &surrogate_plan_op);
+}
+
+// Backward passes composed of ATen ops, for every device (Meta: ops/meta.cpp).
+TORCH_LIBRARY_IMPL(gpac, CompositeExplicitAutograd, m) {
+  m.impl("filter_backward", &filter_backward_op);
+  m.impl("hilbert_backward", &hilbert_backward_op);
+  m.impl("filter_hilbert_backward", &filter_hilbert_backward_op);
+  m.impl("mi_scatter_backward", &mi_scatter_backward_op);
 }
 
 // Composed of ATen ops: differentiable and traceable as they are.

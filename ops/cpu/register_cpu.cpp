@@ -2,6 +2,7 @@
 // with the CPU's primitives (ops/cpu/kernels_cpu.h).
 #include <torch/library.h>
 
+#include "csrc/gradients.h"
 #include "csrc/op_impl.h"
 #include "csrc/device_kernels.h"
 
@@ -27,6 +28,13 @@ TORCH_LIBRARY_IMPL(gpac, CPU, m) {
                                 const std::optional<at::Tensor>& shift) {
     return modulation_index_op(x, pha_taps, amp_taps, n_bins, memory_budget, phase_index, shift, cpu_kernels());
   });
+  m.impl("modulation_index_backward",
+         [](const std::optional<at::Tensor>& grad_mi, const std::optional<at::Tensor>& grad_amp_sums,
+            const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps, const at::Tensor& amp_sums,
+            const at::Tensor& counts, int64_t n_bins) {
+           return modulation_index_backward_op(grad_mi, grad_amp_sums, x, pha_taps, amp_taps, amp_sums, counts,
+                                               n_bins, cpu_kernels());
+         });
 }
 
 }  // namespace gpac
