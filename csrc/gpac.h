@@ -72,4 +72,23 @@ inline std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> modulation_ind
   return h.call(x, pha_taps, amp_taps, n_bins, memory_budget, phase_index, shift);
 }
 
+// (phase_index, shift) of n_perm surrogates; see the schema in ops/registration.cpp.
+inline std::tuple<at::Tensor, at::Tensor> surrogate_plan(int64_t n_perm, int64_t n_signals, int64_t n_times,
+                                                         const std::string& method, int64_t seed,
+                                                         const std::string& rng, bool independent, int64_t n_trials,
+                                                         std::optional<at::Device> device = std::nullopt) {
+  static const auto h = detail::op<std::tuple<at::Tensor, at::Tensor>(
+      int64_t, int64_t, int64_t, c10::string_view, int64_t, c10::string_view, bool, int64_t,
+      std::optional<at::Device>)>("gpac::surrogate_plan");
+  return h.call(n_perm, n_signals, n_times, method, seed, rng, independent, n_trials, device);
+}
+
+// (z, p) of the MI against its surrogates; norm as TensorPAC's idpac[2] (4: z-score).
+inline std::tuple<at::Tensor, at::Tensor> surrogate_stats(const at::Tensor& mi, const at::Tensor& surrogates,
+                                                          int64_t norm = 4) {
+  static const auto h = detail::op<std::tuple<at::Tensor, at::Tensor>(const at::Tensor&, const at::Tensor&,
+                                                                      int64_t)>("gpac::surrogate_stats");
+  return h.call(mi, surrogates, norm);
+}
+
 }  // namespace gpac::ops

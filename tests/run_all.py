@@ -17,8 +17,9 @@ from cmake_build import configure_and_build, tool  # noqa: E402
 
 def main() -> int:
     build = configure_and_build()
-    # pytest first: it scripts the module that a C++ test then loads.
-    env = dict(os.environ, GPAC_TORCHSCRIPT_DIR=str(build / "torchscript"))
+    # pytest first: it scripts the module that a C++ test then loads; it runs
+    # the gpac_run program just built.
+    env = dict(os.environ, GPAC_TORCHSCRIPT_DIR=str(build / "torchscript"), GPAC_RUN=str(build / "gpac_run"))
     print("== pytest", flush=True)
     # pytest exits 5 when it collects no tests: a failure here too.
     pytest = subprocess.run([sys.executable, "-m", "pytest", str(ROOT / "tests" / "python"), *sys.argv[1:]],

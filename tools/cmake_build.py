@@ -45,6 +45,12 @@ def configure_and_build(targets: list[str] | None = None) -> Path:
         f"-DTorch_DIR={Path(torch.utils.cmake_prefix_path) / 'Torch'}",
         f"-DGPAC_CUDA={os.environ.get('GPAC_CUDA', 'AUTO')}",
     ]
+    try:  # nlohmann/json headers for gpac_run, from the PyPI package
+        import nlohmann_json
+
+        cmd.append(f"-DNLOHMANN_JSON_INCLUDE_DIR={nlohmann_json.get_include()}")
+    except ImportError:
+        pass
     if not (out / "CMakeCache.txt").exists():
         cmd += ["-G", "Ninja", f"-DCMAKE_MAKE_PROGRAM={tool('ninja')}"]
     subprocess.check_call(cmd)
