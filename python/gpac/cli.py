@@ -1,14 +1,16 @@
-"""Command line: ``python -m gpac demo``."""
+"""Command line: ``python -m gpac {demo,compute,bench}``; ``--help`` on each."""
 from __future__ import annotations
 
 import argparse
+import sys
 import time
 from pathlib import Path
 
+import numpy as np
 import torch
 
-from .bands import linear_bands
-from .pac import modulation_index
+from .bands import linear_bands, preset_bands
+from .pac import SURROGATES, NORMS, pac
 from .plot import plot_comodulogram
 from .signals import coupled_signal
 
@@ -20,7 +22,7 @@ def demo(args: argparse.Namespace) -> int:
     pha_bands = linear_bands((2, 20), 10, "phase")  # centres 2, 4, ..., 20 Hz
     amp_bands = linear_bands((40, 160), 13, "amplitude")  # centres 40, 50, ..., 160 Hz
     start = time.perf_counter()
-    mi = modulation_index(x, args.fs, pha_bands, amp_bands)
+    mi = pac(x, args.fs, pha_bands, amp_bands).mi
     if mi.is_cuda:
         torch.cuda.synchronize()
     elapsed = time.perf_counter() - start
@@ -42,10 +44,150 @@ def demo(args: argparse.Namespace) -> int:
     return 0 if found else 1
 
 
+# --- compute -----------------------------------------------------------------
+
+
+def _parse_bands(text: str | None, range_: list | None, kind: str) -> torch.Tensor:
+    """'lres' | '4-8,8-12' | None with --*-range LOW HIGH N | None: TensorPAC's 'lres'."""
+    if text and range_:
+        raise SystemExit(f"give --{kind[:3]}-bands or --{kind[:3]}-range, not both")
+    if range_:
+        return linear_bands((float(range_[0]), float(range_[1])), int(range_[2]), kind)
+    if not text:
+        return preset_bands("lres", kind)
+    if text in ("lres", "mres", "hres", "demon", "hulk"):
+        return preset_bands(text, kind)
+    try:
+        pairs = [[float(v) for v in band.split("-")] for band in text.split(",")]
+    except ValueError:
+        raise SystemExit(f"--{kind[:3]}-bands: expected a preset or 'low-high,low-high,...' in Hz, got {text!r}")
+    if any(len(p) != 2 for p in pairs):
+        raise SystemExit(f"--{kind[:3]}-bands: every band must be 'low-high' in Hz, got {text!r}")
+    return torch.tensor(pairs, dtype=torch.float64)
+
+
+def _read_signals(args: argparse.Namespace) -> tuple[np.ndarray, float | None]:
+    """The input as an array (..., n_times), and the sampling frequency when the file carries one."""
+    path = Path(args.input)
+    if not path.exists():
+        raise SystemExit(f"{path}: no such file")
+    suffix = path.suffix.lower()
+    if suffix == ".npy":
+        return np.load(path), None
+    if suffix == ".npz":
+        with np.load(path) as archive:
+            key = args.key or (archive.files[0] if len(archive.files) == 1 else None)
+            if key is None or key not in archive.files:
+                raise SystemExit(f"{path}: name the array with --key (arrays: {', '.join(archive.files)})")
+            fs = float(archive["fs"]) if "fs" in archive.files and key != "fs" else None
+            return archive[key], fs
+    if suffix in (".csv", ".txt"):
+        data = np.genfromtxt(path, delimiter=",", skip_header=args.skip_rows)
+        if data.size and np.isnan(np.atleast_2d(data)[0]).all():
+            raise SystemExit(f"{path}: the first row holds no numbers; skip header lines with --skip-rows")
+        # Recorders write time down the rows, one column per channel.
+        return (data.T if args.channels == "columns" and data.ndim == 2 else data), None
+    if suffix in (".fif", ".edf", ".bdf", ".set", ".vhdr"):
+        try:
+            import mne
+        except ImportError:
+            raise SystemExit(f"{path}: reading {suffix} files needs MNE-Python (pip install mne)")
+        raw = mne.io.read_raw(path, preload=True, verbose="error")
+        return raw.get_data(), float(raw.info["sfreq"])
+    raise SystemExit(f"{path}: expected a .npy, .npz, .csv or an MNE-readable recording (.fif, .edf, ...)")
+
+
+def compute(args: argparse.Namespace) -> int:
+    """Computes the MI (and z, p with surrogates) of a file's signals; writes .npz and a comodulogram PNG."""
+    x, file_fs = _read_signals(args)
+    fs = args.fs if args.fs is not None else file_fs
+    if fs is None:
+        raise SystemExit("--fs is required: this file does not carry a sampling frequency")
+    pha = _parse_bands(args.pha_bands, args.pha_range, "phase")
+    amp = _parse_bands(args.amp_bands, args.amp_range, "amplitude")
+    signals = torch.from_numpy(np.ascontiguousarray(x))
+    if args.dtype != "auto":
+        signals = signals.to(getattr(torch, args.dtype))
+    start = time.perf_counter()
+    try:
+        res = pac(signals.to(args.device), fs, pha, amp, n_bins=args.n_bins, n_perm=args.n_perm,
+                  surrogate=args.surrogate, norm=args.norm, seed=args.seed, rng=args.rng,
+                  independent=args.independent, return_dist=True, memory_budget=args.memory_budget,
+                  progress=args.progress)
+    except (ValueError, TypeError) as err:
+        raise SystemExit(f"gpac compute: {err}")
+    elapsed = time.perf_counter() - start
+    out = Path(args.out or Path(args.input).with_suffix(".pac.npz"))
+    arrays = {"mi": res.mi.cpu().numpy(), "pha_bands": pha.numpy(), "amp_bands": amp.numpy(), "fs": np.array(fs),
+              "amp_dist": res.amp_dist.cpu().numpy(), "phase_bin_centers": res.phase_bin_centers.numpy()}
+    if res.z is not None:
+        arrays.update(z=res.z.cpu().numpy(), p=res.p.cpu().numpy())
+    np.savez(out, **arrays)
+    comod = res.mi.reshape(-1, len(pha), len(amp)).mean(0).cpu()
+    png = plot_comodulogram(comod, pha, amp, args.png or out.with_suffix(".png"),
+                            title=f"{Path(args.input).name}: MI, mean of {res.mi.numel() // comod.numel()} signal(s)")
+    print(f"{tuple(signals.shape)} at {fs:g} Hz, {len(pha)} x {len(amp)} bands, {args.n_perm} surrogates: "
+          f"{elapsed:.2f} s on {args.device}")
+    print(f"results written to {out.resolve()} ({', '.join(sorted(arrays))}); comodulogram {png.resolve()}")
+    return 0
+
+
+# --- bench -------------------------------------------------------------------
+
+
+def bench(args: argparse.Namespace) -> int:
+    """Times gpac.pac on synthetic workloads on a device (TensorPAC beside it with --tensorpac)."""
+    workloads = {"small": (1, 512), "medium": (8, 2048), "large": (16, 30720)}
+    pha, amp = preset_bands(args.bands, "phase"), preset_bands(args.bands, "amplitude")
+    tp = None
+    if args.tensorpac:
+        try:
+            import tensorpac
+        except ImportError:
+            raise SystemExit("--tensorpac needs TensorPAC (pip install tensorpac)")
+        tensorpac.set_log_level("error")
+        tp = tensorpac.Pac(idpac=(2, 0, 0), f_pha=pha.numpy(), f_amp=amp.numpy(), verbose=False)
+    print(f"gpac.pac on {args.device}, {args.dtype}, {len(pha)} x {len(amp)} bands, fs 512 Hz, median of "
+          f"{args.runs} runs")
+    for name in args.workloads:
+        n_signals, n_times = workloads[name]
+        x_np = np.random.default_rng(0).standard_normal((n_signals, n_times))
+        x = torch.from_numpy(x_np).to(args.device, getattr(torch, args.dtype))
+
+        def run():
+            pac(x, 512.0, pha, amp, n_perm=args.n_perm, seed=0, progress=False)
+            if x.is_cuda:
+                torch.cuda.synchronize()
+
+        seconds = _median_time(run, args.runs)
+        line = f"{name:<7} {n_signals:>3} x {n_times:<6} gpac {seconds * 1e3:10.3f} ms"
+        if tp is not None:
+            tp_seconds = _median_time(lambda: tp.filterfit(512.0, x_np, n_perm=0, n_jobs=-1), max(1, args.runs // 5))
+            line += f"   tensorpac {tp_seconds * 1e3:10.1f} ms   {tp_seconds / seconds:7.1f}x"
+        print(line, flush=True)
+    return 0
+
+
+def _median_time(fn, runs: int) -> float:
+    fn()  # warm-up
+    times = []
+    for _ in range(runs):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return float(np.median(times))
+
+
+# --- parser ------------------------------------------------------------------
+
+
 def build_parser() -> argparse.ArgumentParser:
-    parser = argparse.ArgumentParser(prog="python -m gpac", description="gPAC: phase-amplitude coupling")
+    parser = argparse.ArgumentParser(prog="python -m gpac", description="gPAC: phase-amplitude coupling "
+                                     "(Tort's Modulation Index with TensorPAC's conventions) on CPU and GPU.")
     sub = parser.add_subparsers(dest="command", required=True)
-    p = sub.add_parser("demo", help="comodulogram of a built-in synthetic signal with known coupling")
+
+    p = sub.add_parser("demo", help="comodulogram of a built-in synthetic signal with known coupling",
+                       description=demo.__doc__)
     p.add_argument("--out", type=Path, default=Path("gpac_demo_comodulogram.png"), help="PNG path to write")
     p.add_argument("--device", default="cpu", help="torch device to compute on (cpu, cuda)")
     p.add_argument("--fs", type=float, default=512.0, help="sampling frequency in Hz")
@@ -55,9 +197,61 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--amp-hz", type=float, default=80.0, help="frequency of the modulated amplitude")
     p.add_argument("--seed", type=int, default=0, help="random seed of the synthetic signal")
     p.set_defaults(func=demo)
+
+    p = sub.add_parser("compute", help="PAC of the signals in a file; writes .npz results and a PNG",
+                       description=compute.__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("input", help="signals: .npy (..., n_times); .npz (--key selects the array; an 'fs' array is "
+                   "used as the sampling frequency); .csv (one channel per column, see --channels); or a recording "
+                   "MNE-Python reads (.fif, .edf, ...; needs mne)")
+    p.add_argument("--fs", type=float, help="sampling frequency in Hz (required unless the file carries it)")
+    p.add_argument("--key", help="array name inside a .npz file")
+    p.add_argument("--channels", choices=["columns", "rows"], default="columns",
+                   help="CSV layout: one channel per column (time down the rows) or per row")
+    p.add_argument("--skip-rows", type=int, default=0, help="CSV header lines to skip")
+    p.add_argument("--pha-bands", help="phase bands: a TensorPAC preset (lres, mres, hres) or 'low-high,...' in "
+                   "Hz (default: lres, 10 bands over 2-20 Hz)")
+    p.add_argument("--amp-bands", help="amplitude bands: a preset or 'low-high,...' in Hz (default: lres, 10 bands "
+                   "over 60-160 Hz)")
+    p.add_argument("--pha-range", nargs=3, metavar=("LOW", "HIGH", "N"),
+                   help="N linear phase bands centred over LOW..HIGH Hz (widths f/2, as TensorPAC)")
+    p.add_argument("--amp-range", nargs=3, metavar=("LOW", "HIGH", "N"),
+                   help="N linear amplitude bands centred over LOW..HIGH Hz (widths f/4)")
+    p.add_argument("--n-bins", type=int, default=18, help="phase bins of the MI")
+    p.add_argument("--n-perm", type=int, default=0, help="surrogates for z-scores and p-values (TensorPAC: 200)")
+    p.add_argument("--surrogate", choices=sorted(SURROGATES), default="block_swap",
+                   help="how surrogates break the coupling (swap_trials permutes axis -2)")
+    p.add_argument("--norm", choices=sorted(NORMS), default="zscore", help="normalisation of the MI by surrogates")
+    p.add_argument("--seed", type=int, default=0, help="seed of the surrogates' draw")
+    p.add_argument("--rng", choices=["torch", "tensorpac"], default="torch",
+                   help="'tensorpac' draws the surrogates as TensorPAC does (RandomState(seed + k))")
+    p.add_argument("--independent", action="store_true", help="one cut per signal instead of one per surrogate")
+    p.add_argument("--device", default="cpu", help="torch device to compute on (cpu, cuda, cuda:1)")
+    p.add_argument("--dtype", choices=["auto", "float32", "float64"], default="auto",
+                   help="computation dtype ('auto': the file's; integers in float32)")
+    p.add_argument("--memory-budget", type=int, help="bytes of working memory (default 512 MiB)")
+    p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
+                   help="progress bar over the surrogates (default: for long calls on a terminal)")
+    p.add_argument("--out", help="results .npz (default: INPUT with .pac.npz)")
+    p.add_argument("--png", help="comodulogram PNG (default: the .npz path with .png)")
+    p.set_defaults(func=compute)
+
+    p = sub.add_parser("bench", help="time gpac.pac on synthetic workloads (and TensorPAC with --tensorpac)",
+                       description=bench.__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    p.add_argument("--device", default="cpu", help="torch device")
+    p.add_argument("--dtype", choices=["float32", "float64"], default="float32")
+    p.add_argument("--bands", choices=["lres", "mres", "hres"], default="lres", help="TensorPAC preset for both")
+    p.add_argument("--workloads", nargs="+", choices=["small", "medium", "large"], default=["small", "medium", "large"])
+    p.add_argument("--n-perm", type=int, default=0, help="surrogates per call")
+    p.add_argument("--runs", type=int, default=10, help="timed runs per workload")
+    p.add_argument("--tensorpac", action="store_true", help="also time TensorPAC (installed separately)")
+    p.set_defaults(func=bench)
     return parser
 
 
 def main(argv: list[str] | None = None) -> int:
     args = build_parser().parse_args(argv)
     return args.func(args)
+
+
+if __name__ == "__main__":
+    sys.exit(main())

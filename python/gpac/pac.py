@@ -131,6 +131,19 @@ def _outputs(x: torch.Tensor, fs: float, pha_low: List[float], pha_high: List[fl
 # --- argument handling -------------------------------------------------------
 
 
+def _mne_data(x) -> Optional[Tuple[np.ndarray, float]]:
+    """(data, sfreq) of an MNE-Python Raw or Epochs object, else None. Raw gives
+    (n_channels, n_times); Epochs (n_channels, n_epochs, n_times), so that the
+    epochs are the trial axis (-2) that surrogate='swap_trials' permutes."""
+    module = type(x).__module__ or ""
+    if not module.startswith("mne") or not hasattr(x, "get_data") or not hasattr(x, "info"):
+        return None
+    data = np.asarray(x.get_data())
+    if data.ndim == 3:  # Epochs: (n_epochs, n_channels, n_times)
+        data = data.transpose(1, 0, 2)
+    return data, float(x.info["sfreq"])
+
+
 def _as_signals(x) -> torch.Tensor:
     """Tensors pass as they are; arrays and nested lists keep NumPy's dtype (float64 for floats)."""
     if isinstance(x, torch.Tensor):
@@ -139,6 +152,19 @@ def _as_signals(x) -> torch.Tensor:
     if any(stride < 0 for stride in arr.strides):  # reversed views: torch needs a copy
         arr = arr.copy()
     return torch.from_numpy(arr)
+
+
+def _signals_and_fs(x, fs: Optional[float]) -> Tuple[torch.Tensor, float]:
+    """The signals as a tensor and the sampling frequency, taken from an MNE object when x is one."""
+    mne = _mne_data(x)
+    if mne is not None:
+        data, sfreq = mne
+        if fs is not None and float(fs) != sfreq:
+            raise ValueError(f"fs={fs} Hz differs from the MNE object's sampling frequency {sfreq} Hz; omit fs")
+        return torch.from_numpy(np.ascontiguousarray(data)), sfreq
+    if fs is None:
+        raise ValueError("fs (the sampling frequency in Hz) is required unless x is an MNE Raw or Epochs object")
+    return _as_signals(x), float(fs)
 
 
 def _cycles(cycle: Sequence[int]) -> Tuple[int, int]:
@@ -242,7 +268,7 @@ def _show_progress(progress: Optional[bool], updates: float, device: torch.devic
 
 def pac(
     x,
-    fs: float,
+    fs: Optional[float],
     pha_bands: BandsLike,
     amp_bands: BandsLike,
     *,
@@ -264,7 +290,7 @@ def pac(
     Parameters
     ----------
     x, fs, pha_bands, amp_bands, n_bins, cycle, memory_budget
-        As :func:`modulation_index`.
+        As :func:`modulation_index` (x may be an MNE Raw or Epochs object).
     n_perm : int
         Number of surrogates (0: the MI alone). TensorPAC uses 200.
     surrogate : {'block_swap', 'swap_trials', 'time_lag'} or TensorPAC's 2, 1, 3
@@ -298,7 +324,7 @@ def pac(
     -------
     PACResult
     """
-    x = _as_signals(x)
+    x, fs = _signals_and_fs(x, fs)
     _check_signals(x)
     method, norm_id = _stat_options(n_perm, surrogate, norm, rng)
     n_perm = int(n_perm)
@@ -344,7 +370,7 @@ def pac(
 
 def modulation_index(
     x,
-    fs: float,
+    fs: Optional[float],
     pha_bands: BandsLike,
     amp_bands: BandsLike,
     n_bins: int = 18,
@@ -355,11 +381,12 @@ def modulation_index(
 
     Parameters
     ----------
-    x : tensor or array, shape (..., n_times)
+    x : tensor, array or MNE-Python Raw / Epochs, shape (..., n_times)
         Real signals, float32 or float64 (integer recordings are computed in
-        float32), on any device the ops support.
-    fs : float
-        Sampling frequency in Hz.
+        float32), on any device the ops support. Raw gives (n_channels,
+        n_times), Epochs (n_channels, n_epochs, n_times).
+    fs : float or None
+        Sampling frequency in Hz; None takes it from an MNE object.
     pha_bands, amp_bands : (n, 2) tensor, ``[[low, high], ...]``, or preset
         Bands in Hz, or TensorPAC's presets ``'lres'``, ``'mres'``, ``'hres'``.
     n_bins : int
