@@ -39,11 +39,17 @@ struct DeviceKernels {
   void (*write_polar)(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
                       const at::Tensor& amplitude);
 
-  // Phase-binned amplitude histograms and Tort's MI of contiguous phase
-  // (S, P, n) and amplitude (S, A, n), and of their surrogates; arguments
-  // already checked; the phase may be in a wider dtype than the amplitude.
-  Histograms (*mi_histograms)(const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins,
-                              const Surrogates& surrogates);
+  // Writes the phase bin (0 .. n_bins - 1, PhaseBins of re's dtype) of every
+  // sample into `bins` (uint8): of the phase `re` itself when `im` is
+  // undefined, else of the TensorPAC-wrapped angle of re + i im. re, im and
+  // bins are (A, B, n) views with unit stride along n.
+  void (*write_bins)(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);
+
+  // Phase-binned amplitude histograms and Tort's MI of contiguous phase bins
+  // (S, P, n) uint8 and amplitude (S, A, n), and of their surrogates;
+  // arguments already checked.
+  Histograms (*bin_histograms)(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
+                               const Surrogates& surrogates);
 };
 
 const DeviceKernels& cpu_kernels();
@@ -54,11 +60,13 @@ const DeviceKernels& cuda_kernels();  // defined only in builds with the CUDA ke
 // CUDAGuard).
 void write_polar_cpu(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
                      const at::Tensor& amplitude);
-Histograms mi_histograms_cpu(const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins,
-                             const Surrogates& surrogates);
+void write_bins_cpu(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);
+Histograms bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
+                              const Surrogates& surrogates);
 void write_polar_cuda(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
                       const at::Tensor& amplitude);
-Histograms mi_histograms_cuda(const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins,
-                              const Surrogates& surrogates);
+void write_bins_cuda(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);
+Histograms bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
+                               const Surrogates& surrogates);
 
 }  // namespace gpac

@@ -59,7 +59,9 @@ HistogramTuple mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitud
                     "amplitude holds negative values; expected envelopes |z| >= 0");
   check_surrogate_values(phase_index, shift, pha.size(0), n);
   const Surrogates plan{phase_index.value_or(at::Tensor()).contiguous(), shift.value_or(at::Tensor()).contiguous()};
-  const auto h = k.mi_histograms(pha, amp, n_bins, plan);
+  auto bins = at::empty(pha.sizes(), pha.options().dtype(at::kByte));
+  k.write_bins(pha, at::Tensor(), n_bins, bins);
+  const auto h = k.bin_histograms(bins, amp, n_bins, plan);
   const auto lead = phase.sizes().slice(0, phase.dim() - 2);
   return {with_lead(h.mi, lead, 2), with_lead(h.amp_sums, lead, 3), with_lead(h.counts, lead, 2),
           with_lead(h.surrogates, lead, 3)};
@@ -85,30 +87,32 @@ HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_ta
 
   // Phases stay in float64 (kPhaseDtype) up to the binning: a float32 phase
   // rounded near a bin edge may change bins, and one sample moved changes a
-  // weakly coupled pair's MI by ~1e-3 relative on minute-long signals.
-  // Half the budget holds a chunk's phase and amplitude rows (n samples each,
-  // counted at float64): whole signals with all their bands when one fits,
-  // else groups of phase bands and amplitude bands. Surrogates that swap
-  // phases between signals need every signal of a band in one chunk.
+  // weakly coupled pair's MI by ~1e-3 relative on minute-long signals. What a
+  // chunk holds is one bin byte per phase-band sample and one amplitude per
+  // amplitude-band sample; half the budget holds that for whole signals with
+  // all their bands when one fits, else for groups of phase bands and
+  // amplitude bands. Surrogates that swap phases between signals need every
+  // signal of a band in one chunk.
   const bool across_signals = plan.phase_index.defined();
-  const int64_t rows_fit = std::max<int64_t>(2, half / (n * at::elementSize(kPhaseDtype)));
+  const int64_t amp_bytes = n * rows.element_size(), bin_bytes = n;
   const int64_t chunk_signals = across_signals ? S : 1;
-  const int64_t band_rows_fit = std::max<int64_t>(2, rows_fit / chunk_signals);
-  const bool whole = rows_fit >= (P + A) * chunk_signals;
-  const int64_t signals_per_chunk = across_signals ? S : (whole ? rows_fit / (P + A) : 1);
-  const int64_t pha_group = whole ? P : std::clamp<int64_t>(band_rows_fit / 2, 1, P);
-  const int64_t amp_group = whole ? A : std::clamp<int64_t>(band_rows_fit - pha_group, 1, A);
+  const int64_t signals_fit = half / (P * bin_bytes + A * amp_bytes);
+  const bool whole = signals_fit >= chunk_signals;
+  const int64_t signals_per_chunk = across_signals ? S : std::max<int64_t>(1, signals_fit);
+  const int64_t band_bytes = half / chunk_signals;
+  const int64_t pha_group = whole ? P : std::clamp<int64_t>(band_bytes / 2 / bin_bytes, 1, P);
+  const int64_t amp_group = whole ? A : std::clamp<int64_t>((band_bytes - pha_group * bin_bytes) / amp_bytes, 1, A);
 
   auto mi = at::empty({S, P, A}, rows.options());
   auto sums = at::empty({S, P, A, n_bins}, rows.options());
   auto counts = at::empty({S, P, n_bins}, rows.options().dtype(at::kLong));
   auto surrogates = at::empty({S, K, P, A}, rows.options());
-  auto store = [&](int64_t s0, int64_t i0, int64_t j0, const at::Tensor& phase, const at::Tensor& amplitude) {
-    const int64_t sc = phase.size(0), pc = phase.size(1), ac = amplitude.size(1);
+  auto store = [&](int64_t s0, int64_t i0, int64_t j0, const at::Tensor& bins, const at::Tensor& amplitude) {
+    const int64_t sc = bins.size(0), pc = bins.size(1), ac = amplitude.size(1);
     // The chunk's share of the plan: its columns, phase indices made chunk-relative.
     const Surrogates part{plan.phase_index.defined() ? plan.phase_index.narrow(1, s0, sc) - s0 : at::Tensor(),
                           plan.shift.defined() ? plan.shift.narrow(1, s0, sc).contiguous() : at::Tensor()};
-    const auto h = k.mi_histograms(phase, amplitude, n_bins, part);
+    const auto h = k.bin_histograms(bins, amplitude, n_bins, part);
     mi.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac).copy_(h.mi);
     sums.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac).copy_(h.amp_sums);
     counts.narrow(0, s0, sc).narrow(1, i0, pc).copy_(h.counts);
@@ -117,16 +121,16 @@ HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_ta
   for (int64_t s0 = 0; s0 < S; s0 += signals_per_chunk) {
     const auto chunk = rows.narrow(0, s0, std::min(signals_per_chunk, S - s0));
     if (whole) {  // one forward FFT per signal serves every band
-      auto [phase, amplitude] = filter_hilbert_rows(chunk, pha_taps, amp_taps, half, k, kPhaseDtype);
-      store(s0, 0, 0, phase, amplitude);
+      auto [bins, amplitude] = filter_hilbert_rows(chunk, pha_taps, amp_taps, half, k, kPhaseDtype, n_bins);
+      store(s0, 0, 0, bins, amplitude);
       continue;
     }
     for (int64_t i0 = 0; i0 < P; i0 += pha_group) {
       const auto taps_p = pha_taps.narrow(0, i0, std::min(pha_group, P - i0));
-      const auto phase = std::get<0>(filter_hilbert_rows(chunk, taps_p, at::Tensor(), half, k, kPhaseDtype));
+      const auto bins = std::get<0>(filter_hilbert_rows(chunk, taps_p, at::Tensor(), half, k, kPhaseDtype, n_bins));
       for (int64_t j0 = 0; j0 < A; j0 += amp_group) {
         const auto taps_a = amp_taps.narrow(0, j0, std::min(amp_group, A - j0));
-        store(s0, i0, j0, phase, std::get<1>(filter_hilbert_rows(chunk, at::Tensor(), taps_a, half, k, kPhaseDtype)));
+        store(s0, i0, j0, bins, std::get<1>(filter_hilbert_rows(chunk, at::Tensor(), taps_a, half, k, kPhaseDtype)));
       }
     }
   }

@@ -147,24 +147,31 @@ std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t 
 
 std::tuple<at::Tensor, at::Tensor> filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_taps,
                                                        const at::Tensor& amp_taps, int64_t block_bytes,
-                                                       const DeviceKernels& k, at::ScalarType phase_dtype) {
+                                                       const DeviceKernels& k, at::ScalarType phase_dtype,
+                                                       int64_t n_bins) {
   const int64_t S = rows.size(0), n = rows.size(1);
   std::vector<BandSet> sets;
-  std::vector<at::Tensor> outs;  // phase of the phase bands, amplitude of the amplitude bands
+  std::vector<at::Tensor> outs;  // phase (or bins) of the phase bands, amplitude of the amplitude bands
   std::vector<bool> is_phase;
   for (const bool phase : {true, false}) {
     const auto& taps = phase ? pha_taps : amp_taps;
     if (!taps.defined()) continue;
     sets.push_back({taps, phase ? kPhaseDtype : rows.scalar_type()});
-    outs.push_back(at::empty({S, taps.size(0), n}, rows.options().dtype(phase ? phase_dtype : rows.scalar_type())));
+    const auto out_dtype = phase ? (n_bins > 0 ? at::kByte : phase_dtype) : rows.scalar_type();
+    outs.push_back(at::empty({S, taps.size(0), n}, rows.options().dtype(out_dtype)));
     is_phase.push_back(phase);
   }
   const int64_t hilbert_bytes = 4 * next_fast_len(n) * at::elementSize(kPhaseDtype);
   for_each_band_block(rows, sets, hilbert_bytes, block_bytes,
                       [&](size_t set, int64_t s0, int64_t b0, const at::Tensor& blk) {
                         const auto dst = outs[set].narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1));
-                        k.write_polar(blk, hilbert_imag(blk), is_phase[set] ? dst : at::Tensor(),
-                                      is_phase[set] ? at::Tensor() : dst);
+                        if (!is_phase[set]) {
+                          k.write_polar(blk, hilbert_imag(blk), at::Tensor(), dst);
+                        } else if (n_bins > 0) {
+                          k.write_bins(blk, hilbert_imag(blk), n_bins, dst);
+                        } else {
+                          k.write_polar(blk, hilbert_imag(blk), dst, at::Tensor());
+                        }
                       });
   at::Tensor phase, amplitude;
   for (size_t i = 0; i < outs.size(); ++i) (is_phase[i] ? phase : amplitude) = outs[i];

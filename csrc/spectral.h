@@ -1,6 +1,6 @@
 // Band-pass filtering (filtfilt-exact) and TensorPAC's analytic signal, composed
-// from ATen's FFTs (pocketfft/MKL on the CPU, cuFFT on CUDA) and one device
-// primitive (DeviceKernels::write_polar). Inputs are unchecked: the op entries
+// from ATen's FFTs (pocketfft/MKL on the CPU, cuFFT on CUDA) and the device
+// primitives DeviceKernels::write_polar / write_bins. Inputs are unchecked: the op entries
 // (csrc/op_impl.cpp) check them first.
 #pragma once
 
@@ -39,13 +39,15 @@ at::Tensor filter_rows(const at::Tensor& rows, const at::Tensor& taps, int64_t b
 std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t block_bytes,
                                                 const DeviceKernels& k);
 
-// The fused path: phase of each phase band (S, P, n) in phase_dtype and
+// The fused path: phase of each phase band (S, P, n) in phase_dtype (or, when
+// n_bins > 0, its phase bins as uint8, from the float64 analytic signal) and
 // amplitude of each amplitude band (S, A, n) in the rows' dtype, from one
 // forward FFT per signal. Either tap set may be undefined; its output is then
 // undefined too.
 std::tuple<at::Tensor, at::Tensor> filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_taps,
                                                        const at::Tensor& amp_taps, int64_t block_bytes,
-                                                       const DeviceKernels& k, at::ScalarType phase_dtype);
+                                                       const DeviceKernels& k, at::ScalarType phase_dtype,
+                                                       int64_t n_bins = 0);
 
 // Bytes of temporaries that filtering and Hilbert-transforming one row of
 // n_times samples needs (in float64, the widest case), for memory planning.

@@ -4,12 +4,11 @@
 // Layout, chosen by counting bytes and updates. For S signals of n samples, P
 // phase and A amplitude bands, the work is S P A n histogram updates (large,
 // 16 x 30720 at 10 x 10 bands: 49 M; at 50 x 50: 1.2 G) over S (P + A) n
-// inputs. Three kernels:
-//  1. phase_bins: the bin of every phase sample, computed once per (signal,
-//     phase band) and stored as one byte (S P n bytes: 4x less than the float
-//     phases it replaces for the next kernel), plus the per-bin counts
-//     (warp-aggregated shared-memory atomics, one global atomic per bin and
-//     block).
+// inputs. The bins come from write_bins (kernels/polar_cuda.cu): one byte per
+// (signal, phase band, sample), computed once (S P n bytes: 4x less than float
+// phases, 8x less than the pipeline's float64 phases). Then:
+//  1. bin_counts: the samples per bin of each phase row (warp-aggregated
+//     shared-memory atomics, one global atomic per bin and block).
 //  2. pair_histograms: a block owns a group of (phase band, amplitude band)
 //     pairs of one signal over one time chunk, one thread per pair with its
 //     own n_bins float64 accumulators in shared memory: no atomics and no
@@ -60,28 +59,21 @@ constexpr int64_t kAccBytes = 96 * 1024;   // shared accumulators per block
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-template <typename T>
-__global__ void phase_bins_kernel(const T* __restrict__ phase, uint8_t* __restrict__ bins,
-                                  unsigned long long* __restrict__ counts, int64_t n, int64_t n_bins,
-                                  int64_t chunks_per_row, int64_t chunk) {
+__global__ void bin_counts_kernel(const uint8_t* __restrict__ bins, unsigned long long* __restrict__ counts,
+                                  int64_t n, int64_t n_bins, int64_t chunks_per_row, int64_t chunk) {
   extern __shared__ unsigned int hist[];
   const int64_t row = blockIdx.x / chunks_per_row;
   const int64_t begin = (blockIdx.x % chunks_per_row) * chunk;
   const int64_t end = begin + chunk < n ? begin + chunk : n;
   for (int64_t k = threadIdx.x; k < n_bins; k += blockDim.x) hist[k] = 0;
   __syncthreads();
-  const PhaseBins<T> to_bin(n_bins);
   // Every lane of a warp runs every iteration (blockDim.x is a multiple of 32),
   // so the full-warp match below is well defined; lanes past the end carry a
   // bin no sample has.
   constexpr unsigned int kNoBin = 0xffffffffu;
   for (int64_t base = begin; base < end; base += blockDim.x) {
     const int64_t t = base + threadIdx.x;
-    unsigned int b = kNoBin;
-    if (t < end) {
-      b = static_cast<unsigned int>(to_bin(phase[row * n + t]));
-      bins[row * n + t] = static_cast<uint8_t>(b);
-    }
+    const unsigned int b = t < end ? static_cast<unsigned int>(bins[row * n + t]) : kNoBin;
     // Neighbouring samples mostly share a bin: one atomic per distinct bin per warp.
     const unsigned int peers = __match_any_sync(0xffffffffu, b);
     if (b != kNoBin && (threadIdx.x & 31) == __ffs(peers) - 1) atomicAdd(&hist[b], __popc(peers));
@@ -238,13 +230,12 @@ void split(int64_t total, int64_t cap, int64_t& per_group, int64_t& groups) {
 
 }  // namespace
 
-Histograms mi_histograms_cuda(const at::Tensor& pha, const at::Tensor& amp, int64_t n_bins,
-                              const Surrogates& surrogates) {
-  const int64_t S = pha.size(0), P = pha.size(1), A = amp.size(1), n = pha.size(2);
+Histograms bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins,
+                               const Surrogates& surrogates) {
+  const int64_t S = bins.size(0), P = bins.size(1), A = amp.size(1), n = bins.size(2);
   const int64_t K = surrogates.count();
   auto surr = at::empty({S, K, P, A}, amp.options());
-  auto bins = at::empty({S, P, n}, pha.options().dtype(at::kByte));
-  auto counts = at::zeros({S, P, n_bins}, pha.options().dtype(at::kLong));
+  auto counts = at::zeros({S, P, n_bins}, amp.options().dtype(at::kLong));
   auto mi = at::empty({S, P, A}, amp.options());
   auto sums = at::empty({S, P, A, n_bins}, amp.options());
   auto* counts_u64 = reinterpret_cast<unsigned long long*>(counts.data_ptr<int64_t>());
@@ -253,16 +244,13 @@ Histograms mi_histograms_cuda(const at::Tensor& pha, const at::Tensor& amp, int6
   const auto* props = at::cuda::getCurrentDeviceProperties();
   const int64_t target_blocks = 4 * static_cast<int64_t>(props->multiProcessorCount);
 
-  // 1. bins and counts, in the phase's dtype.
+  // 1. counts.
   constexpr int threads = 256;
   const int64_t chunks_per_row = std::clamp<int64_t>(ceil_div(target_blocks, S * P), 1, ceil_div(n, threads));
   const int64_t chunk = ceil_div(n, chunks_per_row);
-  AT_DISPATCH_FLOATING_TYPES(pha.scalar_type(), "gpac_phase_bins_cuda", [&] {
-    phase_bins_kernel<scalar_t><<<grid_size(S * P * chunks_per_row, "phase_bins"), threads,
-                                  n_bins * sizeof(unsigned int), stream>>>(
-        pha.data_ptr<scalar_t>(), bins.data_ptr<uint8_t>(), counts_u64, n, n_bins, chunks_per_row, chunk);
-    C10_CUDA_KERNEL_LAUNCH_CHECK();
-  });
+  bin_counts_kernel<<<grid_size(S * P * chunks_per_row, "bin_counts"), threads, n_bins * sizeof(unsigned int),
+                      stream>>>(bins.data_ptr<uint8_t>(), counts_u64, n, n_bins, chunks_per_row, chunk);
+  C10_CUDA_KERNEL_LAUNCH_CHECK();
 
   // 2. and 3., in the amplitude's dtype.
   AT_DISPATCH_FLOATING_TYPES(amp.scalar_type(), "gpac_mi_histograms_cuda", [&] {
@@ -281,9 +269,9 @@ Histograms mi_histograms_cuda(const at::Tensor& pha, const at::Tensor& amp, int6
                         g.pg * kBinStride;
     TORCH_CHECK(smem <= props->sharedMemPerBlockOptin, "mi_scatter needs ", smem,
                 " bytes of shared memory per block; this GPU offers ", props->sharedMemPerBlockOptin);
-    allow_opt_in_shared_memory<pair_histograms_kernel<scalar_t>>(pha.get_device(),
+    allow_opt_in_shared_memory<pair_histograms_kernel<scalar_t>>(amp.get_device(),
                                                                  static_cast<int>(props->sharedMemPerBlockOptin));
-    auto work = at::empty({S, P, A, g.n_chunks, n_bins}, pha.options().dtype(at::kDouble));
+    auto work = at::empty({S, P, A, g.n_chunks, n_bins}, amp.options().dtype(at::kDouble));
     pair_histograms_kernel<scalar_t><<<grid_size(base_blocks * g.n_chunks, "pair_histograms"), pair_threads, smem,
                                        stream>>>(bins.data_ptr<uint8_t>(), amp.data_ptr<scalar_t>(),
                                                  work.data_ptr<double>(), g);
@@ -296,7 +284,7 @@ Histograms mi_histograms_cuda(const at::Tensor& pha, const at::Tensor& amp, int6
     C10_CUDA_KERNEL_LAUNCH_CHECK();
 
     if (K > 0) {  // the surrogates, each over the whole time range
-      allow_opt_in_shared_memory<surrogate_mi_kernel<scalar_t>>(pha.get_device(),
+      allow_opt_in_shared_memory<surrogate_mi_kernel<scalar_t>>(amp.get_device(),
                                                                 static_cast<int>(props->sharedMemPerBlockOptin));
       const int64_t* phase_index = surrogates.phase_index.defined() ? surrogates.phase_index.data_ptr<int64_t>()
                                                                     : nullptr;

@@ -1,0 +1,165 @@
+// The CPU primitives behind the ops (csrc/device_kernels.h), against
+// references written here: the bin of each analytic sample against std::atan2
+// and PhaseBins, including angles a few ulp from every bin edge; the run and
+// prefix-sum histograms against per-sample float64 sums.
+#include <gtest/gtest.h>
+#include <ATen/ATen.h>
+
+#include <cmath>
+#include <limits>
+#include <random>
+#include <vector>
+
+#include "csrc/device_kernels.h"
+#include "csrc/pac_math.h"
+
+namespace {
+
+using gpac::PhaseBins;
+
+// The bins the primitive must give: TensorPAC's wrapped angle, binned.
+uint8_t exact_bin(double x, double y, const PhaseBins<double>& to_bin) {
+  return static_cast<uint8_t>(to_bin(gpac::wrap_phase(std::atan2(y, x))));
+}
+
+at::Tensor bins_of(const at::Tensor& re, const at::Tensor& im, int64_t n_bins) {
+  auto bins = at::empty(re.sizes(), re.options().dtype(at::kByte));
+  gpac::write_bins_cpu(re.view({1, 1, -1}), im.view({1, 1, -1}), n_bins, bins.view({1, 1, -1}));
+  return bins;
+}
+
+TEST(CpuKernels, BinsOfAnalyticSignalsEqualAtan2EvenAtTheEdges) {
+  for (const int64_t n_bins : {18, 7, 64, 256}) {
+    const PhaseBins<double> to_bin(n_bins);
+    std::vector<double> xs, ys;
+    // Every edge, and its neighbours a few ulp away, at several radii.
+    for (int64_t j = 0; j <= n_bins; ++j) {
+      double angle = to_bin.edge(j);
+      for (int step = 0; step < 6; ++step) angle = std::nextafter(angle, -10.0);
+      for (int k = 0; k < 13; ++k, angle = std::nextafter(angle, 10.0))
+        for (const double radius : {1e-3, 1.0, 7.5e4}) {
+          xs.push_back(radius * std::cos(angle));
+          ys.push_back(radius * std::sin(angle));
+        }
+    }
+    // The axes, signed zeros, +-pi, and random points.
+    const double z = 0.0;
+    for (const auto& [x, y] : std::vector<std::pair<double, double>>{
+             {z, z}, {-z, z}, {z, -z}, {-z, -z}, {1, z}, {1, -z}, {-1, z}, {-1, -z}, {z, 1}, {z, -1}, {-z, 1}}) {
+      xs.push_back(x);
+      ys.push_back(y);
+    }
+    std::mt19937_64 rng(n_bins);
+    std::normal_distribution<double> normal;
+    for (int i = 0; i < 100000; ++i) {
+      xs.push_back(normal(rng));
+      ys.push_back(normal(rng));
+    }
+    const auto re = at::tensor(xs, at::kDouble), im = at::tensor(ys, at::kDouble);
+    const auto bins = bins_of(re, im, n_bins);
+    const uint8_t* b = bins.data_ptr<uint8_t>();
+    int64_t mismatches = 0;
+    for (size_t i = 0; i < xs.size(); ++i) mismatches += b[i] != exact_bin(xs[i], ys[i], to_bin);
+    EXPECT_EQ(mismatches, 0) << "n_bins " << n_bins << ", " << xs.size() << " samples";
+  }
+}
+
+TEST(CpuKernels, BinsOfPhasesFollowPhaseBins) {
+  const int64_t n_bins = 18;
+  const PhaseBins<double> to_bin(n_bins);
+  const auto phase = at::rand({5000}, at::kDouble) * (4 * gpac::kPi) - 2 * gpac::kPi;  // wrapped first
+  const auto bins = at::empty({5000}, at::kByte);
+  gpac::write_bins_cpu(phase.view({1, 1, -1}), at::Tensor(), n_bins, bins.view({1, 1, -1}));
+  for (int64_t t = 0; t < 5000; ++t)
+    ASSERT_EQ(bins[t].item<int64_t>(), to_bin(phase[t].item<double>())) << "sample " << t;
+}
+
+// Per-sample float64 sums: sums[s][i][j][k] over t with bin(s', i, t) = k of
+// amp[s][j][(t + shift) % n], s' the phase's signal.
+std::vector<double> direct_sums(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins, int64_t s,
+                                int64_t ps, int64_t shift) {
+  const int64_t P = bins.size(1), A = amp.size(1), n = bins.size(2);
+  const auto b = bins.accessor<uint8_t, 3>();
+  const auto a = amp.accessor<double, 3>();
+  std::vector<double> out(P * A * n_bins, 0.0);
+  for (int64_t i = 0; i < P; ++i)
+    for (int64_t j = 0; j < A; ++j)
+      for (int64_t t = 0; t < n; ++t) out[(i * A + j) * n_bins + b[ps][i][t]] += a[s][j][(t + shift) % n];
+  return out;
+}
+
+// Bins that stay put for a random number of samples, as a slow phase does,
+// with some single-sample flickers.
+at::Tensor slow_bins(int64_t S, int64_t P, int64_t n, int64_t n_bins, std::mt19937_64& rng) {
+  auto bins = at::empty({S, P, n}, at::kByte);
+  auto* b = bins.data_ptr<uint8_t>();
+  std::uniform_int_distribution<int64_t> bin(0, n_bins - 1), stay(1, 12);
+  for (int64_t r = 0; r < S * P; ++r) {
+    int64_t t = 0;
+    while (t < n) {
+      const auto k = static_cast<uint8_t>(bin(rng));
+      for (int64_t e = std::min(n, t + stay(rng)); t < e; ++t) b[r * n + t] = k;
+    }
+  }
+  return bins;
+}
+
+TEST(CpuKernels, RunHistogramsEqualPerSampleSums) {
+  std::mt19937_64 rng(7);
+  const int64_t S = 3, P = 4, n_bins = 18;
+  for (const int64_t n : {1, 5, 1023, 1024, 1025, 5000}) {
+    for (const int64_t A : {1, 3, 8, 10, 17}) {
+      const auto bins = slow_bins(S, P, n, n_bins, rng);
+      const auto amp = at::rand({S, A, n}, at::kDouble) + 0.1;
+      // Two surrogates: shifts (one wraps every run boundary differently) and a swapped phase.
+      const auto phase_index = at::tensor(std::vector<int64_t>{1, 2, 0, 0, 1, 2}, at::kLong).view({2, S});
+      const auto shift = at::tensor(std::vector<int64_t>{n / 3, 0, n - 1, n / 2, n / 7, 1 % n}, at::kLong).view({2, S});
+      const auto h = gpac::bin_histograms_cpu(bins, amp, n_bins, gpac::Surrogates{phase_index, shift});
+      for (int64_t s = 0; s < S; ++s) {
+        const auto ref = direct_sums(bins, amp, n_bins, s, s, 0);
+        const auto got = h.amp_sums[s].contiguous();
+        const double* g = got.data_ptr<double>();
+        for (size_t e = 0; e < ref.size(); ++e)
+          ASSERT_NEAR(g[e], ref[e], 1e-12 * (1.0 + std::abs(ref[e])))
+              << "n " << n << " A " << A << " signal " << s << " element " << e;
+        const auto b = bins.accessor<uint8_t, 3>();
+        for (int64_t i = 0; i < P; ++i) {
+          std::vector<int64_t> count(n_bins, 0);
+          for (int64_t t = 0; t < n; ++t) ++count[b[s][i][t]];
+          for (int64_t k = 0; k < n_bins; ++k) ASSERT_EQ(h.counts[s][i][k].item<int64_t>(), count[k]);
+        }
+        for (int64_t k = 0; k < 2; ++k) {
+          const int64_t ps = phase_index[k][s].item<int64_t>(), sh = shift[k][s].item<int64_t>();
+          const auto sref = direct_sums(bins, amp, n_bins, s, ps, sh);
+          for (int64_t i = 0; i < P; ++i)
+            for (int64_t j = 0; j < A; ++j) {
+              const double* hist = sref.data() + (i * A + j) * n_bins;
+              const auto cnt = h.counts[ps][i].contiguous();
+              const double mi = gpac::tort_mi(hist, cnt.data_ptr<int64_t>(), n_bins);
+              ASSERT_NEAR(h.surrogates[s][k][i][j].item<double>(), mi, 1e-12)
+                  << "surrogate " << k << " signal " << s << " pair " << i << "," << j;
+            }
+        }
+      }
+    }
+  }
+}
+
+// Long rows: the tile-restarting prefix keeps sums accurate however long the
+// recording (a whole-row prefix would lose ~n * eps relative).
+TEST(CpuKernels, RunHistogramsStayAccurateOnLongRows) {
+  std::mt19937_64 rng(11);
+  const int64_t n = 2000000, n_bins = 18;
+  const auto bins = slow_bins(1, 1, n, n_bins, rng);
+  const auto amp = at::rand({1, 1, n}, at::kDouble) * 1e3 + 1e3;
+  const auto h = gpac::bin_histograms_cpu(bins, amp, n_bins, gpac::Surrogates{});
+  // The reference in long double.
+  std::vector<long double> ref(n_bins, 0.0L);
+  const auto* b = bins.data_ptr<uint8_t>();
+  const auto* a = amp.data_ptr<double>();
+  for (int64_t t = 0; t < n; ++t) ref[b[t]] += a[t];
+  for (int64_t k = 0; k < n_bins; ++k)
+    EXPECT_NEAR(h.amp_sums[0][0][0][k].item<double>() / static_cast<double>(ref[k]), 1.0, 1e-14) << "bin " << k;
+}
+
+}  // namespace
