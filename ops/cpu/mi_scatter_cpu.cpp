@@ -13,10 +13,10 @@
 // t + shift on, which moves a run's span (split where it wraps around n), and
 // the runs of another signal's phase for swapped trials: no shifted copy.
 //
-// Precision: the prefix sums are float64 and restart every kTile samples, so
-// their rounding is relative to at most kTile samples of amplitude, never to
-// the whole recording: bin sums come out within a few ulp of exact float64
-// sums, whatever n.
+// Precision: the prefix sums are float64 and restart every kTile samples, so a
+// run's sum carries the rounding of at most kTile samples of amplitude, never
+// of the whole recording; a bin sum then adds one rounded term per run where a
+// per-sample float64 sum adds one per sample.
 //
 // Memory per thread: (n + n / kTile + 1) W doubles of prefix, n + 1 run
 // starts and n run bins, P n_bins W double accumulators.
@@ -24,6 +24,8 @@
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <bit>
+#include <cstring>
 #include <vector>
 
 #include "csrc/pac_math.h"
@@ -44,16 +46,31 @@ struct Runs {
   explicit Runs(int64_t n) : start(n + 1), bin(n) {}
 
   void find(const uint8_t* b, int64_t n) {
-    // Branch-free: every sample writes its index, only a change of bin keeps it.
+    // Eight samples at a time: the bytes that differ from their predecessor
+    // are the runs' starts, and most words of a slow phase have none.
+    static_assert(std::endian::native == std::endian::little, "byte k of a word is sample k");
     int64_t r = 0;
     start[0] = 0;
-    for (int64_t t = 1; t < n; ++t) {
-      start[r + 1] = t;
-      r += b[t] != b[t - 1];
+    auto begin_run = [&](int64_t t) {
+      start[++r] = t;
+      bin[r] = b[t];
+    };
+    if (n > 0) bin[0] = b[0];
+    int64_t t = 1;
+    for (; t + 8 <= n; t += 8) {
+      uint64_t cur, prev;
+      std::memcpy(&cur, b + t, 8);
+      std::memcpy(&prev, b + t - 1, 8);
+      for (uint64_t diff = cur ^ prev; diff != 0;) {
+        const int k = std::countr_zero(diff) / 8;
+        begin_run(t + k);
+        diff &= ~(uint64_t{0xff} << (8 * k));
+      }
     }
+    for (; t < n; ++t)
+      if (b[t] != b[t - 1]) begin_run(t);
     count = n > 0 ? r + 1 : 0;
     start[count] = n;
-    for (int64_t k = 0; k < count; ++k) bin[k] = b[start[k]];
   }
 };
 
