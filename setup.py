@@ -40,6 +40,7 @@ class CMakeBuild(build_ext):
             f"TORCH_VERSION = {torch.__version__!r}\n"
             f"TORCH_CUDA = {torch.version.cuda!r}\n"
             f"WITH_CUDA_KERNELS = {built['cuda_kernels']!r}\n"
+            f"WITH_MKL_FFT = {built['mkl_fft']!r}\n"
         )
 
 

@@ -7,6 +7,7 @@
 
 #include <cstdint>
 #include <tuple>
+#include <vector>
 
 namespace gpac {
 
@@ -31,6 +32,18 @@ struct Histograms {
   at::Tensor mi, amp_sums, counts, surrogates;
 };
 
+// One set of bands for the fused filter + analytic-signal path: band-pass
+// every signal through each row of taps (B, L) in `dtype`, take the analytic
+// signal, and write into `out` (S, B, n) its phase (out's dtype), its phase
+// bins (uint8, when n_bins > 0) or its amplitude.
+struct BandJob {
+  at::Tensor taps;
+  at::ScalarType dtype;
+  bool phase;      // phase (or bins) rather than amplitude
+  int64_t n_bins;  // > 0: bins instead of phases
+  at::Tensor out;
+};
+
 struct DeviceKernels {
   // Writes the phase (TensorPAC-wrapped angle) and/or amplitude of re + i im
   // into `phase` / `amplitude` (either may be undefined). All four are
@@ -50,6 +63,12 @@ struct DeviceKernels {
   // arguments already checked.
   Histograms (*bin_histograms)(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
                                const Surrogates& surrogates);
+
+  // Optional: the whole fused path (filter, analytic signal, polar form or
+  // bins) for contiguous rows (S, n), row by row; returns false where it
+  // cannot run (null, or unavailable at run time), and csrc/spectral.cpp then
+  // composes ATen's batched FFTs with write_polar / write_bins instead.
+  bool (*filter_hilbert)(const at::Tensor& rows, const std::vector<BandJob>& jobs);
 };
 
 const DeviceKernels& cpu_kernels();
@@ -63,6 +82,7 @@ void write_polar_cpu(const at::Tensor& re, const at::Tensor& im, const at::Tenso
 void write_bins_cpu(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);
 Histograms bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
                               const Surrogates& surrogates);
+bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs);
 void write_polar_cuda(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
                       const at::Tensor& amplitude);
 void write_bins_cuda(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);

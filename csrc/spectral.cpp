@@ -28,6 +28,7 @@
 #include <vector>
 
 #include "csrc/filter_design.h"
+#include "csrc/lru_cache.h"
 
 namespace gpac {
 
@@ -41,9 +42,24 @@ at::Tensor odd_extend(const at::Tensor& x, int64_t p) {
 
 // |B(f)|^2 = re^2 + im^2 of each row of taps on the rfft grid of length n_fft,
 // in float64 (then cast) so that float32 runs lose nothing in the design.
+// The same bands come back call after call: CPU responses are cached by the
+// taps' bytes (what a CUDA caller's taps hold would need a device sync to read).
 at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype) {
-  const auto spectrum = at::fft_rfft(taps.to(at::kDouble), n_fft);
-  return (at::real(spectrum).square() + at::imag(spectrum).square()).to(dtype);
+  auto compute = [&] {
+    const auto spectrum = at::fft_rfft(taps.to(at::kDouble), n_fft);
+    return (at::real(spectrum).square() + at::imag(spectrum).square()).to(dtype).contiguous();
+  };
+  if (!taps.is_cpu()) return compute();
+  static LruCache<at::Tensor> responses(32, size_t{128} << 20);
+  const auto t = taps.to(at::kDouble).contiguous();
+  std::string key;
+  const int64_t head[] = {t.size(0), t.size(1), n_fft, static_cast<int64_t>(dtype)};
+  append_key(key, head, 4);
+  append_key(key, t.data_ptr<double>(), t.numel());
+  if (auto hit = responses.get(key)) return *hit;
+  auto response = compute();
+  responses.put(std::move(key), response, response.nbytes());
+  return response;
 }
 
 // Imaginary part of TensorPAC's analytic signal of each row (..., n).
@@ -150,31 +166,33 @@ std::tuple<at::Tensor, at::Tensor> filter_hilbert_rows(const at::Tensor& rows, c
                                                        const DeviceKernels& k, at::ScalarType phase_dtype,
                                                        int64_t n_bins) {
   const int64_t S = rows.size(0), n = rows.size(1);
-  std::vector<BandSet> sets;
-  std::vector<at::Tensor> outs;  // phase (or bins) of the phase bands, amplitude of the amplitude bands
-  std::vector<bool> is_phase;
+  std::vector<BandJob> jobs;  // phase (or bins) of the phase bands, amplitude of the amplitude bands
   for (const bool phase : {true, false}) {
     const auto& taps = phase ? pha_taps : amp_taps;
     if (!taps.defined()) continue;
-    sets.push_back({taps, phase ? kPhaseDtype : rows.scalar_type()});
     const auto out_dtype = phase ? (n_bins > 0 ? at::kByte : phase_dtype) : rows.scalar_type();
-    outs.push_back(at::empty({S, taps.size(0), n}, rows.options().dtype(out_dtype)));
-    is_phase.push_back(phase);
+    jobs.push_back({taps, phase ? kPhaseDtype : rows.scalar_type(), phase, phase ? n_bins : 0,
+                    at::empty({S, taps.size(0), n}, rows.options().dtype(out_dtype))});
   }
-  const int64_t hilbert_bytes = 4 * next_fast_len(n) * at::elementSize(kPhaseDtype);
-  for_each_band_block(rows, sets, hilbert_bytes, block_bytes,
-                      [&](size_t set, int64_t s0, int64_t b0, const at::Tensor& blk) {
-                        const auto dst = outs[set].narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1));
-                        if (!is_phase[set]) {
-                          k.write_polar(blk, hilbert_imag(blk), at::Tensor(), dst);
-                        } else if (n_bins > 0) {
-                          k.write_bins(blk, hilbert_imag(blk), n_bins, dst);
-                        } else {
-                          k.write_polar(blk, hilbert_imag(blk), dst, at::Tensor());
-                        }
-                      });
+  if (!(k.filter_hilbert && k.filter_hilbert(rows, jobs))) {
+    std::vector<BandSet> sets;
+    for (const auto& job : jobs) sets.push_back({job.taps, job.dtype});
+    const int64_t hilbert_bytes = 4 * next_fast_len(n) * at::elementSize(kPhaseDtype);
+    for_each_band_block(rows, sets, hilbert_bytes, block_bytes,
+                        [&](size_t set, int64_t s0, int64_t b0, const at::Tensor& blk) {
+                          const auto& job = jobs[set];
+                          const auto dst = job.out.narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1));
+                          if (!job.phase) {
+                            k.write_polar(blk, hilbert_imag(blk), at::Tensor(), dst);
+                          } else if (job.n_bins > 0) {
+                            k.write_bins(blk, hilbert_imag(blk), job.n_bins, dst);
+                          } else {
+                            k.write_polar(blk, hilbert_imag(blk), dst, at::Tensor());
+                          }
+                        });
+  }
   at::Tensor phase, amplitude;
-  for (size_t i = 0; i < outs.size(); ++i) (is_phase[i] ? phase : amplitude) = outs[i];
+  for (const auto& job : jobs) (job.phase ? phase : amplitude) = job.out;
   return {phase, amplitude};
 }
 

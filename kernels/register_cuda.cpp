@@ -12,7 +12,7 @@
 namespace gpac {
 
 const DeviceKernels& cuda_kernels() {
-  static const DeviceKernels kernels{&write_polar_cuda, &write_bins_cuda, &bin_histograms_cuda};
+  static const DeviceKernels kernels{&write_polar_cuda, &write_bins_cuda, &bin_histograms_cuda, nullptr};
   return kernels;
 }
 

@@ -8,6 +8,7 @@
 #include "csrc/bands.h"
 #include "csrc/filter_design.h"
 #include "csrc/gradients.h"
+#include "csrc/lru_cache.h"
 #include "csrc/op_args.h"
 #include "csrc/surrogate_plan.h"
 
@@ -24,13 +25,27 @@ at::Tensor fir_taps_op(double fs, at::ArrayRef<double> low, at::ArrayRef<double>
   const int64_t width = check_fir_bands(fs, low, high, n_times, cycle, kind);
   const auto options = at::TensorOptions().dtype(at::kDouble);
   if (device && device->is_meta()) return at::empty({static_cast<int64_t>(low.size()), width}, options.device(*device));
-  auto out = at::zeros({static_cast<int64_t>(low.size()), width}, options);
-  auto acc = out.accessor<double, 2>();
-  for (size_t i = 0; i < low.size(); ++i) {
-    const auto taps = bandpass_taps(fs, low[i], high[i], n_times, cycle);
-    for (size_t k = 0; k < taps.size(); ++k) acc[i][k] = taps[k];
+  // Designs repeat from call to call (same bands, same signal length): cache
+  // them, and hand out copies so that no caller can alter the cached one.
+  static LruCache<at::Tensor> designs(64, size_t{64} << 20);
+  std::string key;
+  const int64_t ints[] = {n_times, cycle};
+  append_key(key, &fs, 1);
+  append_key(key, ints, 2);
+  append_key(key, low.data(), low.size());
+  append_key(key, high.data(), high.size());
+  auto design = designs.get(key);
+  if (!design) {
+    auto out = at::zeros({static_cast<int64_t>(low.size()), width}, options);
+    auto acc = out.accessor<double, 2>();
+    for (size_t i = 0; i < low.size(); ++i) {
+      const auto taps = bandpass_taps(fs, low[i], high[i], n_times, cycle);
+      for (size_t k = 0; k < taps.size(); ++k) acc[i][k] = taps[k];
+    }
+    designs.put(std::move(key), out, out.nbytes());
+    design = out;
   }
-  return device ? out.to(*device) : out;
+  return device && !device->is_cpu() ? design->to(*device) : design->clone();
 }
 
 // The surrogate plan (csrc/surrogate_plan.h) on `device`; a factory op like

@@ -51,6 +51,9 @@ def configure_and_build(targets: list[str] | None = None) -> Path:
         cmd.append(f"-DNLOHMANN_JSON_INCLUDE_DIR={nlohmann_json.get_include()}")
     except ImportError:
         pass
+    mkl_include = Path(sys.prefix) / "include"  # mkl_dfti.h from the PyPI mkl-include package
+    if (mkl_include / "mkl_dfti.h").exists():
+        cmd.append(f"-DGPAC_MKL_INCLUDE_DIR={mkl_include}")
     if not (out / "CMakeCache.txt").exists():
         cmd += ["-G", "Ninja", f"-DCMAKE_MAKE_PROGRAM={tool('ninja')}"]
     subprocess.check_call(cmd)

@@ -9,7 +9,7 @@
 namespace gpac {
 
 const DeviceKernels& cpu_kernels() {
-  static const DeviceKernels kernels{&write_polar_cpu, &write_bins_cpu, &bin_histograms_cpu};
+  static const DeviceKernels kernels{&write_polar_cpu, &write_bins_cpu, &bin_histograms_cpu, &filter_hilbert_cpu};
   return kernels;
 }
 

@@ -18,6 +18,17 @@ def rng(request):
     return np.random.default_rng(seed)
 
 
+@pytest.fixture(params=["default", "aten"])
+def cpu_fft(request, monkeypatch):
+    """Both CPU paths of the fused transforms: the default (MKL row by row where the build and the
+    torch wheel have it) and ATen's batched FFTs (GPAC_CPU_FFT=aten, the fallback elsewhere)."""
+    if request.param == "aten":
+        monkeypatch.setenv("GPAC_CPU_FFT", "aten")
+    else:
+        monkeypatch.delenv("GPAC_CPU_FFT", raising=False)
+    return request.param
+
+
 @pytest.fixture(scope="session")
 def tensorpac():
     tp = pytest.importorskip("tensorpac")

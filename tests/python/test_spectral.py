@@ -57,7 +57,7 @@ def test_hilbert_equals_scipy_with_5_smooth_padding(rng, n_times):
 
 
 @pytest.mark.parametrize("n_times,cycle", [(2000, (3, 6)), (1537, (2, 4)), (700, (3, 6))])
-def test_fused_path_equals_tensorpac_spectral(rng, tensorpac, n_times, cycle):
+def test_fused_path_equals_tensorpac_spectral(rng, tensorpac, cpu_fft, n_times, cycle):
     """Phase and amplitude as TensorPAC's own spectral() (filtfilt + hilbertm) computes them."""
     from tensorpac.spectral import spectral
 
