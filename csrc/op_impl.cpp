@@ -121,7 +121,7 @@ HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_ta
   for (int64_t s0 = 0; s0 < S; s0 += signals_per_chunk) {
     const auto chunk = rows.narrow(0, s0, std::min(signals_per_chunk, S - s0));
     if (whole) {  // one forward FFT per signal serves every band
-      auto [bins, amplitude] = filter_hilbert_rows(chunk, pha_taps, amp_taps, std::min(half, kDefaultBlockBytes), k, kPhaseDtype, n_bins);
+      auto [bins, amplitude] = filter_hilbert_rows(chunk, pha_taps, amp_taps, half, k, kPhaseDtype, n_bins);
       store(s0, 0, 0, bins, amplitude);
       continue;
     }

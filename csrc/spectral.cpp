@@ -99,6 +99,9 @@ void for_each_band_block(const at::Tensor& rows, const std::vector<BandSet>& set
   }
   const int64_t n_fft = next_fast_len(n + 2 * p);
   const int64_t elem = at::elementSize(fft_dtype);
+  // On the CPU, temporaries over glibc's largest mmap threshold (32 MiB) are
+  // mapped and page-faulted afresh on every call; smaller ones are reused.
+  if (rows.is_cpu()) block_bytes = std::min(block_bytes, kCpuBlockBytes);
   // Spectrum product (complex), inverse transform, and the caller's share.
   const int64_t row_bytes = (n_fft / 2 + 1) * 2 * elem + n_fft * elem + bytes_per_row;
   const int64_t bands_per_block = std::max<int64_t>(1, block_bytes / row_bytes);

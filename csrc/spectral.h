@@ -13,7 +13,9 @@
 namespace gpac {
 
 // Temporaries of one block of (signals x bands) when no budget is given.
-constexpr int64_t kDefaultBlockBytes = int64_t{32} << 20;
+constexpr int64_t kDefaultBlockBytes = int64_t{128} << 20;
+// At most this per block on the CPU (csrc/spectral.cpp says why).
+constexpr int64_t kCpuBlockBytes = int64_t{32} << 20;
 
 // Phases are computed in float64 whatever the signal dtype, then rounded: a
 // float32 phase error (~3e-7 rad) moves a few samples per million across bin
