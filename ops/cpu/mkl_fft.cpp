@@ -36,7 +36,7 @@ void check(MKL_LONG status, const char* what) {
   TORCH_CHECK(status == DFTI_NO_ERROR, "MKL FFT: ", what, " failed: ", DftiErrorMessage(status));
 }
 
-// A committed real descriptor; backward ones scale by 1 / n.
+// A committed real descriptor, unscaled both ways.
 struct Plan {
   DFTI_DESCRIPTOR_HANDLE handle = nullptr;
   int64_t n = 0;
@@ -50,8 +50,6 @@ struct Plan {
     check(DftiSetValue(handle, DFTI_PLACEMENT, DFTI_NOT_INPLACE), "DFTI_PLACEMENT");
     check(DftiSetValue(handle, DFTI_CONJUGATE_EVEN_STORAGE, DFTI_COMPLEX_COMPLEX), "DFTI_CONJUGATE_EVEN_STORAGE");
     check(DftiSetValue(handle, DFTI_THREAD_LIMIT, 1), "DFTI_THREAD_LIMIT");
-    // Scales travel through C varargs, where float becomes double either way.
-    if (bwd) check(DftiSetValue(handle, DFTI_BACKWARD_SCALE, 1.0 / static_cast<double>(n)), "DFTI_BACKWARD_SCALE");
     check(DftiCommitDescriptor(handle), "DftiCommitDescriptor");
   }
   Plan(const Plan&) = delete;

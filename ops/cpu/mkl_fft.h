@@ -27,7 +27,8 @@ bool available();
 // place, single-threaded (callers run one per thread): forward r2c gives the
 // n / 2 + 1 non-negative frequencies, backward c2r takes them (the imaginary
 // parts of the DC and Nyquist terms are ignored, as numpy's irfft does) and
-// scales by 1 / n. Descriptors are cached per thread (a few lengths).
+// does not scale: it returns n times numpy's irfft, and callers fold the 1 / n
+// into a pass they make anyway. Descriptors are cached per thread (a few lengths).
 template <typename T>
 class RealTransform {
  public:

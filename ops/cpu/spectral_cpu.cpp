@@ -45,19 +45,31 @@ struct RowWorker {
         filtered(grid.n_fft), buf5(grid.n5), imag(grid.n5) {}
 
   // The band signal (its n retained samples) of a signal's extended spectrum
-  // x through the power response r.
-  const T* band(const std::complex<T>* x, const T* r) {
-    for (size_t f = 0; f < spec.size(); ++f) spec[f] = x[f] * r[f];
+  // x through the power response r; the inverse transform's 1 / n_fft rides
+  // on the product instead of a pass of its own.
+  T* band(const std::complex<T>* x, const T* r) {
+    const T scale = T(1) / static_cast<T>(g.n_fft);
+    for (size_t f = 0; f < spec.size(); ++f) spec[f] = x[f] * (r[f] * scale);
     extended.backward(spec.data(), filtered.data());
     return filtered.data() + g.p;
   }
 
-  // The imaginary part of TensorPAC's analytic signal of y (n samples).
-  const T* hilbert(const T* y) {
-    std::copy(y, y + g.n, buf5.begin());
-    std::fill(buf5.begin() + g.n, buf5.end(), T(0));
-    padded.forward(buf5.data(), spec5.data());
-    for (auto& z : spec5) z = std::complex<T>(z.imag(), -z.real());  // times -i
+  // The imaginary part of TensorPAC's analytic signal of the band signal y
+  // (n samples, as band() returned it): y zero-padded to n5 samples, in place
+  // when the extended grid has the room, transformed, times -i / n5 (the
+  // inverse's scale), DC and Nyquist dropped, transformed back.
+  const T* hilbert(T* y) {
+    const T* in = y;
+    if (g.p + g.n5 <= g.n_fft) {
+      std::fill(y + g.n, y + g.n5, T(0));  // past the retained samples: the extension, no longer needed
+    } else {
+      std::copy(y, y + g.n, buf5.begin());
+      std::fill(buf5.begin() + g.n, buf5.end(), T(0));
+      in = buf5.data();
+    }
+    padded.forward(in, spec5.data());
+    const T scale = T(1) / static_cast<T>(g.n5);
+    for (auto& z : spec5) z = std::complex<T>(z.imag() * scale, -z.real() * scale);
     spec5.front() = 0;
     if (g.n5 % 2 == 0) spec5.back() = 0;
     padded.backward(spec5.data(), imag.data());
@@ -146,7 +158,7 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
       auto run = [&](auto& worker, auto zero) {
         using T = decltype(zero);
         const auto* x = reinterpret_cast<const std::complex<T>*>(job_spectra[j].data_ptr()) + s * F;
-        const T* y = worker.band(x, responses[j].data_ptr<T>() + b * F);
+        T* y = worker.band(x, responses[j].data_ptr<T>() + b * F);
         write_row(job, s * B + b, y, worker.hilbert(y), n);
       };
       if (job.dtype == at::kDouble) {
