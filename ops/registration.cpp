@@ -22,20 +22,21 @@ namespace {
 at::Tensor fir_taps_op(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high,
                        int64_t n_times, int64_t cycle, c10::string_view kind,
                        std::optional<at::Device> device) {
-  const int64_t width = check_fir_bands(fs, low, high, n_times, cycle, kind);
-  const auto options = at::TensorOptions().dtype(at::kDouble);
-  if (device && device->is_meta()) return at::empty({static_cast<int64_t>(low.size()), width}, options.device(*device));
   // Designs repeat from call to call (same bands, same signal length): cache
-  // them, and hand out copies so that no caller can alter the cached one.
+  // them (arguments found in the cache were checked when they were designed),
+  // and hand out copies so that no caller can alter the cached one.
   static LruCache<at::Tensor> designs(64, size_t{64} << 20);
   std::string key;
-  const int64_t ints[] = {n_times, cycle};
+  const int64_t ints[] = {n_times, cycle, static_cast<int64_t>(low.size()), static_cast<int64_t>(high.size())};
   append_key(key, &fs, 1);
-  append_key(key, ints, 2);
+  append_key(key, ints, 4);
   append_key(key, low.data(), low.size());
   append_key(key, high.data(), high.size());
   auto design = designs.get(key);
-  if (!design) {
+  const auto options = at::TensorOptions().dtype(at::kDouble);
+  if (!design || (device && device->is_meta())) {
+    const int64_t width = check_fir_bands(fs, low, high, n_times, cycle, kind);
+    if (device && device->is_meta()) return at::empty({static_cast<int64_t>(low.size()), width}, options.device(*device));
     auto out = at::zeros({static_cast<int64_t>(low.size()), width}, options);
     auto acc = out.accessor<double, 2>();
     for (size_t i = 0; i < low.size(); ++i) {

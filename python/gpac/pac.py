@@ -20,6 +20,7 @@ per cell, (1 + #{surrogate >= observed}) / (1 + n_perm).
 """
 from __future__ import annotations
 
+import functools
 import math
 import sys
 from dataclasses import dataclass
@@ -55,9 +56,14 @@ def phase_bin_centers(n_bins: int = 18) -> torch.Tensor:
     """Centres (float64, radians) of the phase bins the MI uses: edges
     ``linspace(-pi - eps, pi + eps, n_bins + 1)`` with eps = 2 * float64 epsilon
     (phases are binned in float64 whatever the signal dtype)."""
+    return torch.from_numpy(_bin_centers(int(n_bins)).copy())
+
+
+@functools.lru_cache(maxsize=16)
+def _bin_centers(n_bins: int) -> np.ndarray:
     eps = 2 * float(np.finfo(np.float64).eps)
-    edges = np.linspace(-np.pi - eps, np.pi + eps, int(n_bins) + 1)
-    return torch.from_numpy((edges[:-1] + edges[1:]) / 2)
+    edges = np.linspace(-np.pi - eps, np.pi + eps, n_bins + 1)
+    return (edges[:-1] + edges[1:]) / 2
 
 
 # --- the scriptable core (used by pac(), modulation_index() and PAC) --------
