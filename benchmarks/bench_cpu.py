@@ -7,16 +7,21 @@ Workloads (DESIGN.md): fs 512 Hz, 10 phase x 10 amplitude bands over 2-20 /
 n_jobs=-1)``. Runs alternate between the two libraries on the same signals;
 each figure is the median of the timed runs after one warm-up.
 
+Peak memory: the whole process's peak RSS (both libraries, every workload),
+and gPAC alone on large at 50 x 50 bands (float32) in a fresh child process,
+with the child's RSS after importing torch and gpac for reference.
+
     .venv/bin/python benchmarks/bench_cpu.py [--workloads small medium] [--out results.json]
 """
 from __future__ import annotations
 
 import argparse
 import datetime
+import json
 import os
 import platform
-import resource
 import statistics
+import subprocess
 import sys
 import time
 from pathlib import Path
@@ -27,7 +32,7 @@ import torch
 import gpac
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import git_commit, quiet_tensorpac, write_results  # noqa: E402
+from common import git_commit, peak_rss_bytes, quiet_tensorpac, write_results  # noqa: E402
 
 WORKLOADS = {
     "small": dict(n_channels=1, seconds=1, bands="lres", repeats=30),
@@ -36,6 +41,21 @@ WORKLOADS = {
     "medium-50x50": dict(n_channels=8, seconds=4, bands="hres", repeats=3),
 }
 FS = 512.0
+PEAK_RSS_WORKLOAD = dict(n_channels=16, seconds=60, bands="hres")
+
+# Run in a fresh interpreter so that nothing else has touched its peak RSS.
+PEAK_RSS_CHILD = """
+import json, sys
+sys.path.insert(0, sys.argv[5])
+import numpy as np, torch, gpac
+from common import peak_rss_bytes as rss
+n_channels, n_times, bands, fs = int(sys.argv[1]), int(sys.argv[2]), sys.argv[3], float(sys.argv[4])
+after_import = rss()
+x = torch.from_numpy(np.random.default_rng(0).standard_normal((n_channels, n_times)).astype(np.float32))
+mi = gpac.modulation_index(x, fs, gpac.preset_bands(bands, "phase"), gpac.preset_bands(bands, "amplitude"))
+assert torch.isfinite(mi).all()
+print(json.dumps({"rss_after_import_bytes": after_import, "rss_peak_bytes": rss(), "mi_shape": list(mi.shape)}))
+"""
 
 
 def timed(fn):
@@ -85,6 +105,16 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
     }
 
 
+def peak_rss_fresh_process() -> dict:
+    spec = PEAK_RSS_WORKLOAD
+    n_times = int(spec["seconds"] * FS)
+    run = subprocess.run([sys.executable, "-c", PEAK_RSS_CHILD, str(spec["n_channels"]), str(n_times),
+                          spec["bands"], str(FS), str(Path(__file__).resolve().parent)], capture_output=True, text=True, check=True)
+    child = json.loads(run.stdout.strip().splitlines()[-1])
+    return {"workload": "large-50x50", "n_channels": spec["n_channels"], "n_times": n_times, "dtype": "float32",
+            **child}
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workloads", nargs="+", choices=list(WORKLOADS), default=list(WORKLOADS))
@@ -98,7 +128,7 @@ def main() -> int:
         "device": "cpu", "cpu": cpu, "cpu_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__, "tensorpac": tensorpac.__version__, "numpy": np.__version__,
         "commit": git_commit(), "date": datetime.date.today().isoformat(),
-        "command": "python benchmarks/bench_cpu.py " + " ".join(f"--workloads {w}" for w in args.workloads),
+        "command": "python benchmarks/bench_cpu.py --workloads " + " ".join(args.workloads),
         "workloads": [],
     }
     print(f"{'workload':<14}{'gpac f32 s':>12}{'gpac f64 s':>12}{'tensorpac s':>13}{'x f32':>8}{'x f64':>8}")
@@ -107,7 +137,10 @@ def main() -> int:
         results["workloads"].append(row)
         print(f"{name:<14}{row['gpac_float32_s']:>12.4f}{row['gpac_float64_s']:>12.4f}{row['tensorpac_s']:>13.4f}"
               f"{row['speedup_float32']:>8.1f}{row['speedup_float64']:>8.1f}", flush=True)
-    results["peak_rss_bytes_process"] = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024
+    results["peak_rss_bytes_process"] = peak_rss_bytes()
+    results["gpac_peak_rss_fresh_process"] = peak = peak_rss_fresh_process()
+    print(f"gpac alone, large-50x50 float32, fresh process: peak RSS {peak['rss_peak_bytes'] / 2**20:.0f} MiB "
+          f"({peak['rss_after_import_bytes'] / 2**20:.0f} MiB after importing torch and gpac)")
     write_results(results, args.out, f"{results['date']}-cpu-{os.cpu_count()}cores.json")
     return 0
 

@@ -3,7 +3,7 @@
     python benchmarks/bench_memory.py [--device cpu|cuda] [--n-perm 200] [--bands hres]
 
 Each measurement runs in a fresh process: the CPU figure is that process's
-peak resident set (ru_maxrss, everything: Python, torch, the input, the
+peak resident set (VmHWM, everything: Python, torch, the input, the
 outputs); the GPU figure is torch.cuda.max_memory_allocated above what the
 input took. Workload (issue 4): 16 channels x 60 s at fs 512 Hz, float32,
 50 x 50 bands ('hres'), 200 block-swap surrogates, z-scores and p-values.
@@ -22,8 +22,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import git_commit, write_results  # noqa: E402
 
 CHILD = """
-import json, resource, sys, time
+import json, sys, time
+sys.path.insert(0, sys.argv[4])
 import numpy as np, torch, gpac
+from common import peak_rss_bytes
 device, n_perm, bands = sys.argv[1], int(sys.argv[2]), sys.argv[3]
 x = torch.from_numpy(np.random.default_rng(0).standard_normal((16, 30720))).float().to(device)
 if device == "cuda":
@@ -34,7 +36,7 @@ if device == "cuda":
     torch.cuda.synchronize()
 seconds = time.perf_counter() - start
 out = {"seconds": seconds, "z_max": float(res.z.max()) if n_perm else None,
-       "rss_peak_bytes": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss * 1024}
+       "rss_peak_bytes": peak_rss_bytes()}
 if device == "cuda":
     out["gpu_peak_bytes"] = int(torch.cuda.max_memory_allocated() - base)
     out["device_name"] = torch.cuda.get_device_name()
@@ -49,7 +51,8 @@ def main() -> int:
     parser.add_argument("--bands", default="hres", help="TensorPAC preset for both band sets")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
-    run = subprocess.run([sys.executable, "-c", CHILD, args.device, str(args.n_perm), args.bands],
+    run = subprocess.run([sys.executable, "-c", CHILD, args.device, str(args.n_perm), args.bands,
+                          str(Path(__file__).resolve().parent)],
                          capture_output=True, text=True)
     if run.returncode != 0:
         print(run.stderr, file=sys.stderr)

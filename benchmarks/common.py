@@ -24,6 +24,19 @@ def git_commit() -> str:
     return head.stdout.strip() + ("-dirty" if dirty else "")
 
 
+def peak_rss_bytes() -> int:
+    """This process's peak resident set since it was exec'd (VmHWM).
+
+    Not ru_maxrss: Linux carries the parent's peak across fork and exec into
+    the child's ru_maxrss, so a child started by a big benchmark process would
+    report the parent's memory.
+    """
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) * 1024
+    raise RuntimeError("no VmHWM in /proc/self/status")
+
+
 def quiet_tensorpac():
     """TensorPAC with its logging and its import-time warnings silenced."""
     warnings.filterwarnings("ignore", category=SyntaxWarning)
