@@ -2,6 +2,10 @@
 
 #include <ATen/ATen.h>
 
+#include <fcntl.h>
+#include <sys/mman.h>
+#include <unistd.h>
+
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -26,6 +30,23 @@ std::string field(const std::string& header, const std::string& key, const std::
     while (end < header.size() && header[end] != ',' && header[end] != '}') ++end;
   }
   return header.substr(begin, end - begin);
+}
+
+// The file's data mapped into memory, copy-on-write: pages are read when
+// touched and can be dropped again by the kernel, so a recording larger than
+// memory can be processed; writes stay private to this process. Null where
+// mapping fails (the caller reads the file instead).
+at::Tensor map_data(const std::string& path, int64_t offset, const std::vector<int64_t>& shape,
+                    at::ScalarType dtype) {
+  const int fd = ::open(path.c_str(), O_RDONLY);
+  if (fd < 0) return at::Tensor();
+  const off_t length = ::lseek(fd, 0, SEEK_END);
+  void* base = length > 0 ? ::mmap(nullptr, length, PROT_READ | PROT_WRITE, MAP_PRIVATE, fd, 0) : MAP_FAILED;
+  ::close(fd);  // the mapping keeps the file
+  if (base == MAP_FAILED) return at::Tensor();
+  ::madvise(base, length, MADV_SEQUENTIAL);
+  return at::from_blob(static_cast<char*>(base) + offset, shape, [base, length](void*) { ::munmap(base, length); },
+                       at::TensorOptions().dtype(dtype));
 }
 
 }  // namespace
@@ -87,6 +108,11 @@ at::Tensor read_npy(const std::string& path) {
   if (available != bytes)
     throw NpyError(path + ": the header promises " + std::to_string(bytes) + " bytes of data for shape " +
                    shape_text + " but the file holds " + std::to_string(available));
+  const bool aligned = static_cast<int64_t>(data_start) % static_cast<int64_t>(at::elementSize(dtype)) == 0;
+  if (order == "False" && bytes > 0 && aligned) {
+    auto mapped = map_data(path, static_cast<int64_t>(data_start), shape, dtype);
+    if (mapped.defined()) return mapped;
+  }
   in.seekg(data_start);
   // Fortran order: read the reversed shape in C order, then transpose back.
   std::vector<int64_t> stored(shape.rbegin(), shape.rend());

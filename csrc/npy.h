@@ -14,7 +14,8 @@ struct NpyError : std::runtime_error {
   using std::runtime_error::runtime_error;
 };
 
-// The array in `path` as a CPU tensor of its own dtype and shape.
+// The array in `path` as a CPU tensor of its own dtype and shape; C-order
+// arrays are memory-mapped (copy-on-write), not read into memory.
 at::Tensor read_npy(const std::string& path);
 
 // Writes a float32/float64/int64 CPU tensor as a version 1.0 .npy file.

@@ -1,11 +1,13 @@
 #include "csrc/op_impl.h"
 
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <vector>
 
 #include "csrc/op_args.h"
+#include "csrc/pac_math.h"
 #include "csrc/spectral.h"
 
 namespace gpac {
@@ -18,13 +20,29 @@ at::Tensor with_lead(const at::Tensor& t, at::IntArrayRef lead, int64_t tail_dim
   return t.view(shape);
 }
 
+// Tort's MI (S, P, A) from float64 sums (S, P, A, n_bins) and counts (S, P,
+// n_bins), through the kernels' own tort_mi, on the CPU (the arrays are small).
+at::Tensor mi_from_histograms(const at::Tensor& sums, const at::Tensor& counts, int64_t n_bins) {
+  const auto s = sums.cpu().contiguous();
+  const auto c = counts.cpu().contiguous();
+  const int64_t S = s.size(0), P = s.size(1), A = s.size(2);
+  auto mi = at::empty({S, P, A}, s.options());
+  const double* sp = s.data_ptr<double>();
+  const int64_t* cp = c.data_ptr<int64_t>();
+  double* out = mi.data_ptr<double>();
+  for (int64_t i = 0; i < S * P; ++i)
+    for (int64_t a = 0; a < A; ++a) out[i * A + a] = tort_mi(sp + (i * A + a) * n_bins, cp + i * n_bins, n_bins);
+  return mi.to(sums.device());
+}
+
 }  // namespace
 
 at::Tensor filter_op(const at::Tensor& x, const at::Tensor& taps) {
   const auto rows = as_signal_rows(x, "x");
   check_taps(taps, x, "taps");
   check_finite(rows, "x");
-  return filter_rows(rows, taps, kDefaultBlockBytes).view_symint(banded_shape(x, taps.sym_size(0)));
+  const auto seg = plan_segments(rows.size(1), taps.size(1), taps.size(0), kDefaultBlockBytes, 1);
+  return filter_rows_segmented(rows, taps, seg, kDefaultBlockBytes).view_symint(banded_shape(x, taps.sym_size(0)));
 }
 
 std::tuple<at::Tensor, at::Tensor> hilbert_op(const at::Tensor& x, const DeviceKernels& k) {
@@ -118,19 +136,51 @@ HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_ta
     counts.narrow(0, s0, sc).narrow(1, i0, pc).copy_(h.counts);
     surrogates.narrow(0, s0, sc).narrow(2, i0, pc).narrow(3, j0, ac).copy_(h.surrogates);
   };
-  for (int64_t s0 = 0; s0 < S; s0 += signals_per_chunk) {
-    const auto chunk = rows.narrow(0, s0, std::min(signals_per_chunk, S - s0));
-    if (whole) {  // one forward FFT per signal serves every band
-      auto [bins, amplitude] = filter_hilbert_rows(chunk, pha_taps, amp_taps, half, k, kPhaseDtype, n_bins);
-      store(s0, 0, 0, bins, amplitude);
-      continue;
+  // Rows too long for their FFT temporaries go through overlapping windows.
+  const int64_t workers = rows.is_cpu() ? at::get_num_threads() : 1;
+  const auto seg = plan_segments(n, std::max(pha_taps.size(1), amp_taps.size(1)), P + A, half, workers);
+  auto bands = [&](const at::Tensor& chunk, const at::Tensor& taps_p, const at::Tensor& taps_a, int64_t t0,
+                   int64_t t1) {
+    return filter_hilbert_range(chunk, taps_p, taps_a, t0, t1, seg, half, k, kPhaseDtype, n_bins);
+  };
+  if (bin_bytes + amp_bytes > half) {
+    // Not even one phase band and one amplitude band of one signal fit: the
+    // histograms of stretches of time add up (counts exactly, sums in
+    // float64). Surrogates read amplitudes anywhere in the row, so they
+    // need whole rows.
+    TORCH_CHECK_VALUE(K == 0, "surrogates need one phase band and one amplitude band of a whole signal in memory (",
+                      bin_bytes + amp_bytes, " bytes for ", n, " samples), more than half the memory_budget (",
+                      half, " bytes); raise memory_budget or compute the surrogates on shorter signals");
+    const int64_t stretch = std::max<int64_t>(1, half / (P + A * rows.element_size()));
+    for (int64_t s = 0; s < S; ++s) {
+      const auto row = rows.narrow(0, s, 1);
+      auto sums64 = at::zeros({1, P, A, n_bins}, rows.options().dtype(at::kDouble));
+      auto counts_s = counts.narrow(0, s, 1);
+      counts_s.zero_();
+      for (int64_t t0 = 0; t0 < n; t0 += stretch) {
+        auto [bins, amplitude] = bands(row, pha_taps, amp_taps, t0, std::min(n, t0 + stretch));
+        const auto h = k.bin_histograms(bins, amplitude, n_bins, Surrogates{});
+        sums64 += h.amp_sums.to(at::kDouble);
+        counts_s += h.counts;
+      }
+      sums.narrow(0, s, 1).copy_(sums64);
+      mi.narrow(0, s, 1).copy_(mi_from_histograms(sums64, counts_s, n_bins));
     }
-    for (int64_t i0 = 0; i0 < P; i0 += pha_group) {
-      const auto taps_p = pha_taps.narrow(0, i0, std::min(pha_group, P - i0));
-      const auto bins = std::get<0>(filter_hilbert_rows(chunk, taps_p, at::Tensor(), half, k, kPhaseDtype, n_bins));
-      for (int64_t j0 = 0; j0 < A; j0 += amp_group) {
-        const auto taps_a = amp_taps.narrow(0, j0, std::min(amp_group, A - j0));
-        store(s0, i0, j0, bins, std::get<1>(filter_hilbert_rows(chunk, at::Tensor(), taps_a, half, k, kPhaseDtype)));
+  } else {
+    for (int64_t s0 = 0; s0 < S; s0 += signals_per_chunk) {
+      const auto chunk = rows.narrow(0, s0, std::min(signals_per_chunk, S - s0));
+      if (whole) {  // one forward FFT per signal serves every band
+        auto [bins, amplitude] = bands(chunk, pha_taps, amp_taps, 0, n);
+        store(s0, 0, 0, bins, amplitude);
+        continue;
+      }
+      for (int64_t i0 = 0; i0 < P; i0 += pha_group) {
+        const auto taps_p = pha_taps.narrow(0, i0, std::min(pha_group, P - i0));
+        const auto bins = std::get<0>(bands(chunk, taps_p, at::Tensor(), 0, n));
+        for (int64_t j0 = 0; j0 < A; j0 += amp_group) {
+          const auto taps_a = amp_taps.narrow(0, j0, std::min(amp_group, A - j0));
+          store(s0, i0, j0, bins, std::get<1>(bands(chunk, at::Tensor(), taps_a, 0, n)));
+        }
       }
     }
   }

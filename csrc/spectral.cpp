@@ -199,4 +199,65 @@ std::tuple<at::Tensor, at::Tensor> filter_hilbert_rows(const at::Tensor& rows, c
   return {phase, amplitude};
 }
 
+namespace {
+
+// Calls f(window, c0, c1, w0) for the cores [c0, c1) tiling [t0, t1), each
+// window rows[:, w0 : w1] made contiguous.
+template <typename F>
+void for_each_window(const at::Tensor& rows, int64_t t0, int64_t t1, const Segments& seg, F&& f) {
+  const int64_t n = rows.size(1);
+  for (int64_t c0 = t0; c0 < t1; c0 += seg.core) {
+    const int64_t c1 = std::min(c0 + seg.core, t1);
+    const int64_t w0 = std::max<int64_t>(0, c0 - seg.margin), w1 = std::min(n, c1 + seg.margin);
+    f(rows.narrow(1, w0, w1 - w0).contiguous(), c0, c1, w0);
+  }
+}
+
+}  // namespace
+
+Segments plan_segments(int64_t n_times, int64_t max_taps, int64_t n_bands, int64_t budget, int64_t workers) {
+  const int64_t row = std::max<int64_t>(1, analytic_row_bytes(n_times, max_taps) / n_times);
+  const int64_t per_sample = 2 * row * std::max<int64_t>(1, workers) + 16 * n_bands;
+  const int64_t order = std::max<int64_t>(1, max_taps - 1);
+  const int64_t window = std::max<int64_t>(budget / per_sample, 32 * order);
+  if (n_times <= window) return {};
+  const int64_t margin = std::max<int64_t>(2 * order, window / 8);
+  return {window - 2 * margin, margin};
+}
+
+at::Tensor filter_rows_segmented(const at::Tensor& rows, const at::Tensor& taps, const Segments& seg,
+                                 int64_t block_bytes) {
+  if (seg.core == 0) return filter_rows(rows, taps, block_bytes);
+  auto out = at::empty({rows.size(0), taps.size(0), rows.size(1)}, rows.options());
+  for_each_window(rows, 0, rows.size(1), seg, [&](const at::Tensor& window, int64_t c0, int64_t c1, int64_t w0) {
+    out.narrow(2, c0, c1 - c0).copy_(filter_rows(window, taps, block_bytes).narrow(2, c0 - w0, c1 - c0));
+  });
+  return out;
+}
+
+std::tuple<at::Tensor, at::Tensor> filter_hilbert_range(const at::Tensor& rows, const at::Tensor& pha_taps,
+                                                        const at::Tensor& amp_taps, int64_t t0, int64_t t1,
+                                                        const Segments& seg, int64_t block_bytes,
+                                                        const DeviceKernels& k, at::ScalarType phase_dtype,
+                                                        int64_t n_bins) {
+  if (seg.core == 0) {
+    auto [phase, amplitude] = filter_hilbert_rows(rows, pha_taps, amp_taps, block_bytes, k, phase_dtype, n_bins);
+    if (t0 == 0 && t1 == rows.size(1)) return {phase, amplitude};
+    auto cut = [&](const at::Tensor& t) { return t.defined() ? t.narrow(2, t0, t1 - t0).contiguous() : t; };
+    return {cut(phase), cut(amplitude)};
+  }
+  at::Tensor phase, amplitude;
+  for_each_window(rows, t0, t1, seg, [&](const at::Tensor& window, int64_t c0, int64_t c1, int64_t w0) {
+    auto [p, a] = filter_hilbert_rows(window, pha_taps, amp_taps, block_bytes, k, phase_dtype, n_bins);
+    auto keep = [&](at::Tensor& out, const at::Tensor& part) {
+      if (!part.defined()) return;
+      if (!out.defined()) out = at::empty({part.size(0), part.size(1), t1 - t0}, part.options());
+      out.narrow(2, c0 - t0, c1 - c0).copy_(part.narrow(2, c0 - w0, c1 - c0));
+    };
+    keep(phase, p);
+    keep(amplitude, a);
+  });
+  return {phase, amplitude};
+}
+
 }  // namespace gpac

@@ -55,4 +55,35 @@ std::tuple<at::Tensor, at::Tensor> filter_hilbert_rows(const at::Tensor& rows, c
 // n_times samples needs (in float64, the widest case), for memory planning.
 int64_t analytic_row_bytes(int64_t n_times, int64_t max_taps);
 
+// Long rows go through the FFTs in overlapping windows (overlap-save): the
+// core [c0, c1) of each window [c0 - margin, c1 + margin), clipped to the row,
+// is kept. The band-pass is exact on every core sample (filtfilt's response
+// reaches `order` samples either way and margin >= 2 x the longest order; at
+// the row's own ends the window ends there too, with the same odd extension).
+// TensorPAC's analytic signal is an FFT over the whole row, not local: per
+// window it differs from the whole-row one by O(1 / margin) (README, "Long
+// recordings"). core == 0: rows go whole.
+struct Segments {
+  int64_t core = 0, margin = 0;
+};
+
+// Windows of at most the length whose FFT temporaries fit in `budget` bytes:
+// analytic_row_bytes for `workers` rows in each precision at once, plus the
+// n_bands power responses on the window's grid (cached, and transient while
+// they are computed); margins of an eighth of that (at least 2 x the longest
+// order). Whole rows when n_times fits.
+Segments plan_segments(int64_t n_times, int64_t max_taps, int64_t n_bands, int64_t budget, int64_t workers);
+
+// Band-passed rows (as filter_rows) computed window by window.
+at::Tensor filter_rows_segmented(const at::Tensor& rows, const at::Tensor& taps, const Segments& seg,
+                                 int64_t block_bytes);
+
+// filter_hilbert_rows for samples [t0, t1) of the rows, window by window
+// (whole rows when seg.core == 0).
+std::tuple<at::Tensor, at::Tensor> filter_hilbert_range(const at::Tensor& rows, const at::Tensor& pha_taps,
+                                                        const at::Tensor& amp_taps, int64_t t0, int64_t t1,
+                                                        const Segments& seg, int64_t block_bytes,
+                                                        const DeviceKernels& k, at::ScalarType phase_dtype,
+                                                        int64_t n_bins = 0);
+
 }  // namespace gpac

@@ -60,10 +60,15 @@ struct Plan {
 };
 
 // This thread's descriptors, most recently used last; a pipeline call needs
-// at most 8 (two lengths, two precisions, two directions).
+// at most 8 (two lengths, two precisions, two directions). Descriptors of
+// long transforms (tens of MiB of twiddles each, for long recordings' windows)
+// live only as long as the call that made them: committing one costs little
+// next to the rows it serves.
 constexpr size_t kPlansPerThread = 16;
+constexpr int64_t kLongestCachedPlan = int64_t{1} << 18;
 
 std::shared_ptr<Plan> plan(int64_t n, bool dbl, bool bwd) {
+  if (n > kLongestCachedPlan) return std::make_shared<Plan>(n, dbl, bwd);
   thread_local std::vector<std::shared_ptr<Plan>> plans;
   for (size_t i = 0; i < plans.size(); ++i) {
     if (plans[i]->n == n && plans[i]->is_double == dbl && plans[i]->backward == bwd) {

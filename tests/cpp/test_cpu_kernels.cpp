@@ -1,7 +1,8 @@
 // The CPU primitives behind the ops (csrc/device_kernels.h), against
 // references written here: the bin of each analytic sample against std::atan2
 // and PhaseBins, including angles a few ulp from every bin edge; the run and
-// prefix-sum histograms against per-sample float64 sums.
+// prefix-sum histograms against per-sample float64 sums; long rows filtered
+// window by window (overlap-save) against the whole-row filter.
 #include <gtest/gtest.h>
 #include <ATen/ATen.h>
 
@@ -11,7 +12,9 @@
 #include <vector>
 
 #include "csrc/device_kernels.h"
+#include "csrc/filter_design.h"
 #include "csrc/pac_math.h"
+#include "csrc/spectral.h"
 
 namespace {
 
@@ -172,3 +175,49 @@ TEST(CpuKernels, RunHistogramsStayAccurateOnLongRows) {
 }
 
 }  // namespace
+
+namespace {
+
+at::Tensor taps_of(const std::vector<std::vector<double>>& rows) {
+  size_t width = 0;
+  for (const auto& r : rows) width = std::max(width, r.size());
+  auto taps = at::zeros({static_cast<int64_t>(rows.size()), static_cast<int64_t>(width)}, at::kDouble);
+  for (size_t i = 0; i < rows.size(); ++i)
+    for (size_t j = 0; j < rows[i].size(); ++j) taps[i][j] = rows[i][j];
+  return taps;
+}
+
+}  // namespace
+
+TEST(Segments, OverlapSaveFilterEqualsWholeRowFilter) {
+  // Random signals, two phase-like and one amplitude-like band, windows much
+  // shorter than the row, odd and even lengths: equal to rounding everywhere,
+  // the row's own ends included (their windows end there too).
+  at::manual_seed(7);
+  const double fs = 512;
+  for (const int64_t n : {20000, 20001, 33333}) {
+    const auto taps = taps_of({gpac::bandpass_taps(fs, 4, 8, n, 3), gpac::bandpass_taps(fs, 9, 11, n, 3),
+                               gpac::bandpass_taps(fs, 70, 90, n, 6)});
+    const int64_t order = taps.size(1) - 1;
+    const auto rows = at::randn({3, n}, at::kDouble);
+    const auto whole = gpac::filter_rows(rows, taps, int64_t{1} << 30);
+    for (const int64_t core : {int64_t{1000}, int64_t{4097}}) {
+      const gpac::Segments seg{core, 2 * order};
+      const auto windows = gpac::filter_rows_segmented(rows, taps, seg, int64_t{1} << 30);
+      const double err = (windows - whole).abs().max().item<double>() / whole.abs().max().item<double>();
+      EXPECT_LT(err, 1e-12) << "n " << n << " core " << core;
+    }
+  }
+}
+
+TEST(Segments, PlanKeepsShortRowsWholeAndSplitsLongOnes) {
+  EXPECT_EQ(gpac::plan_segments(30720, 1024, 20, int64_t{256} << 20, 2).core, 0);
+  const auto seg = gpac::plan_segments(int64_t{100} << 20, 1024, 20, int64_t{256} << 20, 2);
+  EXPECT_GT(seg.core, 0);
+  EXPECT_GE(seg.margin, 2 * 1023);
+  // The window's FFT temporaries (two workers, two precisions) and the 20
+  // bands' responses fit the budget.
+  const int64_t window = seg.core + 2 * seg.margin;
+  EXPECT_LE(4 * gpac::analytic_row_bytes(window, 1024) + 20 * 16 * window, (int64_t{256} << 20) * 11 / 10);
+}
+

@@ -64,6 +64,20 @@ TEST(Npy, RoundTripsAndReadsFortranOrder) {
   EXPECT_TRUE(at::equal(gpac::read_npy((dir / "f.npy").string()), t));
 }
 
+TEST(Npy, MapsCOrderDataCopyOnWrite) {
+  // The data is mapped, not read: writes to the tensor stay private, the file
+  // keeps its values, and a second read sees them.
+  const auto dir = temp_dir();
+  const auto path = (dir / "m.npy").string();
+  const auto t = at::randn({3, 1001}, at::kFloat);
+  gpac::write_npy(path, t);
+  auto mapped = gpac::read_npy(path);
+  ASSERT_TRUE(at::equal(mapped, t));
+  mapped.mul_(2);
+  EXPECT_TRUE(at::equal(mapped, t * 2));
+  EXPECT_TRUE(at::equal(gpac::read_npy(path), t));
+}
+
 TEST(Npy, BadFilesSayWhatIsWrong) {
   const auto dir = temp_dir();
   const std::string eight(8, '\0');

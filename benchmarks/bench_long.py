@@ -1,0 +1,106 @@
+"""An hour-long recording from a memory-mapped .npy: time and peak RSS of gpac.pac with surrogates.
+
+    python benchmarks/bench_long.py [--channels 64] [--minutes 60] [--fs 1000] [--bands lres]
+                                    [--n-perm 200] [--runner python|gpac_run]
+
+Writes white noise (float32, seed 0) to a temporary .npy, then runs one fresh process on it:
+`gpac.pac(numpy.load(path, mmap_mode='r'), ...)` (runner python) or the C++ `gpac_run` program
+(runner gpac_run, build/gpac_run). Peak RSS is that process's VmHWM: the mapped recording's pages
+count while resident, the input is never copied. Rows longer than the memory budget allows are
+filtered in overlapping windows (README, "Long recordings").
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import ROOT, git_commit, write_results  # noqa: E402
+
+CHILD = """
+import json, sys, time
+sys.path.insert(0, sys.argv[1])
+import numpy as np, torch, gpac
+from common import peak_rss_bytes
+path, fs, bands, n_perm = sys.argv[2], float(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+x = np.load(path, mmap_mode="r")
+start = time.perf_counter()
+res = gpac.pac(x, fs, bands, bands, n_perm=n_perm, seed=0, progress=False)
+seconds = time.perf_counter() - start
+assert torch.isfinite(res.mi).all() and (n_perm == 0 or torch.isfinite(res.z).all())
+print(json.dumps({"seconds": seconds, "rss_peak_bytes": peak_rss_bytes(), "mi_shape": list(res.mi.shape)}))
+"""
+
+
+def write_recording(path: Path, channels: int, n_times: int) -> None:
+    """White noise, written a channel block at a time so that this process stays small too."""
+    out = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(channels, n_times))
+    rng = np.random.default_rng(0)
+    for c in range(channels):
+        out[c] = rng.standard_normal(n_times, dtype=np.float32)
+    out.flush()
+    del out
+
+
+def run_gpac_run(path: Path, fs: float, bands: str, n_perm: int, tmp: Path) -> dict:
+    config = tmp / "config.json"
+    config.write_text(json.dumps({"fs": fs, "pha_bands": bands, "amp_bands": bands, "n_perm": n_perm, "seed": 0}))
+    exe = Path(os.environ.get("GPAC_RUN", ROOT / "build" / "gpac_run"))
+    start = time.perf_counter()
+    # /usr/bin/time reports the child's peak RSS (maxrss of a fresh exec).
+    run = subprocess.run(["/usr/bin/time", "-f", "%M", str(exe), str(config), str(path), str(tmp / "out.json")],
+                         capture_output=True, text=True, check=True)
+    seconds = time.perf_counter() - start
+    return {"seconds": seconds, "rss_peak_bytes": int(run.stderr.strip().splitlines()[-1]) * 1024}
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--channels", type=int, default=64)
+    parser.add_argument("--minutes", type=float, default=60)
+    parser.add_argument("--fs", type=float, default=1000)
+    parser.add_argument("--bands", default="lres")
+    parser.add_argument("--n-perm", type=int, default=200)
+    parser.add_argument("--runner", choices=["python", "gpac_run"], default="python")
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    n_times = int(args.minutes * 60 * args.fs)
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        path = tmp / "recording.npy"
+        write_recording(path, args.channels, n_times)
+        if args.runner == "python":
+            run = subprocess.run([sys.executable, "-c", CHILD, str(Path(__file__).resolve().parent), str(path),
+                                  str(args.fs), args.bands, str(args.n_perm)], capture_output=True, text=True)
+            if run.returncode != 0:
+                print(run.stderr, file=sys.stderr)
+                return run.returncode
+            measured = json.loads(run.stdout.strip().splitlines()[-1])
+        else:
+            measured = run_gpac_run(path, args.fs, args.bands, args.n_perm, tmp)
+    import torch
+
+    results = {
+        "device": "cpu", "cores": os.cpu_count(), "torch": torch.__version__, "commit": git_commit(),
+        "date": datetime.date.today().isoformat(), "runner": args.runner,
+        "command": "python benchmarks/bench_long.py " + " ".join(sys.argv[1:]),
+        "channels": args.channels, "n_times": n_times, "fs": args.fs, "bands": args.bands, "n_perm": args.n_perm,
+        "input_bytes": args.channels * n_times * 4, **measured,
+    }
+    print(f"{args.runner}: {args.channels} ch x {args.minutes:g} min at {args.fs:g} Hz, {args.bands}, "
+          f"{args.n_perm} surrogates: {measured['seconds']:.1f} s, peak RSS {measured['rss_peak_bytes'] / 2**30:.2f} GiB")
+    write_results(results, args.out, f"{results['date']}-long-{args.runner}-cpu-{os.cpu_count()}cores.json")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
