@@ -10,6 +10,7 @@
 #include <atomic>
 #include <cmath>
 #include <string>
+#include <vector>
 
 namespace gpac {
 namespace {
@@ -174,26 +175,34 @@ bool all_finite(const at::Tensor& x) {
 
 }  // namespace
 
-void check_finite(const at::Tensor& x, const char* name) {
+void check_finite(const at::Tensor& x, const char* name, at::IntArrayRef shape) {
   if (!at::isFloatingType(x.scalar_type())) return;
   if (all_finite(x)) return;
   // Only on failure: find the first bad element, on the host.
-  const auto host = x.cpu();
+  const auto host = x.cpu().contiguous();
   const auto bad = at::isfinite(host).logical_not_();
   const auto where = bad.nonzero().select(0, 0);
-  std::string idx;
-  auto value = host;
-  for (int64_t d = 0; d < where.numel(); ++d) {
-    const int64_t i = where[d].item<int64_t>();
-    idx += (d ? ", " : "") + std::to_string(i);
-    value = value.select(0, i);
+  int64_t flat = 0;
+  for (int64_t d = 0; d < where.numel(); ++d) flat = flat * host.size(d) + where[d].item<int64_t>();
+  const double v = host.view(-1)[flat].item<double>();
+  // The position in the caller's shape (x may be its signals flattened to rows).
+  const auto dims = shape.empty() ? host.sizes().vec() : shape.vec();
+  std::vector<int64_t> index(dims.size());
+  for (int64_t d = static_cast<int64_t>(dims.size()) - 1, rest = flat; d >= 0; --d) {
+    index[d] = rest % dims[d];
+    rest /= dims[d];
   }
-  const double v = value.item<double>();
+  std::string idx, shape_text;
+  for (size_t d = 0; d < dims.size(); ++d) {
+    idx += (d ? ", " : "") + std::to_string(index[d]);
+    shape_text += (d ? ", " : "") + std::to_string(dims[d]);
+  }
   const std::string what = std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
   const std::string count = std::to_string(bad.sum().item<int64_t>());
   TORCH_CHECK_VALUE(false, std::string(name) + " holds " + count + " non-finite value(s); the first is " + what +
-                               " at index [" + idx + "] of shape " + shape_str(x) +
-                               ". Remove or interpolate NaN/Inf samples before computing PAC");
+                               " at index [" + idx + "] of shape [" + shape_text +
+                               "]. Remove or interpolate NaN/Inf samples before computing PAC (from Python, "
+                               "nan='propagate' gives the signals holding them NaN results instead)");
 }
 
 }  // namespace gpac

@@ -52,8 +52,9 @@ void check_surrogate_values(const std::optional<at::Tensor>& phase_index, const 
 // (..., n_bands, n_times) for signals x of shape (..., n_times).
 std::vector<c10::SymInt> banded_shape(const at::Tensor& x, const c10::SymInt& n_bands);
 
-// Fails with the first non-finite element's position when x holds NaN or Inf.
+// Fails with the first non-finite element's position when x holds NaN or Inf,
+// given in `shape` (the caller's shape of the same elements; default x's).
 // Reads the data: call it from the device kernels, not from Meta kernels.
-void check_finite(const at::Tensor& x, const char* name);
+void check_finite(const at::Tensor& x, const char* name, at::IntArrayRef shape = {});
 
 }  // namespace gpac

@@ -40,14 +40,14 @@ at::Tensor mi_from_histograms(const at::Tensor& sums, const at::Tensor& counts, 
 at::Tensor filter_op(const at::Tensor& x, const at::Tensor& taps) {
   const auto rows = as_signal_rows(x, "x");
   check_taps(taps, x, "taps");
-  check_finite(rows, "x");
+  check_finite(rows, "x", x.sizes());
   const auto seg = plan_segments(rows.size(1), taps.size(1), taps.size(0), kDefaultBlockBytes, 1);
   return filter_rows_segmented(rows, taps, seg, kDefaultBlockBytes).view_symint(banded_shape(x, taps.sym_size(0)));
 }
 
 std::tuple<at::Tensor, at::Tensor> hilbert_op(const at::Tensor& x, const DeviceKernels& k) {
   const auto rows = as_signal_rows(x, "x");
-  check_finite(rows, "x");
+  check_finite(rows, "x", x.sizes());
   auto [phase, amplitude] = hilbert_rows(rows, kDefaultBlockBytes, k);
   return {phase.view(x.sizes()), amplitude.view(x.sizes())};
 }
@@ -57,7 +57,7 @@ std::tuple<at::Tensor, at::Tensor> filter_hilbert_op(const at::Tensor& x, const 
   const auto rows = as_signal_rows(x, "x");
   check_taps(pha_taps, x, "pha_taps");
   check_taps(amp_taps, x, "amp_taps");
-  check_finite(rows, "x");
+  check_finite(rows, "x", x.sizes());
   auto [phase, amplitude] = filter_hilbert_rows(rows, pha_taps, amp_taps, kDefaultBlockBytes, k, rows.scalar_type());
   return {phase.view_symint(banded_shape(x, pha_taps.sym_size(0))),
           amplitude.view_symint(banded_shape(x, amp_taps.sym_size(0)))};
@@ -71,8 +71,8 @@ HistogramTuple mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitud
   const int64_t P = phase.size(-2), A = amplitude.size(-2), n = phase.size(-1);
   const auto pha = phase.reshape({-1, P, n}).contiguous();
   const auto amp = amplitude.reshape({-1, A, n}).contiguous();
-  check_finite(pha, "phase");
-  check_finite(amp, "amplitude");
+  check_finite(pha, "phase", phase.sizes());
+  check_finite(amp, "amplitude", amplitude.sizes());
   TORCH_CHECK_VALUE(!amp.lt(0).any().item<bool>(),
                     "amplitude holds negative values; expected envelopes |z| >= 0");
   check_surrogate_values(phase_index, shift, pha.size(0), n);
@@ -96,7 +96,7 @@ HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_ta
   check_surrogate_args(phase_index, shift, x, 1);
   TORCH_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes (0: the default of ",
                     kDefaultMemoryBudget, "), got ", memory_budget);
-  check_finite(rows, "x");
+  check_finite(rows, "x", x.sizes());
   const int64_t S = rows.size(0), n = rows.size(1), P = pha_taps.size(0), A = amp_taps.size(0);
   check_surrogate_values(phase_index, shift, S, n);
   const Surrogates plan{phase_index.value_or(at::Tensor()).contiguous(), shift.value_or(at::Tensor()).contiguous()};

@@ -4,6 +4,7 @@ from __future__ import annotations
 import argparse
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -73,7 +74,7 @@ def _read_signals(args: argparse.Namespace) -> tuple[np.ndarray, float | None]:
         raise SystemExit(f"{path}: no such file")
     suffix = path.suffix.lower()
     if suffix == ".npy":
-        return np.load(path), None
+        return np.load(path, mmap_mode="r"), None  # read in place: recordings may exceed memory
     if suffix == ".npz":
         with np.load(path) as archive:
             key = args.key or (archive.files[0] if len(archive.files) == 1 else None)
@@ -105,7 +106,11 @@ def compute(args: argparse.Namespace) -> int:
         raise SystemExit("--fs is required: this file does not carry a sampling frequency")
     pha = _parse_bands(args.pha_bands, args.pha_range, "phase")
     amp = _parse_bands(args.amp_bands, args.amp_range, "amplitude")
-    signals = torch.from_numpy(np.ascontiguousarray(x))
+    if not x.flags.c_contiguous or x.strides and min(x.strides) < 0:
+        x = np.ascontiguousarray(x)
+    with warnings.catch_warnings():  # a memory-mapped .npy is read-only; gPAC never writes to its input
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        signals = torch.from_numpy(x)
     if args.dtype != "auto":
         signals = signals.to(getattr(torch, args.dtype))
     start = time.perf_counter()
@@ -113,7 +118,7 @@ def compute(args: argparse.Namespace) -> int:
         res = pac(signals.to(args.device), fs, pha, amp, n_bins=args.n_bins, n_perm=args.n_perm,
                   surrogate=args.surrogate, norm=args.norm, seed=args.seed, rng=args.rng,
                   independent=args.independent, return_dist=True, memory_budget=args.memory_budget,
-                  progress=args.progress)
+                  progress=args.progress, nan=args.nan)
     except (ValueError, TypeError) as err:
         raise SystemExit(f"gpac compute: {err}")
     elapsed = time.perf_counter() - start
@@ -229,6 +234,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", choices=["auto", "float32", "float64"], default="auto",
                    help="computation dtype ('auto': the file's; integers in float32)")
     p.add_argument("--memory-budget", type=int, help="bytes of working memory (default 512 MiB)")
+    p.add_argument("--nan", choices=["raise", "propagate"], default="raise",
+                   help="signals with NaN/Inf samples: refuse them (default) or give them NaN results")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar over the surrogates (default: for long calls on a terminal)")
     p.add_argument("--out", help="results .npz (default: INPUT with .pac.npz)")

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import math
 import sys
+import warnings
 from dataclasses import dataclass
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
@@ -157,7 +158,9 @@ def _as_signals(x) -> torch.Tensor:
     arr = np.asarray(x)
     if any(stride < 0 for stride in arr.strides):  # reversed views: torch needs a copy
         arr = arr.copy()
-    return torch.from_numpy(arr)
+    with warnings.catch_warnings():  # read-only arrays (memory-mapped .npy): gPAC never writes to its input
+        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
+        return torch.from_numpy(arr)
 
 
 def _signals_and_fs(x, fs: Optional[float]) -> Tuple[torch.Tensor, float]:
@@ -264,6 +267,22 @@ class PACResult:
         return PreferredPhase(peak, circular)
 
 
+def _nan_policy(x: torch.Tensor, nan: str, method: Optional[str]) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    """x with the signals holding NaN/Inf zeroed, and their mask over the leading dims (None when
+    there are none); 'raise' leaves x to the ops, which refuse non-finite samples by position."""
+    if nan not in ("raise", "propagate"):
+        raise ValueError(f"nan must be 'raise' or 'propagate', got {nan!r}")
+    if nan == "raise" or not x.is_floating_point():
+        return x, None
+    bad = ~torch.isfinite(x).all(dim=-1)
+    if not bool(bad.any()):
+        return x, None
+    if method == "swap_trials":
+        raise ValueError("nan='propagate' cannot be used with surrogate='swap_trials' when signals hold NaN or "
+                         "Inf: their phases would enter other trials' surrogates; drop those trials first")
+    return x.masked_fill(bad.unsqueeze(-1), 0), bad
+
+
 def _show_progress(progress: Optional[bool], updates: float, device: torch.device) -> bool:
     """Whether to draw a progress bar: as asked, else for calls estimated above ~2 s on a terminal."""
     if progress is not None:
@@ -290,6 +309,7 @@ def pac(
     cycle: Sequence[int] = (3, 6),
     memory_budget: Optional[int] = None,
     progress: Optional[bool] = None,
+    nan: str = "raise",
 ) -> PACResult:
     """Tort's MI with surrogate statistics: z-scores and p-values.
 
@@ -325,6 +345,12 @@ def pac(
     progress : bool, optional
         A progress bar (tqdm) over the surrogates; by default only for calls
         estimated to take more than ~2 s, and only on a terminal.
+    nan : {'raise', 'propagate'}
+        What a NaN or Inf sample does. 'raise' (default): a ValueError naming
+        its position. 'propagate': every output of a signal holding one (its
+        MI, z, p, surrogates, distributions) is NaN; the other signals are
+        computed as usual. Not with 'swap_trials' surrogates, which would lend
+        such a trial's phase to the others.
 
     Returns
     -------
@@ -334,6 +360,7 @@ def pac(
     _check_signals(x)
     method, norm_id = _stat_options(n_perm, surrogate, norm, rng)
     n_perm = int(n_perm)
+    x, bad = _nan_policy(x, nan, method if n_perm > 0 else None)
     pha = resolve_bands(pha_bands, None, None, "phase", x.device)
     amp = resolve_bands(amp_bands, None, None, "amplitude", x.device)
     pha_cycle, amp_cycle = _cycles(cycle)
@@ -367,6 +394,10 @@ def pac(
         out = {"mi": mi, "z": z, "p": p}
         if return_dist:
             out["amp_dist"] = _amp_dist(amp_sums, counts)
+    if bad is not None:
+        for t in (out["mi"], out.get("z"), out.get("p"), surrogates, out.get("amp_dist")):
+            if t is not None:
+                t[bad] = float("nan")
     return PACResult(
         mi=out["mi"], z=out.get("z"), p=out.get("p"),
         surrogates=surrogates if return_surrogates and n_perm > 0 else None,
@@ -382,6 +413,7 @@ def modulation_index(
     n_bins: int = 18,
     cycle: Sequence[int] = (3, 6),
     memory_budget: int | None = None,
+    nan: str = "raise",
 ) -> torch.Tensor:
     """Tort's Modulation Index of every (phase band, amplitude band) pair.
 
@@ -403,7 +435,11 @@ def modulation_index(
     memory_budget : int, optional
         Bytes of working memory (phases, amplitudes, transforms) on x's
         device; inputs that need more are processed in chunks of signals,
-        then of bands. Default 512 MiB. The result does not depend on it.
+        then of bands. Default 512 MiB. The result does not depend on it,
+        except for rows too long for it (README, "Long recordings").
+    nan : {'raise', 'propagate'}
+        As :func:`pac`: NaN or Inf samples raise a ValueError, or make that
+        signal's MI NaN.
 
     Returns
     -------
@@ -412,7 +448,7 @@ def modulation_index(
         the same values, transposed to (n_amp, n_pha), when called with one
         phase band and one trial at a time (see the module notes).
     """
-    return pac(x, fs, pha_bands, amp_bands, n_bins=n_bins, cycle=cycle, memory_budget=memory_budget).mi
+    return pac(x, fs, pha_bands, amp_bands, n_bins=n_bins, cycle=cycle, memory_budget=memory_budget, nan=nan).mi
 
 
 class PAC(nn.Module):
