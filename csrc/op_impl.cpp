@@ -40,6 +40,7 @@ at::Tensor mi_from_histograms(const at::Tensor& sums, const at::Tensor& counts, 
 at::Tensor filter_op(const at::Tensor& x, const at::Tensor& taps) {
   const auto rows = as_signal_rows(x, "x");
   check_taps(taps, x, "taps");
+  check_finite(taps, "taps");
   check_finite(rows, "x", x.sizes());
   const auto seg = plan_segments(rows.size(1), taps.size(1), taps.size(0), kDefaultBlockBytes, 1);
   return filter_rows_segmented(rows, taps, seg, kDefaultBlockBytes).view_symint(banded_shape(x, taps.sym_size(0)));
@@ -57,6 +58,8 @@ std::tuple<at::Tensor, at::Tensor> filter_hilbert_op(const at::Tensor& x, const 
   const auto rows = as_signal_rows(x, "x");
   check_taps(pha_taps, x, "pha_taps");
   check_taps(amp_taps, x, "amp_taps");
+  check_finite(pha_taps, "pha_taps");
+  check_finite(amp_taps, "amp_taps");
   check_finite(rows, "x", x.sizes());
   auto [phase, amplitude] = filter_hilbert_rows(rows, pha_taps, amp_taps, kDefaultBlockBytes, k, rows.scalar_type());
   return {phase.view_symint(banded_shape(x, pha_taps.sym_size(0))),
@@ -96,6 +99,8 @@ HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_ta
   check_surrogate_args(phase_index, shift, x, 1);
   TORCH_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes (0: the default of ",
                     kDefaultMemoryBudget, "), got ", memory_budget);
+  check_finite(pha_taps, "pha_taps");
+  check_finite(amp_taps, "amp_taps");
   check_finite(rows, "x", x.sizes());
   const int64_t S = rows.size(0), n = rows.size(1), P = pha_taps.size(0), A = amp_taps.size(0);
   check_surrogate_values(phase_index, shift, S, n);
