@@ -1,6 +1,6 @@
 """gPAC on the GPU against TensorPAC (all CPU cores) and the one_hot baseline, in one run.
 
-    python benchmarks/bench_gpu.py [--workloads small medium large large-50x50] [--out PATH]
+    python benchmarks/bench_gpu.py [--workloads small medium large large-50x50] [--out PATH] [--no-tensorpac]
 
 Workloads (DESIGN.md; fs 512 Hz): small 1 ch x 1 s, medium 8 ch x 4 s, large
 16 ch x 60 s at 10 x 10 bands (TensorPAC's 'lres'), large at 50 x 50
@@ -14,6 +14,7 @@ Workloads (DESIGN.md; fs 512 Hz): small 1 ch x 1 s, medium 8 ch x 4 s, large
   n_jobs=-1) (idpac=(2, 2, 4) for the surrogates), median of a few runs on the
   same signals (the slowest workloads: one run). With surrogates it is timed
   with 20 of them and extrapolated linearly to 200 (each costs one MI).
+  --no-tensorpac leaves it out (null): minutes saved on a short GPU lease.
 - onehot_s: benchmarks/onehot_baseline.py (the predecessor's path, re-implemented
   as a baseline, its surrogates included) on the GPU; an out-of-memory is
   caught and recorded in onehot_error.
@@ -87,6 +88,26 @@ def peak_bytes(fn) -> int:
     return int(torch.cuda.max_memory_allocated() - base)
 
 
+def time_tensorpac(name: str, spec: dict, tensorpac, x_np, pha, amp) -> float:
+    n_perm = spec.get("n_perm", 0)
+    pac = tensorpac.Pac(idpac=(2, 2 if n_perm else 0, 4 if n_perm else 0), f_pha=pha.numpy(), f_amp=amp.numpy(),
+                        dcomplex="hilbert", n_bins=18, verbose=False)
+    # TensorPAC's slowest workloads (a minute or more) run once, without warm-up. Its surrogates
+    # cost the same each (one MI per permutation): TENSORPAC_PERMS of them are timed and the
+    # time of n_perm extrapolated linearly from it and from the call without surrogates.
+    def tensorpac_time(perms):
+        return wall_median(lambda: pac.filterfit(FS, x_np, n_perm=perms, n_jobs=-1, random_state=0),
+                           spec["cpu_runs"], warmup=1 if spec["cpu_runs"] > 1 else 0)
+
+    tensorpac_s = tensorpac_time(min(n_perm, TENSORPAC_PERMS))
+    if n_perm > TENSORPAC_PERMS:
+        no_perm = wall_median(lambda: tensorpac.Pac(idpac=(2, 0, 0), f_pha=pha.numpy(), f_amp=amp.numpy(),
+                                                    verbose=False).filterfit(FS, x_np, n_perm=0), 1, warmup=0)
+        tensorpac_s = no_perm + (tensorpac_s - no_perm) * n_perm / TENSORPAC_PERMS
+        print(f"{name}: TensorPAC timed with {TENSORPAC_PERMS} of {n_perm} surrogates, extrapolated", flush=True)
+    return tensorpac_s
+
+
 def run_workload(name: str, spec: dict, tensorpac) -> dict:
     n_times, n_perm = spec["n_times"], spec.get("n_perm", 0)
     x_np = np.random.default_rng(0).standard_normal((spec["n_channels"], n_times))
@@ -105,22 +126,7 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
     mi_cpu = gpac.modulation_index(torch.from_numpy(x_np).float(), FS, pha, amp).double()
     rel_err = float(((mi_gpu - mi_cpu).abs() / mi_cpu.abs()).max())
 
-    pac = tensorpac.Pac(idpac=(2, 2 if n_perm else 0, 4 if n_perm else 0), f_pha=pha.numpy(), f_amp=amp.numpy(),
-                        dcomplex="hilbert", n_bins=18, verbose=False)
-    # TensorPAC's slowest workloads (a minute or more) run once, without warm-up. Its surrogates
-    # cost the same each (one MI per permutation): TENSORPAC_PERMS of them are timed and the
-    # time of n_perm extrapolated linearly from it and from the call without surrogates.
-    def tensorpac_time(perms):
-        return wall_median(lambda: pac.filterfit(FS, x_np, n_perm=perms, n_jobs=-1, random_state=0),
-                           spec["cpu_runs"], warmup=1 if spec["cpu_runs"] > 1 else 0)
-
-    tensorpac_s = tensorpac_time(min(n_perm, TENSORPAC_PERMS))
-    if n_perm > TENSORPAC_PERMS:
-        no_perm = wall_median(lambda: tensorpac.Pac(idpac=(2, 0, 0), f_pha=pha.numpy(), f_amp=amp.numpy(),
-                                                    verbose=False).filterfit(FS, x_np, n_perm=0), 1, warmup=0)
-        tensorpac_s = no_perm + (tensorpac_s - no_perm) * n_perm / TENSORPAC_PERMS
-        print(f"{name}: TensorPAC timed with {TENSORPAC_PERMS} of {n_perm} surrogates, extrapolated", flush=True)
-
+    tensorpac_s = None if tensorpac is None else time_tensorpac(name, spec, tensorpac, x_np, pha, amp)
     cuts = torch.randint(1, n_times, (n_perm,)) if n_perm else None
     onehot = lambda: onehot_modulation_index(x_gpu, FS, pha, amp, cuts=cuts)  # noqa: E731
     onehot_s, onehot_error, onehot_peak = None, None, None
@@ -134,7 +140,9 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
         torch.cuda.empty_cache()
 
     print(f"{name:<14} gpac {gpac_s * 1e3:9.3f} ms (end to end {end_to_end_s * 1e3:8.3f} ms, peak "
-          f"{gpac_peak / 2**20:7.1f} MiB) | tensorpac {tensorpac_s:8.3f} s ({tensorpac_s / gpac_s:8.0f}x) | onehot "
+          f"{gpac_peak / 2**20:7.1f} MiB) | "
+          + (f"tensorpac {tensorpac_s:8.3f} s ({tensorpac_s / gpac_s:8.0f}x)" if tensorpac_s else "tensorpac -")
+          + " | onehot "
           + (f"{onehot_s * 1e3:9.3f} ms ({onehot_s / gpac_s:6.1f}x), peak {onehot_peak / 2**20:9.1f} MiB"
              if onehot_s is not None else onehot_error)
           + f" | max rel err vs CPU {rel_err:.1e}", flush=True)
@@ -150,16 +158,18 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workloads", nargs="+", choices=list(WORKLOADS), default=list(WORKLOADS))
     parser.add_argument("--out", type=Path, help="JSON path (default benchmarks/results/<date>-<device>.json)")
+    parser.add_argument("--no-tensorpac", action="store_true", help="leave TensorPAC's CPU timings out")
     args = parser.parse_args()
     if not torch.cuda.is_available():
         print("bench_gpu.py needs a CUDA GPU; none is visible", file=sys.stderr)
         return 2
-    tensorpac = quiet_tensorpac()
+    tensorpac = None if args.no_tensorpac else quiet_tensorpac()
     device = torch.cuda.get_device_name()
     results = {
         "device": device, "cpu_cores": os.cpu_count(), "torch": torch.__version__, "cuda": torch.version.cuda,
         "commit": git_commit(), "date": datetime.date.today().isoformat(),
-        "command": "python benchmarks/bench_gpu.py --workloads " + " ".join(args.workloads),
+        "command": "python benchmarks/bench_gpu.py --workloads " + " ".join(args.workloads)
+                   + (" --no-tensorpac" if args.no_tensorpac else ""),
         "workloads": [run_workload(name, WORKLOADS[name], tensorpac) for name in args.workloads],
     }
     slug = re.sub(r"[^A-Za-z0-9]+", "-", device).strip("-")

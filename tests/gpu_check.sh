@@ -7,9 +7,10 @@
 # default 540 s) would be exceeded. Logs, summary.txt and bench_gpu.json go to
 # $OUT (default ./gpu_check_out).
 #
-# Offline needs, carried in .carry/: TensorPAC's wheel
-# (pip download tensorpac==0.6.5 --no-deps -d .carry) and, where the machine
-# has no GoogleTest, its sources (cp -r /usr/src/googletest .carry/).
+# Offline needs, carried in .carry/: the wheels of TensorPAC, mkl-include and
+# nlohmann-json (pip download tensorpac==0.6.5 mkl-include nlohmann-json
+# --no-deps --only-binary=:all: --python-version 3.12 -d .carry) and, where the
+# machine has no GoogleTest, its sources (cp -r /usr/src/googletest .carry/).
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/gpu_check_out}
@@ -36,6 +37,11 @@ say "commit $(git rev-parse HEAD 2>/dev/null || echo "${GPAC_COMMIT:-unknown (se
 ls .carry/*.whl > /dev/null 2>&1 && step deps 120 $PY -m pip install --no-index --no-deps .carry/*.whl
 gtest=()
 [ -d .carry/googletest ] && gtest=(-DGPAC_GTEST_SOURCE_DIR="$PWD/.carry/googletest")
+# Headers from the carried wheels: MKL's DFTI (the CPU's fused path), nlohmann/json (gpac_run).
+mkl_dir=$($PY -c "import sys, os; d = os.path.join(sys.prefix, 'include'); print(d if os.path.exists(os.path.join(d, 'mkl_dfti.h')) else '')")
+[ -n "$mkl_dir" ] && gtest+=(-DGPAC_MKL_INCLUDE_DIR="$mkl_dir")
+json_dir=$($PY -c "import nlohmann_json; print(nlohmann_json.get_include())" 2>/dev/null)
+[ -n "$json_dir" ] && gtest+=(-DNLOHMANN_JSON_INCLUDE_DIR="$json_dir")
 # CMake and CTest from the Python environment when it has them (PyPI's cmake).
 pybin=$(dirname "$(command -v "$PY")")
 CMAKE=cmake; CTEST=ctest
@@ -49,12 +55,14 @@ step build 300 "$CMAKE" --build "$BUILD" --parallel
 # The package straight from the source tree, with the library just built.
 export GPAC_LIBRARY=$BUILD/libgpac_ops.so PYTHONPATH=$PWD/python${PYTHONPATH:+:$PYTHONPATH}
 step ctest 90 "$CTEST" --test-dir "$BUILD" --output-on-failure
-step pytest_cuda 150 $PY -m pytest -q -rs tests/python/test_cuda.py
-step bench 360 $PY benchmarks/bench_gpu.py --out "$OUT/bench_gpu.json"
+step pytest_cuda 180 $PY -m pytest -q -rs tests/python/test_cuda.py tests/python/test_reliability.py tests/python/test_properties.py
+[ -f .carry/repro.py ] && step nan_on_cuda 60 $PY .carry/repro.py
 if [ -x "$BUILD/tests/cpp/test_ops_cuda" ]; then
   step memcheck 120 compute-sanitizer --tool memcheck --error-exitcode 1 "$BUILD/tests/cpp/test_ops_cuda"
   step racecheck 120 compute-sanitizer --tool racecheck --error-exitcode 1 "$BUILD/tests/cpp/test_ops_cuda"
+  step synccheck 90 compute-sanitizer --tool synccheck --error-exitcode 1 "$BUILD/tests/cpp/test_ops_cuda"
 fi
-step pytest_all 240 $PY -m pytest -q -rs tests/python
+step bench 200 $PY benchmarks/bench_gpu.py ${GPU_BENCH_ARGS:---no-tensorpac} --out "$OUT/bench_gpu.json"
+step pytest_all 240 $PY -m pytest -q -rs -x tests/python
 say "== overall: $([ $status = 0 ] && echo ok || echo FAILED)"
 exit $status

@@ -1,8 +1,11 @@
-"""The whole test suite: builds the C++ tests, runs pytest, then the C++ tests with CTest.
+"""The whole test suite: builds the C++ tests, runs pytest, then the C++ tests with CTest, then
+the C++ tests again built with AddressSanitizer and UndefinedBehaviorSanitizer (in their own build
+dir, <build>-sanitize, CUDA sources left out: compute-sanitizer covers those on a GPU).
 
-Exits non-zero when a test fails, or when either runner finds no tests.
+Exits non-zero when a test fails, or when a runner finds no tests.
 Run with the Python of the environment gPAC is installed in:
     .venv/bin/python tests/run_all.py [extra pytest arguments]
+GPAC_SANITIZE_TESTS=0 skips the sanitizer build (it says so); CI always runs it.
 """
 import os
 import subprocess
@@ -12,7 +15,27 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "tools"))
 
-from cmake_build import configure_and_build, tool  # noqa: E402
+from cmake_build import build_dir, configure_and_build, tool  # noqa: E402
+
+# Reports abort the test. Leak checking is off: LibTorch keeps process-lifetime
+# allocations (registries, thread pools). Container-overflow checks are off:
+# std::vectors cross between this instrumented code and uninstrumented LibTorch.
+SANITIZER_ENV = {
+    "ASAN_OPTIONS": "detect_leaks=0:detect_container_overflow=0:abort_on_error=1",
+    "UBSAN_OPTIONS": "print_stacktrace=1:halt_on_error=1",
+}
+
+
+def sanitized_ctest(env: dict) -> int:
+    if os.environ.get("GPAC_SANITIZE_TESTS", "1") == "0":
+        print("== sanitizers: SKIPPED (GPAC_SANITIZE_TESTS=0)", flush=True)
+        return 0
+    print("== GoogleTest (CTest) under AddressSanitizer + UndefinedBehaviorSanitizer", flush=True)
+    out = Path(str(build_dir()) + "-sanitize")
+    configure_and_build(out=out, options=["-DGPAC_SANITIZE=address,undefined", "-DGPAC_CUDA=OFF"])
+    env = dict(env, GPAC_RUN=str(out / "gpac_run"), **SANITIZER_ENV)
+    return subprocess.run([tool("ctest"), "--test-dir", str(out), "--output-on-failure", "--no-tests=error"],
+                          env=env).returncode
 
 
 def main() -> int:
@@ -27,8 +50,10 @@ def main() -> int:
     print("== GoogleTest (CTest)", flush=True)
     ctest = subprocess.run([tool("ctest"), "--test-dir", str(build), "--output-on-failure", "--no-tests=error"],
                            env=env)
-    print(f"== pytest exit {pytest.returncode}, CTest exit {ctest.returncode}", flush=True)
-    return 0 if ctest.returncode == 0 and pytest.returncode == 0 else 1
+    sanitized = sanitized_ctest(env)
+    print(f"== pytest exit {pytest.returncode}, CTest exit {ctest.returncode}, sanitized CTest exit {sanitized}",
+          flush=True)
+    return 0 if ctest.returncode == 0 and pytest.returncode == 0 and sanitized == 0 else 1
 
 
 if __name__ == "__main__":

@@ -30,15 +30,17 @@ def tool(name: str) -> str:
     return found
 
 
-def configure_and_build(targets: list[str] | None = None) -> Path:
-    """Configure (if needed) and build `targets` (all when None); returns the build dir.
+def configure_and_build(targets: list[str] | None = None, out: Path | None = None,
+                        options: list[str] | None = None) -> Path:
+    """Configure (if needed) and build `targets` (all when None) in `out` (default build_dir())
+    with extra CMake `options` (-DNAME=VALUE; they win over the defaults); returns the build dir.
 
     Environment: GPAC_CUDA=AUTO|ON|OFF (default AUTO: CUDA kernels when nvcc is
     found), TORCH_CUDA_ARCH_LIST (default "9.0"), CMAKE_BUILD_PARALLEL_LEVEL.
     """
     import torch
 
-    out = build_dir()
+    out = out or build_dir()
     cmd = [
         tool("cmake"), "-S", str(ROOT), "-B", str(out),
         # Explicit, so that a build dir configured for another torch follows this one.
@@ -54,6 +56,7 @@ def configure_and_build(targets: list[str] | None = None) -> Path:
     mkl_include = Path(sys.prefix) / "include"  # mkl_dfti.h from the PyPI mkl-include package
     if (mkl_include / "mkl_dfti.h").exists():
         cmd.append(f"-DGPAC_MKL_INCLUDE_DIR={mkl_include}")
+    cmd += options or []
     if not (out / "CMakeCache.txt").exists():
         cmd += ["-G", "Ninja", f"-DCMAKE_MAKE_PROGRAM={tool('ninja')}"]
     subprocess.check_call(cmd)
