@@ -1,4 +1,5 @@
 #include "csrc/bands.h"
+#include "csrc/error_text.h"
 
 #include <ATen/ATen.h>
 
@@ -37,11 +38,11 @@ std::vector<Band> preset_bands(const std::string& name, const std::string& kind)
 }
 
 std::tuple<at::Tensor, at::Tensor> surrogate_stats(const at::Tensor& mi, const at::Tensor& surrogates, int64_t norm) {
-  TORCH_CHECK_VALUE(norm >= 0 && norm <= 4, "norm must be 0 (none), 1 (subtract), 2 (divide), 3 (subtract then "
+  GPAC_CHECK_VALUE(norm >= 0 && norm <= 4, "norm must be 0 (none), 1 (subtract), 2 (divide), 3 (subtract then "
                     "divide) or 4 (z-score), got ", norm);
-  TORCH_CHECK_VALUE(surrogates.dim() == mi.dim() + 1, "surrogates must have shape (..., n_perm, n_pha, n_amp) for mi "
+  GPAC_CHECK_VALUE(surrogates.dim() == mi.dim() + 1, "surrogates must have shape (..., n_perm, n_pha, n_amp) for mi "
                     "(..., n_pha, n_amp), got ", surrogates.sizes(), " and ", mi.sizes());
-  TORCH_CHECK_VALUE(surrogates.size(-3) >= 1, "surrogate statistics need at least one surrogate");
+  GPAC_CHECK_VALUE(surrogates.size(-3) >= 1, "surrogate statistics need at least one surrogate");
   const auto mean = surrogates.mean(-3);
   const auto zero = at::zeros_like(mi);
   at::Tensor z = mi;

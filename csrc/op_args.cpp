@@ -1,4 +1,5 @@
 #include "op_args.h"
+#include "csrc/error_text.h"
 
 #include "filter_design.h"
 
@@ -16,7 +17,7 @@ namespace gpac {
 namespace {
 
 // TORCH_SYM_CHECK raising ValueError (Python) / c10::ValueError (C++).
-#define GPAC_SYM_CHECK_VALUE(cond, ...) TORCH_CHECK_VALUE((cond).expect_true(__FILE__, __LINE__), __VA_ARGS__)
+#define GPAC_SYM_CHECK_VALUE(cond, ...) GPAC_CHECK_VALUE((cond).expect_true(__FILE__, __LINE__), __VA_ARGS__)
 
 // Formatting without iostreams: on the H200 machine, an ostream insertion of
 // an integer from this library crashed a Python process (see check_finite).
@@ -30,8 +31,8 @@ std::string shape_str(const at::Tensor& t) {
 }
 
 void check_nonempty(const at::Tensor& x, const char* name, const char* layout) {
-  TORCH_CHECK_VALUE(x.defined(), name, " is undefined; expected a tensor of shape ", layout);
-  TORCH_CHECK_VALUE(x.dim() >= 1, name, " is a 0-dim tensor; expected shape ", layout);
+  GPAC_CHECK_VALUE(x.defined(), name, " is undefined; expected a tensor of shape ", layout);
+  GPAC_CHECK_VALUE(x.dim() >= 1, name, " is a 0-dim tensor; expected shape ", layout);
   GPAC_SYM_CHECK_VALUE(x.sym_numel().sym_gt(0), name, " is empty (shape ", shape_str(x),
                   "); expected shape ", layout, " with at least one element");
 }
@@ -41,9 +42,9 @@ void check_nonempty(const at::Tensor& x, const char* name, const char* layout) {
 at::ScalarType signal_dtype(const at::Tensor& x, const char* name) {
   check_nonempty(x, name, "(..., n_times)");
   const auto dt = x.scalar_type();
-  TORCH_CHECK_TYPE(!at::isComplexType(dt), name, " is complex (", dt,
+  GPAC_CHECK_TYPE(!at::isComplexType(dt), name, " is complex (", dt,
                    "); expected real signals (float32 or float64)");
-  TORCH_CHECK_TYPE(dt != at::kBool, name,
+  GPAC_CHECK_TYPE(dt != at::kBool, name,
                    " is a bool tensor; expected real signals (float32 or float64)");
   if (dt == at::kFloat || dt == at::kDouble) return dt;
   return at::kFloat;  // integers, float16 and bfloat16 are computed in float32
@@ -56,11 +57,11 @@ at::Tensor as_signal_rows(const at::Tensor& x, const char* name) {
 
 void check_taps(const at::Tensor& taps, const at::Tensor& x, const char* name) {
   check_nonempty(taps, name, "(n_bands, n_taps)");
-  TORCH_CHECK_VALUE(taps.dim() == 2, name, " must have shape (n_bands, n_taps), got ",
+  GPAC_CHECK_VALUE(taps.dim() == 2, name, " must have shape (n_bands, n_taps), got ",
                     shape_str(taps));
-  TORCH_CHECK_TYPE(at::isFloatingType(taps.scalar_type()), name,
+  GPAC_CHECK_TYPE(at::isFloatingType(taps.scalar_type()), name,
                    " must be a floating tensor (float64 recommended), got ", taps.scalar_type());
-  TORCH_CHECK_VALUE(taps.device() == x.device(), name, " is on ", taps.device(),
+  GPAC_CHECK_VALUE(taps.device() == x.device(), name, " is on ", taps.device(),
                     " but the signals are on ", x.device(), "; move both to one device");
   GPAC_SYM_CHECK_VALUE(taps.sym_size(1).sym_le(x.sym_size(-1) - 1), name, " has ", taps.sym_size(1),
                   " taps per band, but filtfilt's odd extension by n_taps - 1 samples needs "
@@ -69,7 +70,7 @@ void check_taps(const at::Tensor& taps, const at::Tensor& x, const char* name) {
 }
 
 void check_n_bins(int64_t n_bins) {
-  TORCH_CHECK_VALUE(n_bins >= 2 && n_bins <= kMaxBins, "n_bins must be >= 2 phase bins (and at most ",
+  GPAC_CHECK_VALUE(n_bins >= 2 && n_bins <= kMaxBins, "n_bins must be >= 2 phase bins (and at most ",
                     kMaxBins, "), got ", n_bins);
 }
 
@@ -77,7 +78,7 @@ void check_mi_args(const at::Tensor& phase, const at::Tensor& amplitude, int64_t
   check_nonempty(phase, "phase", "(..., n_pha, n_times)");
   check_nonempty(amplitude, "amplitude", "(..., n_amp, n_times)");
   check_n_bins(n_bins);
-  TORCH_CHECK_VALUE(phase.dim() >= 2 && amplitude.dim() == phase.dim(),
+  GPAC_CHECK_VALUE(phase.dim() >= 2 && amplitude.dim() == phase.dim(),
                     "phase and amplitude must have shapes (..., n_pha, n_times) and "
                     "(..., n_amp, n_times) with the same leading dims, got ",
                     shape_str(phase), " and ", shape_str(amplitude));
@@ -90,26 +91,26 @@ void check_mi_args(const at::Tensor& phase, const at::Tensor& amplitude, int64_t
   }
   for (const auto* t : {&phase, &amplitude}) {
     const char* name = t == &phase ? "phase" : "amplitude";
-    TORCH_CHECK_TYPE(t->scalar_type() == at::kFloat || t->scalar_type() == at::kDouble, name,
+    GPAC_CHECK_TYPE(t->scalar_type() == at::kFloat || t->scalar_type() == at::kDouble, name,
                      " must be float32 or float64, got ", t->scalar_type());
   }
-  TORCH_CHECK_TYPE(phase.scalar_type() == amplitude.scalar_type() || phase.scalar_type() == at::kDouble,
+  GPAC_CHECK_TYPE(phase.scalar_type() == amplitude.scalar_type() || phase.scalar_type() == at::kDouble,
                    "phase and amplitude must share a dtype, or the phase be float64 (finer bins for float32 "
                    "amplitudes), got ", phase.scalar_type(), " and ", amplitude.scalar_type());
-  TORCH_CHECK_VALUE(phase.device() == amplitude.device(), "phase is on ", phase.device(),
+  GPAC_CHECK_VALUE(phase.device() == amplitude.device(), "phase is on ", phase.device(),
                     " but amplitude is on ", amplitude.device());
 }
 
 int64_t check_fir_bands(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high,
                         int64_t n_times, int64_t cycle, c10::string_view kind) {
-  TORCH_CHECK_VALUE(!low.empty() && low.size() == high.size(), "a filter bank needs as many low (",
+  GPAC_CHECK_VALUE(!low.empty() && low.size() == high.size(), "a filter bank needs as many low (",
                     low.size(), ") as high (", high.size(), ") band edges, at least one");
-  TORCH_CHECK_VALUE(n_times >= 1, "n_times must be >= 1, got ", n_times);
+  GPAC_CHECK_VALUE(n_times >= 1, "n_times must be >= 1, got ", n_times);
   int64_t width = 0;
   for (size_t i = 0; i < low.size(); ++i) {
     const std::string err =
         band_error(fs, low[i], high[i], n_times, cycle, std::string(kind) + " " + std::to_string(i));
-    TORCH_CHECK_VALUE(err.empty(), err);
+    GPAC_CHECK_VALUE(err.empty(), err);
     width = std::max(width, fir_order(fs, n_times, low[i], cycle) + 1);
   }
   return width;
@@ -124,9 +125,9 @@ void check_surrogate_args(const std::optional<at::Tensor>& phase_index, const st
     if (!t->has_value()) continue;
     const char* name = t == &phase_index ? "phase_index" : "shift";
     const auto& v = **t;
-    TORCH_CHECK_VALUE(v.dim() == 2, name, " must have shape (n_perm, n_signals), got ", shape_str(v));
-    TORCH_CHECK_TYPE(v.scalar_type() == at::kLong, name, " must be int64, got ", v.scalar_type());
-    TORCH_CHECK_VALUE(v.device() == like.device(), name, " is on ", v.device(), " but the signals are on ",
+    GPAC_CHECK_VALUE(v.dim() == 2, name, " must have shape (n_perm, n_signals), got ", shape_str(v));
+    GPAC_CHECK_TYPE(v.scalar_type() == at::kLong, name, " must be int64, got ", v.scalar_type());
+    GPAC_CHECK_VALUE(v.device() == like.device(), name, " is on ", v.device(), " but the signals are on ",
                       like.device());
     GPAC_SYM_CHECK_VALUE(v.sym_size(1).sym_eq(n_signals), name, " has ", v.sym_size(1),
                          " columns but there are ", n_signals, " signals (the flattened leading dims)");
@@ -139,11 +140,11 @@ void check_surrogate_args(const std::optional<at::Tensor>& phase_index, const st
 void check_surrogate_values(const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift,
                             int64_t n_signals, int64_t n_times) {
   if (phase_index && phase_index->numel() > 0) {
-    TORCH_CHECK_VALUE(phase_index->min().item<int64_t>() >= 0 && phase_index->max().item<int64_t>() < n_signals,
+    GPAC_CHECK_VALUE(phase_index->min().item<int64_t>() >= 0 && phase_index->max().item<int64_t>() < n_signals,
                       "phase_index values must be signal indices in [0, ", n_signals, ")");
   }
   if (shift && shift->numel() > 0) {
-    TORCH_CHECK_VALUE(shift->min().item<int64_t>() >= 0 && shift->max().item<int64_t>() < n_times,
+    GPAC_CHECK_VALUE(shift->min().item<int64_t>() >= 0 && shift->max().item<int64_t>() < n_times,
                       "shift values must be sample offsets in [0, n_times = ", n_times, ")");
   }
 }
@@ -199,7 +200,7 @@ void check_finite(const at::Tensor& x, const char* name, at::IntArrayRef shape) 
   }
   const std::string what = std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
   const std::string count = std::to_string(bad.sum().item<int64_t>());
-  TORCH_CHECK_VALUE(false, std::string(name) + " holds " + count + " non-finite value(s); the first is " + what +
+  GPAC_CHECK_VALUE(false, std::string(name) + " holds " + count + " non-finite value(s); the first is " + what +
                                " at index [" + idx + "] of shape [" + shape_text +
                                "]. Remove or interpolate NaN/Inf samples before computing PAC (from Python, "
                                "nan='propagate' gives the signals holding them NaN results instead)");

@@ -1,4 +1,5 @@
 #include "csrc/op_impl.h"
+#include "csrc/error_text.h"
 
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
@@ -76,7 +77,7 @@ HistogramTuple mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitud
   const auto amp = amplitude.reshape({-1, A, n}).contiguous();
   check_finite(pha, "phase", phase.sizes());
   check_finite(amp, "amplitude", amplitude.sizes());
-  TORCH_CHECK_VALUE(!amp.lt(0).any().item<bool>(),
+  GPAC_CHECK_VALUE(!amp.lt(0).any().item<bool>(),
                     "amplitude holds negative values; expected envelopes |z| >= 0");
   check_surrogate_values(phase_index, shift, pha.size(0), n);
   const Surrogates plan{phase_index.value_or(at::Tensor()).contiguous(), shift.value_or(at::Tensor()).contiguous()};
@@ -97,7 +98,7 @@ HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_ta
   check_taps(amp_taps, x, "amp_taps");
   check_n_bins(n_bins);
   check_surrogate_args(phase_index, shift, x, 1);
-  TORCH_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes (0: the default of ",
+  GPAC_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes (0: the default of ",
                     kDefaultMemoryBudget, "), got ", memory_budget);
   check_finite(pha_taps, "pha_taps");
   check_finite(amp_taps, "amp_taps");
@@ -153,7 +154,7 @@ HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_ta
     // histograms of stretches of time add up (counts exactly, sums in
     // float64). Surrogates read amplitudes anywhere in the row, so they
     // need whole rows.
-    TORCH_CHECK_VALUE(K == 0, "surrogates need one phase band and one amplitude band of a whole signal in memory (",
+    GPAC_CHECK_VALUE(K == 0, "surrogates need one phase band and one amplitude band of a whole signal in memory (",
                       bin_bytes + amp_bytes, " bytes for ", n, " samples), more than half the memory_budget (",
                       half, " bytes); raise memory_budget or compute the surrogates on shorter signals");
     const int64_t stretch = std::max<int64_t>(1, half / (P + A * rows.element_size()));

@@ -1,4 +1,5 @@
 #include "csrc/run_config.h"
+#include "csrc/error_text.h"
 
 #include <ATen/ATen.h>
 
@@ -118,14 +119,14 @@ RunConfig parse_config(const json& config) {
 }
 
 RunResult run_pac(const RunConfig& c, const at::Tensor& signals) {
-  TORCH_CHECK_VALUE(signals.dim() == 1 || signals.dim() == 2,
+  GPAC_CHECK_VALUE(signals.dim() == 1 || signals.dim() == 2,
                     "the signals must be an array of shape (n_signals, n_times) or (n_times,), got ", signals.dim(),
                     " dims");
   at::Device device("cpu");
   try {
     device = at::Device(c.device);
   } catch (const c10::Error&) {
-    TORCH_CHECK_VALUE(false, "device \"", c.device, "\" is not a device name (cpu, cuda, cuda:1)");
+    GPAC_CHECK_VALUE(false, "device \"", c.device, "\" is not a device name (cpu, cuda, cuda:1)");
   }
   auto x = signals;
   if (c.dtype == "float32") x = x.to(at::kFloat);
@@ -135,7 +136,7 @@ RunResult run_pac(const RunConfig& c, const at::Tensor& signals) {
   for (const auto& b : c.pha_bands) pl.push_back(b[0]), ph.push_back(b[1]);
   for (const auto& b : c.amp_bands) al.push_back(b[0]), ah.push_back(b[1]);
   const int64_t n_times = x.size(-1);
-  TORCH_CHECK_VALUE(n_times >= 1 && x.numel() > 0, "the signals are empty");
+  GPAC_CHECK_VALUE(n_times >= 1 && x.numel() > 0, "the signals are empty");
   const auto pha_taps = ops::fir_taps(c.fs, pl, ph, n_times, c.pha_cycle, "phase band", device);
   const auto amp_taps = ops::fir_taps(c.fs, al, ah, n_times, c.amp_cycle, "amplitude band", device);
   std::optional<at::Tensor> phase_index, shift;

@@ -1,4 +1,5 @@
 #include "csrc/surrogate_plan.h"
+#include "csrc/error_text.h"
 
 #include <ATen/ATen.h>
 #include <ATen/CPUGeneratorImpl.h>
@@ -54,18 +55,18 @@ std::vector<int64_t> LegacyRandomState::permutation(int64_t n) {
 std::tuple<at::Tensor, at::Tensor> surrogate_plan(int64_t n_perm, int64_t n_signals, int64_t n_times,
                                                   const std::string& method, int64_t seed, const std::string& rng,
                                                   bool independent, int64_t n_trials) {
-  TORCH_CHECK_VALUE(method == "block_swap" || method == "swap_trials" || method == "time_lag",
+  GPAC_CHECK_VALUE(method == "block_swap" || method == "swap_trials" || method == "time_lag",
                     "surrogate must be 'block_swap', 'swap_trials' or 'time_lag', got '", method, "'");
-  TORCH_CHECK_VALUE(rng == "torch" || rng == "tensorpac", "rng must be 'torch' or 'tensorpac', got '", rng, "'");
-  TORCH_CHECK_VALUE(n_perm >= 0, "n_perm must be >= 0, got ", n_perm);
-  TORCH_CHECK_VALUE(n_signals >= 1 && n_times >= 2, "surrogates need signals of at least 2 samples, got ",
+  GPAC_CHECK_VALUE(rng == "torch" || rng == "tensorpac", "rng must be 'torch' or 'tensorpac', got '", rng, "'");
+  GPAC_CHECK_VALUE(n_perm >= 0, "n_perm must be >= 0, got ", n_perm);
+  GPAC_CHECK_VALUE(n_signals >= 1 && n_times >= 2, "surrogates need signals of at least 2 samples, got ",
                     n_signals, " signal(s) of ", n_times);
-  TORCH_CHECK_VALUE(n_trials >= 1 && n_signals % n_trials == 0, "n_trials (", n_trials,
+  GPAC_CHECK_VALUE(n_trials >= 1 && n_signals % n_trials == 0, "n_trials (", n_trials,
                     ") must divide the number of signals (", n_signals, ")");
   if (method == "swap_trials")
-    TORCH_CHECK_VALUE(n_trials >= 2, "swap_trials needs at least 2 trials along the trial axis, got ", n_trials);
+    GPAC_CHECK_VALUE(n_trials >= 2, "swap_trials needs at least 2 trials along the trial axis, got ", n_trials);
   if (rng == "tensorpac")
-    TORCH_CHECK_VALUE(seed >= 0 && seed + n_perm <= (int64_t{1} << 32),
+    GPAC_CHECK_VALUE(seed >= 0 && seed + n_perm <= (int64_t{1} << 32),
                       "with rng='tensorpac' the seeds seed + k must lie in [0, 2**32), got seed ", seed);
   const auto opts = at::TensorOptions().dtype(at::kLong);
   auto phase_index = at::arange(n_signals, opts).repeat({n_perm, 1});

@@ -41,6 +41,7 @@
 #include <climits>
 #include <mutex>
 
+#include "csrc/error_text.h"
 #include "csrc/pac_math.h"
 #include "csrc/device_kernels.h"
 
@@ -217,7 +218,7 @@ void allow_opt_in_shared_memory(int device, int bytes) {
 }
 
 int grid_size(int64_t blocks, const char* kernel) {
-  TORCH_CHECK(blocks >= 1 && blocks <= INT_MAX, kernel, " would need ", blocks,
+  GPAC_CHECK(blocks >= 1 && blocks <= INT_MAX, kernel, " would need ", blocks,
               " blocks; split the input (a smaller memory_budget)");
   return static_cast<int>(blocks);
 }
@@ -267,7 +268,7 @@ Histograms bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, in
     const int pair_threads = static_cast<int>(g.pg * g.ag);
     const size_t smem = g.pg * g.ag * g.acc_stride * sizeof(double) + g.ag * (kTile + 1) * sizeof(scalar_t) +
                         g.pg * kBinStride;
-    TORCH_CHECK(smem <= props->sharedMemPerBlockOptin, "mi_scatter needs ", smem,
+    GPAC_CHECK(smem <= props->sharedMemPerBlockOptin, "mi_scatter needs ", smem,
                 " bytes of shared memory per block; this GPU offers ", props->sharedMemPerBlockOptin);
     allow_opt_in_shared_memory<pair_histograms_kernel<scalar_t>>(amp.get_device(),
                                                                  static_cast<int>(props->sharedMemPerBlockOptin));

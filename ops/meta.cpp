@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 #include <torch/library.h>
 
+#include "csrc/error_text.h"
 #include "csrc/op_args.h"
 
 namespace gpac {
@@ -68,7 +69,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> modulation_index_meta
   check_taps(amp_taps, x, "amp_taps");
   check_n_bins(n_bins);
   check_surrogate_args(phase_index, shift, x, 1);
-  TORCH_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes, got ", memory_budget);
+  GPAC_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes, got ", memory_budget);
   return histograms_like(x.sym_sizes().slice(0, x.dim() - 1), pha_taps.sym_size(0), amp_taps.sym_size(0), n_bins,
                          phase_index, shift, x.options().dtype(dtype));
 }

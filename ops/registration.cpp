@@ -5,6 +5,7 @@
 #include <ATen/ATen.h>
 #include <torch/library.h>
 
+#include "csrc/error_text.h"
 #include "csrc/bands.h"
 #include "csrc/filter_design.h"
 #include "csrc/gradients.h"
@@ -83,7 +84,7 @@ std::vector<Band> checked(F&& make) {
   try {
     return make();
   } catch (const std::invalid_argument& e) {
-    TORCH_CHECK_VALUE(false, e.what());
+    GPAC_CHECK_VALUE(false, e.what());
   }
 }
 

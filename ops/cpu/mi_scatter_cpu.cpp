@@ -33,6 +33,7 @@
 #include <type_traits>
 #include <vector>
 
+#include "csrc/error_text.h"
 #include "csrc/pac_math.h"
 #include "csrc/device_kernels.h"
 
@@ -195,7 +196,7 @@ void signal_band_group(const T* amp, int64_t n, int64_t s, int64_t j0, int width
 Histograms bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins,
                               const Surrogates& surrogates) {
   const int64_t S = bins.size(0), P = bins.size(1), A = amp.size(1), n = bins.size(2);
-  TORCH_CHECK_VALUE(n < INT32_MAX, "mi_scatter on the CPU takes signals of at most ", INT32_MAX - 1,
+  GPAC_CHECK_VALUE(n < INT32_MAX, "mi_scatter on the CPU takes signals of at most ", INT32_MAX - 1,
                     " samples; got ", n, " (split the time axis and add the histograms)");
   const int64_t K = surrogates.count();
   auto mi = at::empty({S, P, A}, amp.options());

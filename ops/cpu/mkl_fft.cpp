@@ -1,4 +1,5 @@
 #include "ops/cpu/mkl_fft.h"
+#include "csrc/error_text.h"
 
 #include <c10/util/Exception.h>
 
@@ -33,7 +34,7 @@ bool symbols_present() {
 }
 
 void check(MKL_LONG status, const char* what) {
-  TORCH_CHECK(status == DFTI_NO_ERROR, "MKL FFT: ", what, " failed: ", DftiErrorMessage(status));
+  GPAC_CHECK(status == DFTI_NO_ERROR, "MKL FFT: ", what, " failed: ", DftiErrorMessage(status));
 }
 
 // A committed real descriptor, unscaled both ways.
@@ -112,7 +113,7 @@ bool available() { return false; }
 
 template <typename T>
 RealTransform<T>::RealTransform(int64_t) {
-  TORCH_CHECK(false, "gPAC was built without MKL FFTs (mkl_dfti.h not found)");
+  GPAC_CHECK(false, "gPAC was built without MKL FFTs (mkl_dfti.h not found)");
 }
 template <typename T>
 void RealTransform<T>::forward(const T*, std::complex<T>*) const {}

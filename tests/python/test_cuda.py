@@ -200,7 +200,12 @@ def test_surrogates_z_and_p_match_cpu(rng, surrogate, independent, dtype):
     tol = dict(rtol=1e-9, atol=1e-12) if dtype == torch.float64 else dict(rtol=2e-3, atol=1e-6)
     torch.testing.assert_close(got.surrogates.cpu(), ref.surrogates, **tol)
     torch.testing.assert_close(got.z.cpu(), ref.z, **tol)
-    assert (got.p.cpu() - ref.p).abs().max() <= 2 / 51  # a surrogate within rounding of the MI may flip
+    # p counts surrogates >= the MI: one within rounding of it may land on either side. With
+    # swap_trials, a trial the permutation leaves in place gives a surrogate equal to the MI (about
+    # one in four here), computed on the GPU by another kernel than the MI itself.
+    rtol, atol = tol["rtol"], tol["atol"]
+    near = ((ref.surrogates - ref.mi.unsqueeze(-3)).abs() <= atol + rtol * ref.mi.abs().unsqueeze(-3)).sum(-3)
+    assert ((got.p.cpu() - ref.p).abs() <= near / 51 + 1e-12).all()
 
 
 def test_pac_module_with_surrogates_on_cuda(rng):
