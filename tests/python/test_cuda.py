@@ -205,7 +205,7 @@ def test_surrogates_z_and_p_match_cpu(rng, surrogate, independent, dtype):
     # one in four here), computed on the GPU by another kernel than the MI itself.
     rtol, atol = tol["rtol"], tol["atol"]
     near = ((ref.surrogates - ref.mi.unsqueeze(-3)).abs() <= atol + rtol * ref.mi.abs().unsqueeze(-3)).sum(-3)
-    assert ((got.p.cpu() - ref.p).abs() <= near / 51 + 1e-12).all()
+    assert ((got.p.cpu() - ref.p).abs() <= near / 51 + 1e-6).all()  # 1e-6: p itself is float32 here
 
 
 def test_pac_module_with_surrogates_on_cuda(rng):
