@@ -32,8 +32,8 @@ step() {  # step NAME TIMEOUT_S CMD...
 
 nvidia-smi --query-gpu=name,driver_version,memory.total --format=csv 2>&1 | tee -a "$OUT/summary.txt"
 $PY -c "import torch; print('torch', torch.__version__, 'cuda', torch.version.cuda, torch.cuda.get_device_name() if torch.cuda.is_available() else 'no GPU')" 2>&1 | tee -a "$OUT/summary.txt"
-# Without .git on the machine, pass the commit sent: GPAC_COMMIT=<sha> bash tests/gpu_check.sh
-say "commit $(git rev-parse HEAD 2>/dev/null || echo "${GPAC_COMMIT:-unknown (set GPAC_COMMIT)}")"
+# Pass the commit sent: GPAC_COMMIT=<sha> bash tests/gpu_check.sh (the machine's .git, if any, may be stale)
+say "commit ${GPAC_COMMIT:-$(git rev-parse HEAD 2>/dev/null || echo "unknown (set GPAC_COMMIT)")}"
 ls .carry/*.whl > /dev/null 2>&1 && step deps 120 $PY -m pip install --no-index --no-deps .carry/*.whl
 gtest=()
 [ -d .carry/googletest ] && gtest=(-DGPAC_GTEST_SOURCE_DIR="$PWD/.carry/googletest")
