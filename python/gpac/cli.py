@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 import time
 import warnings
@@ -113,12 +114,22 @@ def compute(args: argparse.Namespace) -> int:
         signals = torch.from_numpy(x)
     if args.dtype != "auto":
         signals = signals.to(getattr(torch, args.dtype))
+    options = dict(n_bins=args.n_bins, n_perm=args.n_perm, surrogate=args.surrogate, norm=args.norm, seed=args.seed,
+                   rng=args.rng, independent=args.independent, return_dist=True, memory_budget=args.memory_budget,
+                   nan=args.nan)
     start = time.perf_counter()
     try:
-        res = pac(signals.to(args.device), fs, pha, amp, n_bins=args.n_bins, n_perm=args.n_perm,
-                  surrogate=args.surrogate, norm=args.norm, seed=args.seed, rng=args.rng,
-                  independent=args.independent, return_dist=True, memory_budget=args.memory_budget,
-                  progress=args.progress, nan=args.nan)
+        if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # started by torchrun: shard the signals over the ranks
+            from . import distributed
+
+            distributed.init(timeout=args.timeout)
+            res = distributed.pac(signals, fs, pha, amp, **options)
+            if res is None:  # not rank 0: rank 0 writes the results
+                return 0
+            where = f"{distributed.world_size()} ranks ({args.device if args.device != 'cpu' else 'gloo, cpu'})"
+        else:
+            res = pac(signals.to(args.device), fs, pha, amp, progress=args.progress, **options)
+            where = args.device
     except (ValueError, TypeError) as err:
         raise SystemExit(f"gpac compute: {err}")
     elapsed = time.perf_counter() - start
@@ -132,7 +143,7 @@ def compute(args: argparse.Namespace) -> int:
     png = plot_comodulogram(comod, pha, amp, args.png or out.with_suffix(".png"),
                             title=f"{Path(args.input).name}: MI, mean of {res.mi.numel() // comod.numel()} signal(s)")
     print(f"{tuple(signals.shape)} at {fs:g} Hz, {len(pha)} x {len(amp)} bands, {args.n_perm} surrogates: "
-          f"{elapsed:.2f} s on {args.device}")
+          f"{elapsed:.2f} s on {where}")
     print(f"results written to {out.resolve()} ({', '.join(sorted(arrays))}); comodulogram {png.resolve()}")
     return 0
 
@@ -234,6 +245,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--dtype", choices=["auto", "float32", "float64"], default="auto",
                    help="computation dtype ('auto': the file's; integers in float32)")
     p.add_argument("--memory-budget", type=int, help="bytes of working memory (default 512 MiB)")
+    p.add_argument("--timeout", type=float, default=600.0,
+                   help="under torchrun: seconds a collective waits for the other ranks before failing")
     p.add_argument("--nan", choices=["raise", "propagate"], default="raise",
                    help="signals with NaN/Inf samples: refuse them (default) or give them NaN results")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,

@@ -115,14 +115,20 @@ def _amp_dist(amp_sums: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
 def _outputs(x: torch.Tensor, fs: float, pha_low: List[float], pha_high: List[float], amp_low: List[float],
              amp_high: List[float], n_bins: int, pha_cycle: int, amp_cycle: int, memory_budget: int, n_perm: int,
              surrogate: str, norm: int, seed: Optional[int], rng: str, independent: bool,
-             return_surrogates: bool, return_dist: bool) -> Dict[str, torch.Tensor]:
-    """Everything one call computes, by name: mi, and z, p, surrogates, amp_dist as asked."""
+             return_surrogates: bool, return_dist: bool, plan_phase_index: Optional[torch.Tensor] = None,
+             plan_shift: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
+    """Everything one call computes, by name: mi, and z, p, surrogates, amp_dist as asked. The
+    surrogate plan is drawn here unless given (plan_shift; gpac.distributed passes each shard its
+    columns of the whole dataset's plan)."""
     _check_signals(x)
     pha_taps, amp_taps = _design(x, fs, pha_low, pha_high, amp_low, amp_high, pha_cycle, amp_cycle)
     phase_index: Optional[torch.Tensor] = None
     shift: Optional[torch.Tensor] = None
     if n_perm > 0:
-        phase_index, shift = _plan(x, n_perm, surrogate, seed, rng, independent)
+        if plan_shift is None:
+            phase_index, shift = _plan(x, n_perm, surrogate, seed, rng, independent)
+        else:
+            phase_index, shift = plan_phase_index, plan_shift
     mi, amp_sums, counts, surrogates = torch.ops.gpac.modulation_index(x, pha_taps, amp_taps, n_bins, memory_budget,
                                                                        phase_index, shift)
     out: Dict[str, torch.Tensor] = {"mi": mi}
