@@ -109,6 +109,7 @@ def pac(
     return_surrogates: bool = False,
     return_dist: bool = False,
     out_dir: Optional[str] = None,
+    split: str = "auto",
 ) -> Optional[PACResult]:
     """:func:`gpac.pac` over the ranks of the process group (or alone without one).
 
@@ -119,6 +120,10 @@ def pac(
     it. Returns the whole :class:`gpac.PACResult` on rank 0 and None on the others; with
     ``out_dir``, each rank writes its shard as ``rank<r>.<name>.npy`` and rank 0 an ``index.json``
     (read back with :func:`load_shards`), and every rank returns None.
+
+    ``split``: 'signals' (shards of signals), 'surrogates' (every rank computes every signal with
+    its block of the surrogates; rank 0 computes z and p from all of them: for one huge recording)
+    or 'auto' (surrogates when there are fewer signals than ranks, else signals).
     """
     x = _as_signals(x) if not isinstance(x, torch.Tensor) else x
     _check_signals(x)
@@ -133,7 +138,18 @@ def pac(
     flat = x.reshape(-1, n_times)
     n_signals = flat.shape[0]
     unit = x.shape[-2] if method == "swap_trials" and n_perm > 0 and x.dim() >= 2 else 1
-    start, stop = (u * unit for u in shard_range(n_signals // unit if unit else 0, world_size(), rank()))
+    if split == "auto":
+        split = "surrogates" if n_perm > 0 and n_signals // unit < world_size() else "signals"
+    if split not in ("signals", "surrogates"):
+        raise ValueError(f"split must be 'auto', 'signals' or 'surrogates', got {split!r}")
+    if split == "surrogates" and out_dir is not None:
+        raise ValueError("out_dir writes shards of signals; use split='signals' with it")
+    if split == "signals":
+        start, stop = (u * unit for u in shard_range(n_signals // unit, world_size(), rank()))
+        k0, k1 = 0, n_perm
+    else:  # every rank: all signals, its block of surrogates; z and p on rank 0 from all of them
+        start, stop = 0, n_signals
+        k0, k1 = shard_range(n_perm, world_size(), rank())
 
     result: Dict[str, torch.Tensor] = {}
     error: Optional[BaseException] = None
@@ -141,22 +157,26 @@ def pac(
         pha = resolve_bands(pha_bands, None, None, "phase", torch.device("cpu"))
         amp = resolve_bands(amp_bands, None, None, "amplitude", torch.device("cpu"))
         pha_cycle, amp_cycle = _cycles(cycle)
-        if stop > start:
+        if stop > start and (split == "signals" or k1 > k0 or rank() == 0):
             shard = flat[start:stop].to(_device())
-            if method == "swap_trials" and n_perm > 0:
+            if unit > 1:
                 shard = shard.reshape(-1, unit, n_times)
             shard, bad = _nan_policy(shard, nan, method if n_perm > 0 else None)
             phase_index, shift = None, None
             if n_perm > 0:
-                # The whole dataset's plan, then this shard's columns: independent of the ranks.
+                # The whole dataset's plan, then this rank's part of it: independent of the ranks.
                 phase_index, shift = torch.ops.gpac.surrogate_plan(n_perm, n_signals, n_times, method, int(seed), rng,
                                                                    independent, unit)
-                shift = shift[:, start:stop].contiguous().to(shard.device)
-                phase_index = (phase_index[:, start:stop] - start).contiguous().to(shard.device) \
+                shift = shift[k0:k1, start:stop].contiguous().to(shard.device)
+                phase_index = (phase_index[k0:k1, start:stop] - start).contiguous().to(shard.device) \
                     if method == "swap_trials" else None
+            n_mine = k1 - k0
             out = _outputs(shard, float(fs), *_edges(pha), *_edges(amp), int(n_bins), pha_cycle, amp_cycle,
-                           _budget(memory_budget), n_perm, method, norm_id, seed, rng, independent,
-                           return_surrogates, return_dist, phase_index, shift)
+                           _budget(memory_budget), n_mine, method, norm_id, seed, rng, independent,
+                           return_surrogates or split == "surrogates", return_dist, phase_index, shift)
+            if split == "surrogates":
+                out.pop("z", None)
+                out.pop("p", None)
             if bad is not None:
                 for t in out.values():
                     t[bad] = float("nan")
@@ -176,7 +196,23 @@ def pac(
         gathered = [result]
     if rank() != 0:
         return None
+    if split == "surrogates":
+        return _assemble_surrogates([g for g in gathered if g], lead, n_bins, norm_id, n_perm, return_surrogates)
     return _assemble([g for g in gathered if g], lead, n_bins)
+
+
+def _assemble_surrogates(parts: List[Dict[str, torch.Tensor]], lead: List[int], n_bins: int, norm_id: int,
+                         n_perm: int, return_surrogates: bool) -> PACResult:
+    """Rank 0's MI and distributions, every rank's block of surrogates in rank order, then z and p."""
+    first = parts[0]
+    mi = first["mi"]
+    if n_perm > 0:
+        surrogates = torch.cat([p["surrogates"] for p in parts if "surrogates" in p], dim=-3)
+        z, p = torch.ops.gpac.surrogate_stats(mi, surrogates, norm_id)
+        first = dict(first, z=z, p=p, surrogates=surrogates)
+    if not return_surrogates:
+        first.pop("surrogates", None)
+    return _assemble([first], lead, n_bins)
 
 
 def _assemble(parts: List[Dict[str, torch.Tensor]], lead: List[int], n_bins: int) -> PACResult:

@@ -47,6 +47,20 @@ def test_two_gloo_ranks_give_the_single_process_result(dataset, tmp_path, option
         assert np.array_equal(got[name], getattr(ref, name).numpy()), name
 
 
+@pytest.mark.parametrize("options", [dict(n_perm=13, seed=4), dict(n_perm=9, seed=4, surrogate="swap_trials")])
+def test_one_recording_splits_its_surrogates(tmp_path, rng, options):
+    """Fewer signals (or channels) than ranks: each rank computes a block of the surrogates, rank 0
+    the z and p from all of them; the same as one process."""
+    x = rng.standard_normal((1, 3, 2048)) if options.get("surrogate") == "swap_trials" else rng.standard_normal(2048)
+    np.save(tmp_path / "one.npy", x)
+    run = torchrun(2, tmp_path / "one.npy", options, tmp_path / "out.npz")
+    assert run.returncode == 0, run.stderr[-3000:]
+    got = np.load(tmp_path / "out.npz")
+    ref = gpac.pac(torch.from_numpy(x), 512.0, "lres", "lres", progress=False, **options)
+    for name in ("mi", "z", "p"):
+        assert np.array_equal(got[name], getattr(ref, name).numpy()), name
+
+
 def test_shards_with_a_json_index(dataset, tmp_path):
     path, x = dataset
     shards = tmp_path / "shards"
