@@ -10,6 +10,7 @@
 #include <c10/core/Device.h>
 #include <c10/core/ScalarType.h>
 #include <c10/core/SymInt.h>
+#include <c10/core/SymIntArrayRef.h>
 #include <c10/util/ArrayRef.h>
 #include <c10/util/Exception.h>
 
@@ -46,6 +47,14 @@ inline void append(std::string& s, const c10::Device& v) { s += v.str(); }
 inline void append(std::string& s, c10::IntArrayRef v) {
   s += '[';
   for (size_t i = 0; i < v.size(); ++i) s += (i ? ", " : "") + std::to_string(v[i]);
+  s += ']';
+}
+inline void append(std::string& s, c10::SymIntArrayRef v) {  // a tensor's sym_sizes()
+  s += '[';
+  for (size_t i = 0; i < v.size(); ++i) {
+    if (i) s += ", ";
+    append(s, v[i]);
+  }
   s += ']';
 }
 

@@ -19,21 +19,10 @@ namespace {
 // TORCH_SYM_CHECK raising ValueError (Python) / c10::ValueError (C++).
 #define GPAC_SYM_CHECK_VALUE(cond, ...) GPAC_CHECK_VALUE((cond).expect_true(__FILE__, __LINE__), __VA_ARGS__)
 
-// Formatting without iostreams: on the H200 machine, an ostream insertion of
-// an integer from this library crashed a Python process (see check_finite).
-std::string shape_str(const at::Tensor& t) {
-  std::string s = "[";
-  for (int64_t d = 0; d < t.dim(); ++d) {
-    const auto size = t.sym_size(d).maybe_as_int();  // symbolic under torch.compile
-    s += (d ? ", " : "") + (size ? std::to_string(*size) : std::string("?"));
-  }
-  return s + "]";
-}
-
 void check_nonempty(const at::Tensor& x, const char* name, const char* layout) {
   GPAC_CHECK_VALUE(x.defined(), name, " is undefined; expected a tensor of shape ", layout);
   GPAC_CHECK_VALUE(x.dim() >= 1, name, " is a 0-dim tensor; expected shape ", layout);
-  GPAC_SYM_CHECK_VALUE(x.sym_numel().sym_gt(0), name, " is empty (shape ", shape_str(x),
+  GPAC_SYM_CHECK_VALUE(x.sym_numel().sym_gt(0), name, " is empty (shape ", x.sym_sizes(),
                   "); expected shape ", layout, " with at least one element");
 }
 
@@ -58,7 +47,7 @@ at::Tensor as_signal_rows(const at::Tensor& x, const char* name) {
 void check_taps(const at::Tensor& taps, const at::Tensor& x, const char* name) {
   check_nonempty(taps, name, "(n_bands, n_taps)");
   GPAC_CHECK_VALUE(taps.dim() == 2, name, " must have shape (n_bands, n_taps), got ",
-                    shape_str(taps));
+                    taps.sym_sizes());
   GPAC_CHECK_TYPE(at::isFloatingType(taps.scalar_type()), name,
                    " must be a floating tensor (float64 recommended), got ", taps.scalar_type());
   GPAC_CHECK_VALUE(taps.device() == x.device(), name, " is on ", taps.device(),
@@ -81,12 +70,12 @@ void check_mi_args(const at::Tensor& phase, const at::Tensor& amplitude, int64_t
   GPAC_CHECK_VALUE(phase.dim() >= 2 && amplitude.dim() == phase.dim(),
                     "phase and amplitude must have shapes (..., n_pha, n_times) and "
                     "(..., n_amp, n_times) with the same leading dims, got ",
-                    shape_str(phase), " and ", shape_str(amplitude));
+                    phase.sym_sizes(), " and ", amplitude.sym_sizes());
   for (int64_t d = 0; d < phase.dim(); ++d) {
     if (d == phase.dim() - 2) continue;
     GPAC_SYM_CHECK_VALUE(phase.sym_size(d).sym_eq(amplitude.sym_size(d)),
-                    "phase and amplitude differ in dim ", d, " (shapes ", shape_str(phase),
-                    " and ", shape_str(amplitude),
+                    "phase and amplitude differ in dim ", d, " (shapes ", phase.sym_sizes(),
+                    " and ", amplitude.sym_sizes(),
                     "); they must share leading dims and n_times");
   }
   for (const auto* t : {&phase, &amplitude}) {
@@ -125,7 +114,7 @@ void check_surrogate_args(const std::optional<at::Tensor>& phase_index, const st
     if (!t->has_value()) continue;
     const char* name = t == &phase_index ? "phase_index" : "shift";
     const auto& v = **t;
-    GPAC_CHECK_VALUE(v.dim() == 2, name, " must have shape (n_perm, n_signals), got ", shape_str(v));
+    GPAC_CHECK_VALUE(v.dim() == 2, name, " must have shape (n_perm, n_signals), got ", v.sym_sizes());
     GPAC_CHECK_TYPE(v.scalar_type() == at::kLong, name, " must be int64, got ", v.scalar_type());
     GPAC_CHECK_VALUE(v.device() == like.device(), name, " is on ", v.device(), " but the signals are on ",
                       like.device());
@@ -193,17 +182,11 @@ void check_finite(const at::Tensor& x, const char* name, at::IntArrayRef shape) 
     index[d] = rest % dims[d];
     rest /= dims[d];
   }
-  std::string idx, shape_text;
-  for (size_t d = 0; d < dims.size(); ++d) {
-    idx += (d ? ", " : "") + std::to_string(index[d]);
-    shape_text += (d ? ", " : "") + std::to_string(dims[d]);
-  }
-  const std::string what = std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf");
-  const std::string count = std::to_string(bad.sum().item<int64_t>());
-  GPAC_CHECK_VALUE(false, std::string(name) + " holds " + count + " non-finite value(s); the first is " + what +
-                               " at index [" + idx + "] of shape [" + shape_text +
-                               "]. Remove or interpolate NaN/Inf samples before computing PAC (from Python, "
-                               "nan='propagate' gives the signals holding them NaN results instead)");
+  GPAC_CHECK_VALUE(false, name, " holds ", bad.sum().item<int64_t>(), " non-finite value(s); the first is ",
+                   std::isnan(v) ? "nan" : (v > 0 ? "inf" : "-inf"), " at index ", c10::IntArrayRef(index),
+                   " of shape ", c10::IntArrayRef(dims),
+                   ". Remove or interpolate NaN/Inf samples before computing PAC (from Python, "
+                   "nan='propagate' gives the signals holding them NaN results instead)");
 }
 
 }  // namespace gpac

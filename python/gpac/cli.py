@@ -5,14 +5,13 @@ import argparse
 import os
 import sys
 import time
-import warnings
 from pathlib import Path
 
 import numpy as np
 import torch
 
 from .bands import linear_bands, preset_bands
-from .pac import SURROGATES, NORMS, pac
+from .pac import SURROGATES, NORMS, _as_signals, pac
 from .plot import plot_comodulogram
 from .signals import coupled_signal
 
@@ -107,11 +106,7 @@ def compute(args: argparse.Namespace) -> int:
         raise SystemExit("--fs is required: this file does not carry a sampling frequency")
     pha = _parse_bands(args.pha_bands, args.pha_range, "phase")
     amp = _parse_bands(args.amp_bands, args.amp_range, "amplitude")
-    if not x.flags.c_contiguous or x.strides and min(x.strides) < 0:
-        x = np.ascontiguousarray(x)
-    with warnings.catch_warnings():  # a memory-mapped .npy is read-only; gPAC never writes to its input
-        warnings.filterwarnings("ignore", message="The given NumPy array is not writable")
-        signals = torch.from_numpy(x)
+    signals = _as_signals(x)  # memory-mapped .npy files stay on disk
     if args.dtype != "auto":
         signals = signals.to(getattr(torch, args.dtype))
     options = dict(n_bins=args.n_bins, n_perm=args.n_perm, surrogate=args.surrogate, norm=args.norm, seed=args.seed,

@@ -289,6 +289,13 @@ def _nan_policy(x: torch.Tensor, nan: str, method: Optional[str]) -> Tuple[torch
     return x.masked_fill(bad.unsqueeze(-1), 0), bad
 
 
+def _mark_bad(outputs: Sequence[Optional[torch.Tensor]], bad: torch.Tensor) -> None:
+    """NaN in every output of the signals _nan_policy zeroed (bad: their mask over the leading dims)."""
+    for t in outputs:
+        if t is not None:
+            t[bad] = float("nan")
+
+
 def _show_progress(progress: Optional[bool], updates: float, device: torch.device) -> bool:
     """Whether to draw a progress bar: as asked, else for calls estimated above ~2 s on a terminal."""
     if progress is not None:
@@ -401,9 +408,7 @@ def pac(
         if return_dist:
             out["amp_dist"] = _amp_dist(amp_sums, counts)
     if bad is not None:
-        for t in (out["mi"], out.get("z"), out.get("p"), surrogates, out.get("amp_dist")):
-            if t is not None:
-                t[bad] = float("nan")
+        _mark_bad([out["mi"], out.get("z"), out.get("p"), surrogates, out.get("amp_dist")], bad)
     return PACResult(
         mi=out["mi"], z=out.get("z"), p=out.get("p"),
         surrogates=surrogates if return_surrogates and n_perm > 0 else None,
