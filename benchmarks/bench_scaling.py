@@ -52,7 +52,6 @@ def worker(args: argparse.Namespace) -> None:
         print("RESULT " + json.dumps({"ranks": n_ranks, "seconds": seconds,
                                       "signal_surrogates_per_s": args.n_signals * args.n_perm / seconds,
                                       "per_rank": stats}), flush=True)
-    dist.destroy_process_group()
 
 
 def main() -> int:

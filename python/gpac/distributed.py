@@ -22,6 +22,7 @@ time out after ``timeout`` seconds (init()).
 """
 from __future__ import annotations
 
+import atexit
 import datetime
 import json
 import os
@@ -33,8 +34,8 @@ import torch
 import torch.distributed as dist
 
 from .bands import BandsLike, resolve_bands
-from .pac import (PACResult, _as_signals, _budget, _check_signals, _cycles, _edges, _nan_policy, _outputs,
-                  _stat_options, phase_bin_centers)
+from .pac import (PACResult, _as_signals, _budget, _check_signals, _cycles, _edges, _mark_bad, _nan_policy,
+                  _outputs, _stat_options, phase_bin_centers)
 
 __all__ = ["init", "rank", "world_size", "shard_range", "pac", "load_shards"]
 
@@ -52,6 +53,14 @@ def init(backend: Optional[str] = None, timeout: float = 600.0) -> None:
     if backend == "nccl":
         torch.cuda.set_device(int(os.environ.get("LOCAL_RANK", "0")))
     dist.init_process_group(backend, timeout=datetime.timedelta(seconds=timeout))
+    # A group left alive at interpreter exit can abort the process ("terminate called without an
+    # active exception" from Gloo's threads), failing a job that had succeeded.
+    atexit.register(_destroy)
+
+
+def _destroy() -> None:
+    if dist.is_initialized():
+        dist.destroy_process_group()
 
 
 def rank() -> int:
@@ -178,8 +187,7 @@ def pac(
                 out.pop("z", None)
                 out.pop("p", None)
             if bad is not None:
-                for t in out.values():
-                    t[bad] = float("nan")
+                _mark_bad(list(out.values()), bad)
             for name, t in out.items():
                 result[name] = t.reshape(stop - start, *t.shape[(2 if unit > 1 else 1):]).cpu()
     except Exception as err:  # reported to every rank below, so that none waits for it
