@@ -6,7 +6,7 @@
 #include <ATen/core/Tensor.h>
 
 #include <cstdint>
-#include <tuple>
+#include <string>
 #include <vector>
 
 namespace gpac {
@@ -25,10 +25,11 @@ struct Surrogates {
   }
 };
 
-// What the histogram primitive returns: mi (S, P, A), amp_sums (S, P, A,
-// n_bins) and surrogates (S, K, P, A) in the amplitude's dtype; counts
-// (S, P, n_bins) int64.
-struct Histograms {
+// Where the histogram primitive writes: views of the caller's outputs, each
+// of any strides. mi (S, P, A), amp_sums (S, P, A, n_bins) and surrogates
+// (S, K, P, A) in the amplitude's dtype; counts (S, P, n_bins) int64, an
+// input instead when the bins' counts are already there (counts_with_bins).
+struct HistogramOut {
   at::Tensor mi, amp_sums, counts, surrogates;
 };
 
@@ -42,7 +43,15 @@ struct BandJob {
   bool phase;      // phase (or bins) rather than amplitude
   int64_t n_bins;  // > 0: bins instead of phases
   at::Tensor out;
+  // Non-empty: the taps' design key, under which their band responses are
+  // cached (csrc/spectral.h power_response); else computed from the taps.
+  std::string response_key;
+  // Bins jobs on devices with counts_with_bins, optional: (S, B, n_bins)
+  // int64 (any strides) that the bins' per-row counts are added into.
+  at::Tensor counts;
 };
+
+struct RowFlags;  // csrc/data_checks.h
 
 struct DeviceKernels {
   // Writes the phase (TensorPAC-wrapped angle) and/or amplitude of re + i im
@@ -59,16 +68,27 @@ struct DeviceKernels {
   void (*write_bins)(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);
 
   // Phase-binned amplitude histograms and Tort's MI of contiguous phase bins
-  // (S, P, n) uint8 and amplitude (S, A, n), and of their surrogates;
-  // arguments already checked.
-  Histograms (*bin_histograms)(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
-                               const Surrogates& surrogates);
+  // (S, P, n) uint8 and amplitude (S, A, n), and of their surrogates, into
+  // `out`; the counts are read from out.counts when counts_given, else
+  // written there. Arguments already checked (surrogate indices may still be
+  // out of range on CUDA, where csrc/data_checks.h reports them after the
+  // call: the kernels must not read outside the inputs then).
+  void (*bin_histograms)(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
+                         const Surrogates& surrogates, const HistogramOut& out, bool counts_given);
 
   // Optional: the whole fused path (filter, analytic signal, polar form or
-  // bins) for contiguous rows (S, n), row by row; returns false where it
+  // bins) for contiguous rows (S, n), with temporaries of about block_bytes;
+  // sets `flags` (when given) for NaN/Inf samples. Returns false where it
   // cannot run (null, or unavailable at run time), and csrc/spectral.cpp then
   // composes ATen's batched FFTs with write_polar / write_bins instead.
-  bool (*filter_hilbert)(const at::Tensor& rows, const std::vector<BandJob>& jobs);
+  bool (*filter_hilbert)(const at::Tensor& rows, const std::vector<BandJob>& jobs, int64_t block_bytes,
+                         RowFlags* flags);
+
+  // Whether filter_hilbert fills BandJob::counts.
+  bool counts_with_bins;
+
+  // Scratch bytes bin_histograms needs per amplitude sample, for planning.
+  int64_t histogram_bytes_per_amplitude;
 };
 
 const DeviceKernels& cpu_kernels();
@@ -80,13 +100,16 @@ const DeviceKernels& cuda_kernels();  // defined only in builds with the CUDA ke
 void write_polar_cpu(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
                      const at::Tensor& amplitude);
 void write_bins_cpu(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);
-Histograms bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
-                              const Surrogates& surrogates);
-bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs);
+void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
+                        const Surrogates& surrogates, const HistogramOut& out, bool counts_given);
+bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs, int64_t block_bytes,
+                        RowFlags* flags);
 void write_polar_cuda(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
                       const at::Tensor& amplitude);
 void write_bins_cuda(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);
-Histograms bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
-                               const Surrogates& surrogates);
+void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
+                         const Surrogates& surrogates, const HistogramOut& out, bool counts_given);
+bool filter_hilbert_cuda(const at::Tensor& rows, const std::vector<BandJob>& jobs, int64_t block_bytes,
+                         RowFlags* flags);
 
 }  // namespace gpac

@@ -72,3 +72,5 @@ std::string text(const Args&... args) {
 #define GPAC_CHECK(cond, ...) TORCH_CHECK(cond, ::gpac::text(__VA_ARGS__))
 #define GPAC_CHECK_VALUE(cond, ...) TORCH_CHECK_VALUE(cond, ::gpac::text(__VA_ARGS__))
 #define GPAC_CHECK_TYPE(cond, ...) TORCH_CHECK_TYPE(cond, ::gpac::text(__VA_ARGS__))
+// On a SymBool (shapes under torch.compile), as TORCH_SYM_CHECK, raising ValueError.
+#define GPAC_SYM_CHECK_VALUE(cond, ...) GPAC_CHECK_VALUE((cond).expect_true(__FILE__, __LINE__), __VA_ARGS__)

@@ -13,6 +13,7 @@
 #include <vector>
 
 #include "csrc/filter_design.h"
+#include "csrc/pipeline.h"
 
 namespace gpac::ops {
 
@@ -89,6 +90,21 @@ inline std::tuple<at::Tensor, at::Tensor> surrogate_stats(const at::Tensor& mi, 
   static const auto h = detail::op<std::tuple<at::Tensor, at::Tensor>(const at::Tensor&, const at::Tensor&,
                                                                       int64_t)>("gpac::surrogate_stats");
   return h.call(mi, surrogates, norm);
+}
+
+// Everything gpac.pac computes, in one op (csrc/pipeline.h says what each
+// option does): mi, z, p, surrogates, amp_dist.
+inline PacOutputs pac(const at::Tensor& x, const PacOptions& o) {
+  static const auto h = detail::op<PacTuple(
+      const at::Tensor&, double, at::ArrayRef<double>, at::ArrayRef<double>, at::ArrayRef<double>,
+      at::ArrayRef<double>, int64_t, int64_t, int64_t, int64_t, int64_t, c10::string_view, int64_t, int64_t,
+      c10::string_view, bool, bool, c10::string_view, const std::optional<at::Tensor>&,
+      const std::optional<at::Tensor>&)>("gpac::pac");
+  auto [mi, z, p, surrogates, amp_dist] =
+      h.call(x, o.fs, o.pha_low, o.pha_high, o.amp_low, o.amp_high, o.n_bins, o.pha_cycle, o.amp_cycle,
+             o.memory_budget, o.n_perm, o.surrogate, o.norm, o.seed, o.rng, o.independent, o.return_dist, o.nan,
+             o.phase_index, o.shift);
+  return {mi, z, p, surrogates, amp_dist};
 }
 
 }  // namespace gpac::ops

@@ -37,7 +37,7 @@ at::Tensor fold_odd_extension(const at::Tensor& g, int64_t n, int64_t p) {
 at::Tensor filter_adjoint(const at::Tensor& grad, const at::Tensor& taps) {
   const int64_t S = grad.size(0), B = grad.size(1), n = grad.size(2), p = taps.size(1) - 1;
   const int64_t n_fft = next_fast_len(n + 2 * p);
-  const auto resp = power_response(taps, n_fft, grad.scalar_type());
+  const auto resp = power_response(taps, n_fft, grad.scalar_type(), grad.device());
   const int64_t row_bytes = (n_fft / 2 + 1) * 2 * grad.element_size() * 2 + n_fft * grad.element_size();
   const int64_t bands_per_block = std::max<int64_t>(1, kDefaultBlockBytes / (row_bytes * std::max<int64_t>(1, S)));
   at::Tensor total;  // sum over bands of the filtered gradients' spectra, (S, n_fft / 2 + 1)
@@ -167,9 +167,9 @@ at::Tensor modulation_index_backward_op(const std::optional<at::Tensor>& grad_mi
                                         const DeviceKernels& k) {
   const auto rows = as_signal_rows(x, "x");
   // The forward pass's phases and amplitudes again (its bins exactly).
-  auto [phase, amplitude] = filter_hilbert_rows(rows, pha_taps, amp_taps, kDefaultBlockBytes, k, kPhaseDtype);
+  const auto band = filter_hilbert_rows(rows, pha_taps, amp_taps, k);
   const auto grad_amplitude =
-      mi_scatter_backward_op(grad_mi, grad_amp_sums, phase, amplitude, amp_sums, counts, n_bins);
+      mi_scatter_backward_op(grad_mi, grad_amp_sums, band.phase, band.amplitude, amp_sums, counts, n_bins);
   return filter_hilbert_backward_op(std::nullopt, grad_amplitude, rows, pha_taps, amp_taps).view(x.sizes());
 }
 

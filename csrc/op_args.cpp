@@ -16,8 +16,6 @@
 namespace gpac {
 namespace {
 
-// TORCH_SYM_CHECK raising ValueError (Python) / c10::ValueError (C++).
-#define GPAC_SYM_CHECK_VALUE(cond, ...) GPAC_CHECK_VALUE((cond).expect_true(__FILE__, __LINE__), __VA_ARGS__)
 
 void check_nonempty(const at::Tensor& x, const char* name, const char* layout) {
   GPAC_CHECK_VALUE(x.defined(), name, " is undefined; expected a tensor of shape ", layout);

@@ -36,21 +36,34 @@ at::Tensor mi_from_histograms(const at::Tensor& sums, const at::Tensor& counts, 
   return mi.to(sums.device());
 }
 
+// Outputs of the histogram primitive for (S, P, A) pairs and K surrogates,
+// allocated (not views).
+HistogramOut histogram_outputs(int64_t S, int64_t P, int64_t A, int64_t K, int64_t n_bins,
+                               const at::TensorOptions& options) {
+  return {at::empty({S, P, A}, options), at::empty({S, P, A, n_bins}, options),
+          at::empty({S, P, n_bins}, options.dtype(at::kLong)), at::empty({S, K, P, A}, options)};
+}
+
 }  // namespace
 
 at::Tensor filter_op(const at::Tensor& x, const at::Tensor& taps) {
   const auto rows = as_signal_rows(x, "x");
   check_taps(taps, x, "taps");
-  check_finite(taps, "taps");
-  check_finite(rows, "x", x.sizes());
+  DataChecks checks(x.device());
+  checks.finite(taps, "taps");
+  checks.finite(rows, "x", x.sizes());
   const auto seg = plan_segments(rows.size(1), taps.size(1), taps.size(0), kDefaultBlockBytes, 1);
-  return filter_rows_segmented(rows, taps, seg, kDefaultBlockBytes).view_symint(banded_shape(x, taps.sym_size(0)));
+  auto out = filter_rows_segmented(rows, taps, seg, kDefaultBlockBytes).view_symint(banded_shape(x, taps.sym_size(0)));
+  checks.finish();
+  return out;
 }
 
 std::tuple<at::Tensor, at::Tensor> hilbert_op(const at::Tensor& x, const DeviceKernels& k) {
   const auto rows = as_signal_rows(x, "x");
-  check_finite(rows, "x", x.sizes());
+  DataChecks checks(x.device());
+  checks.finite(rows, "x", x.sizes());
   auto [phase, amplitude] = hilbert_rows(rows, kDefaultBlockBytes, k);
+  checks.finish();
   return {phase.view(x.sizes()), amplitude.view(x.sizes())};
 }
 
@@ -59,12 +72,16 @@ std::tuple<at::Tensor, at::Tensor> filter_hilbert_op(const at::Tensor& x, const 
   const auto rows = as_signal_rows(x, "x");
   check_taps(pha_taps, x, "pha_taps");
   check_taps(amp_taps, x, "amp_taps");
-  check_finite(pha_taps, "pha_taps");
-  check_finite(amp_taps, "amp_taps");
-  check_finite(rows, "x", x.sizes());
-  auto [phase, amplitude] = filter_hilbert_rows(rows, pha_taps, amp_taps, kDefaultBlockBytes, k, rows.scalar_type());
-  return {phase.view_symint(banded_shape(x, pha_taps.sym_size(0))),
-          amplitude.view_symint(banded_shape(x, amp_taps.sym_size(0)))};
+  DataChecks checks(x.device());
+  checks.finite(pha_taps, "pha_taps");
+  checks.finite(amp_taps, "amp_taps");
+  BandOptions o;
+  o.phase_dtype = rows.scalar_type();
+  o.flags = checks.finite_rows(rows, "x", x.sizes());
+  const auto band = filter_hilbert_rows(rows, pha_taps, amp_taps, k, o);
+  checks.finish();
+  return {band.phase.view_symint(banded_shape(x, pha_taps.sym_size(0))),
+          band.amplitude.view_symint(banded_shape(x, amp_taps.sym_size(0)))};
 }
 
 HistogramTuple mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins,
@@ -75,50 +92,41 @@ HistogramTuple mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitud
   const int64_t P = phase.size(-2), A = amplitude.size(-2), n = phase.size(-1);
   const auto pha = phase.reshape({-1, P, n}).contiguous();
   const auto amp = amplitude.reshape({-1, A, n}).contiguous();
-  check_finite(pha, "phase", phase.sizes());
-  check_finite(amp, "amplitude", amplitude.sizes());
-  GPAC_CHECK_VALUE(!amp.lt(0).any().item<bool>(),
-                    "amplitude holds negative values; expected envelopes |z| >= 0");
-  check_surrogate_values(phase_index, shift, pha.size(0), n);
+  DataChecks checks(phase.device());
+  checks.finite(pha, "phase", phase.sizes());
+  checks.finite(amp, "amplitude", amplitude.sizes());
+  checks.nonnegative(amp, "amplitude");
+  checks.surrogate_values(phase_index, shift, pha.size(0), n);
   const Surrogates plan{phase_index.value_or(at::Tensor()).contiguous(), shift.value_or(at::Tensor()).contiguous()};
   auto bins = at::empty(pha.sizes(), pha.options().dtype(at::kByte));
   k.write_bins(pha, at::Tensor(), n_bins, bins);
-  const auto h = k.bin_histograms(bins, amp, n_bins, plan);
+  const auto h = histogram_outputs(pha.size(0), P, A, plan.count(), n_bins, amp.options());
+  k.bin_histograms(bins, amp, n_bins, plan, h, false);
+  checks.finish();
   const auto lead = phase.sizes().slice(0, phase.dim() - 2);
   return {with_lead(h.mi, lead, 2), with_lead(h.amp_sums, lead, 3), with_lead(h.counts, lead, 2),
           with_lead(h.surrogates, lead, 3)};
 }
 
-HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
-                                   int64_t n_bins, int64_t memory_budget,
-                                   const std::optional<at::Tensor>& phase_index,
-                                   const std::optional<at::Tensor>& shift, const DeviceKernels& k) {
-  const auto rows = as_signal_rows(x, "x");
-  check_taps(pha_taps, x, "pha_taps");
-  check_taps(amp_taps, x, "amp_taps");
-  check_n_bins(n_bins);
-  check_surrogate_args(phase_index, shift, x, 1);
-  GPAC_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes (0: the default of ",
-                    kDefaultMemoryBudget, "), got ", memory_budget);
-  check_finite(pha_taps, "pha_taps");
-  check_finite(amp_taps, "amp_taps");
-  check_finite(rows, "x", x.sizes());
+HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps, int64_t n_bins,
+                                     int64_t memory_budget, const Surrogates& plan, const DeviceKernels& k,
+                                     RowFlags* flags) {
+  const auto& pha_taps = taps.pha;
+  const auto& amp_taps = taps.amp;
   const int64_t S = rows.size(0), n = rows.size(1), P = pha_taps.size(0), A = amp_taps.size(0);
-  check_surrogate_values(phase_index, shift, S, n);
-  const Surrogates plan{phase_index.value_or(at::Tensor()).contiguous(), shift.value_or(at::Tensor()).contiguous()};
   const int64_t K = plan.count();
   const int64_t half = (memory_budget > 0 ? memory_budget : kDefaultMemoryBudget) / 2;
 
   // Phases stay in float64 (kPhaseDtype) up to the binning: a float32 phase
   // rounded near a bin edge may change bins, and one sample moved changes a
   // weakly coupled pair's MI by ~1e-3 relative on minute-long signals. What a
-  // chunk holds is one bin byte per phase-band sample and one amplitude per
-  // amplitude-band sample; half the budget holds that for whole signals with
-  // all their bands when one fits, else for groups of phase bands and
-  // amplitude bands. Surrogates that swap phases between signals need every
-  // signal of a band in one chunk.
+  // chunk holds is one bin byte per phase-band sample and one amplitude (and
+  // the histogram primitive's scratch) per amplitude-band sample; half the
+  // budget holds that for whole signals with all their bands when one fits,
+  // else for groups of phase bands and amplitude bands. Surrogates that swap
+  // phases between signals need every signal of a band in one chunk.
   const bool across_signals = plan.phase_index.defined();
-  const int64_t amp_bytes = n * rows.element_size(), bin_bytes = n;
+  const int64_t amp_bytes = n * (rows.element_size() + k.histogram_bytes_per_amplitude), bin_bytes = n;
   const int64_t chunk_signals = across_signals ? S : 1;
   const int64_t signals_fit = half / (P * bin_bytes + A * amp_bytes);
   const bool whole = signals_fit >= chunk_signals;
@@ -129,25 +137,44 @@ HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_ta
 
   auto mi = at::empty({S, P, A}, rows.options());
   auto sums = at::empty({S, P, A, n_bins}, rows.options());
-  auto counts = at::empty({S, P, n_bins}, rows.options().dtype(at::kLong));
+  // Devices that count with the bins add into the counts: zeros first.
+  auto counts = k.counts_with_bins ? at::zeros({S, P, n_bins}, rows.options().dtype(at::kLong))
+                                   : at::empty({S, P, n_bins}, rows.options().dtype(at::kLong));
   auto surrogates = at::empty({S, K, P, A}, rows.options());
-  auto store = [&](int64_t s0, int64_t i0, int64_t j0, const at::Tensor& bins, const at::Tensor& amplitude) {
+  // Each chunk's histograms go straight into its part of the outputs.
+  auto store = [&](int64_t s0, int64_t i0, int64_t j0, const at::Tensor& bins, const at::Tensor& amplitude,
+                   bool counted) {
     const int64_t sc = bins.size(0), pc = bins.size(1), ac = amplitude.size(1);
     // The chunk's share of the plan: its columns, phase indices made chunk-relative.
     const Surrogates part{plan.phase_index.defined() ? plan.phase_index.narrow(1, s0, sc) - s0 : at::Tensor(),
                           plan.shift.defined() ? plan.shift.narrow(1, s0, sc).contiguous() : at::Tensor()};
-    const auto h = k.bin_histograms(bins, amplitude, n_bins, part);
-    mi.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac).copy_(h.mi);
-    sums.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac).copy_(h.amp_sums);
-    counts.narrow(0, s0, sc).narrow(1, i0, pc).copy_(h.counts);
-    surrogates.narrow(0, s0, sc).narrow(2, i0, pc).narrow(3, j0, ac).copy_(h.surrogates);
+    const HistogramOut out{mi.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac),
+                           sums.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac),
+                           counts.narrow(0, s0, sc).narrow(1, i0, pc),
+                           surrogates.narrow(0, s0, sc).narrow(2, i0, pc).narrow(3, j0, ac)};
+    k.bin_histograms(bins, amplitude, n_bins, part, out, counted);
   };
   // Rows too long for their FFT temporaries go through overlapping windows.
   const int64_t workers = rows.is_cpu() ? at::get_num_threads() : 1;
   const auto seg = plan_segments(n, std::max(pha_taps.size(1), amp_taps.size(1)), P + A, half, workers);
+  BandOptions o;
+  o.block_bytes = half;
+  o.n_bins = n_bins;
+  o.pha_key = taps.pha_key;
+  o.amp_key = taps.amp_key;
+  o.flags = flags;
+  // A group of bands is named by its design's key and its first band, so
+  // that its responses are cached apart from the other groups'.
+  auto group_key = [](const std::string& key, int64_t first) {
+    return key.empty() || first == 0 ? key : key + "/bands from " + std::to_string(first);
+  };
   auto bands = [&](const at::Tensor& chunk, const at::Tensor& taps_p, const at::Tensor& taps_a, int64_t t0,
-                   int64_t t1) {
-    return filter_hilbert_range(chunk, taps_p, taps_a, t0, t1, seg, half, k, kPhaseDtype, n_bins);
+                   int64_t t1, const at::Tensor& counts_view, int64_t i0 = 0, int64_t j0 = 0) {
+    BandOptions oc = o;
+    oc.pha_key = group_key(o.pha_key, i0);
+    oc.amp_key = group_key(o.amp_key, j0);
+    oc.counts = seg.core == 0 && t0 == 0 && t1 == n ? counts_view : at::Tensor();
+    return filter_hilbert_range(chunk, taps_p, taps_a, t0, t1, seg, k, oc);
   };
   if (bin_bytes + amp_bytes > half) {
     // Not even one phase band and one amplitude band of one signal fit: the
@@ -164,8 +191,9 @@ HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_ta
       auto counts_s = counts.narrow(0, s, 1);
       counts_s.zero_();
       for (int64_t t0 = 0; t0 < n; t0 += stretch) {
-        auto [bins, amplitude] = bands(row, pha_taps, amp_taps, t0, std::min(n, t0 + stretch));
-        const auto h = k.bin_histograms(bins, amplitude, n_bins, Surrogates{});
+        const auto band = bands(row, pha_taps, amp_taps, t0, std::min(n, t0 + stretch), at::Tensor());
+        const auto h = histogram_outputs(1, P, A, 0, n_bins, band.amplitude.options());
+        k.bin_histograms(band.phase, band.amplitude, n_bins, Surrogates{}, h, false);
         sums64 += h.amp_sums.to(at::kDouble);
         counts_s += h.counts;
       }
@@ -174,22 +202,50 @@ HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_ta
     }
   } else {
     for (int64_t s0 = 0; s0 < S; s0 += signals_per_chunk) {
-      const auto chunk = rows.narrow(0, s0, std::min(signals_per_chunk, S - s0));
+      const int64_t sc = std::min(signals_per_chunk, S - s0);
+      const auto chunk = rows.narrow(0, s0, sc);
       if (whole) {  // one forward FFT per signal serves every band
-        auto [bins, amplitude] = bands(chunk, pha_taps, amp_taps, 0, n);
-        store(s0, 0, 0, bins, amplitude);
+        const auto band = bands(chunk, pha_taps, amp_taps, 0, n, counts.narrow(0, s0, sc));
+        store(s0, 0, 0, band.phase, band.amplitude, band.counted);
         continue;
       }
       for (int64_t i0 = 0; i0 < P; i0 += pha_group) {
-        const auto taps_p = pha_taps.narrow(0, i0, std::min(pha_group, P - i0));
-        const auto bins = std::get<0>(bands(chunk, taps_p, at::Tensor(), 0, n));
+        const int64_t pc = std::min(pha_group, P - i0);
+        const auto taps_p = pha_taps.narrow(0, i0, pc);
+        const auto phase = bands(chunk, taps_p, at::Tensor(), 0, n, counts.narrow(0, s0, sc).narrow(1, i0, pc), i0);
         for (int64_t j0 = 0; j0 < A; j0 += amp_group) {
           const auto taps_a = amp_taps.narrow(0, j0, std::min(amp_group, A - j0));
-          store(s0, i0, j0, bins, std::get<1>(bands(chunk, at::Tensor(), taps_a, 0, n)));
+          // Counted once, with the bins; the later groups read them.
+          const bool counted = phase.counted;
+          store(s0, i0, j0, phase.phase, bands(chunk, at::Tensor(), taps_a, 0, n, at::Tensor(), 0, j0).amplitude,
+                counted);
         }
       }
     }
   }
+  return {mi, sums, counts, surrogates};
+}
+
+HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
+                                   int64_t n_bins, int64_t memory_budget,
+                                   const std::optional<at::Tensor>& phase_index,
+                                   const std::optional<at::Tensor>& shift, const DeviceKernels& k) {
+  const auto rows = as_signal_rows(x, "x");
+  check_taps(pha_taps, x, "pha_taps");
+  check_taps(amp_taps, x, "amp_taps");
+  check_n_bins(n_bins);
+  check_surrogate_args(phase_index, shift, x, 1);
+  GPAC_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes (0: the default of ",
+                    kDefaultMemoryBudget, "), got ", memory_budget);
+  DataChecks checks(x.device());
+  checks.finite(pha_taps, "pha_taps");
+  checks.finite(amp_taps, "amp_taps");
+  RowFlags* flags = checks.finite_rows(rows, "x", x.sizes());
+  checks.surrogate_values(phase_index, shift, rows.size(0), rows.size(1));
+  const Surrogates plan{phase_index.value_or(at::Tensor()).contiguous(), shift.value_or(at::Tensor()).contiguous()};
+  auto [mi, sums, counts, surrogates] =
+      modulation_index_rows(rows, {pha_taps, amp_taps, {}, {}}, n_bins, memory_budget, plan, k, flags);
+  checks.finish();
   const auto lead = x.sizes().slice(0, x.dim() - 1);
   return {with_lead(mi, lead, 2), with_lead(sums, lead, 3), with_lead(counts, lead, 2),
           with_lead(surrogates, lead, 3)};

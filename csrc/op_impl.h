@@ -7,8 +7,10 @@
 #include <ATen/core/Tensor.h>
 
 #include <optional>
+#include <string>
 #include <tuple>
 
+#include "csrc/data_checks.h"
 #include "csrc/device_kernels.h"
 
 namespace gpac {
@@ -30,6 +32,20 @@ using HistogramTuple = std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor
 HistogramTuple mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins,
                              const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift,
                              const DeviceKernels& k);
+
+// The two filter banks of a pipeline call, and their design keys when gPAC
+// designed them (csrc/tap_designs.h): band responses are then
+// cached under the key, so that a CUDA call neither reads nor recomputes them.
+struct TapSets {
+  at::Tensor pha, amp;
+  std::string pha_key, amp_key;
+};
+
+// The pipeline on checked arguments: rows (S, n) contiguous float32/float64,
+// outputs (S, ...). `flags` (CUDA, optional) are set for NaN/Inf samples.
+HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps, int64_t n_bins,
+                                     int64_t memory_budget, const Surrogates& plan, const DeviceKernels& k,
+                                     RowFlags* flags);
 
 // The whole pipeline, x (..., n_times) -> (mi, amp_sums, counts, surrogates),
 // in chunks of signals (then of bands, for signals too long to hold all bands

@@ -27,6 +27,28 @@ GPAC_HOST_DEVICE inline T wrap_phase(T phase) {
   return r - pi;
 }
 
+// |z| without hypot's per-call cost: float in double (no overflow possible),
+// double directly, with hypot where x^2 + y^2 could over- or underflow. On
+// the device the products and the sum are rounded one by one, as on the host
+// (no fused multiply-add), so both give the same bits.
+GPAC_HOST_DEVICE inline float magnitude(float x, float y) {
+  const double dx = x, dy = y;
+#if defined(__CUDA_ARCH__)
+  return static_cast<float>(sqrt(__dadd_rn(__dmul_rn(dx, dx), __dmul_rn(dy, dy))));
+#else
+  return static_cast<float>(std::sqrt(dx * dx + dy * dy));
+#endif
+}
+GPAC_HOST_DEVICE inline double magnitude(double x, double y) {
+#if defined(__CUDA_ARCH__)
+  const double r = sqrt(__dadd_rn(__dmul_rn(x, x), __dmul_rn(y, y)));
+  return (r < 1e150 && r > 1e-150) ? r : hypot(x, y);
+#else
+  const double r = std::sqrt(x * x + y * y);
+  return (r < 1e150 && r > 1e-150) ? r : std::hypot(x, y);
+#endif
+}
+
 // Bin edges linspace(-pi - eps, pi + eps, n_bins + 1), eps = 2 * machine epsilon
 // of the phase dtype (T), held in float64. A phase p falls in bin j when
 // edge(j) <= p < edge(j + 1), as numpy.digitize decides.

@@ -132,26 +132,24 @@ RunResult run_pac(const RunConfig& c, const at::Tensor& signals) {
   if (c.dtype == "float32") x = x.to(at::kFloat);
   if (c.dtype == "float64") x = x.to(at::kDouble);
   x = x.to(device);
-  std::vector<double> pl, ph, al, ah;
-  for (const auto& b : c.pha_bands) pl.push_back(b[0]), ph.push_back(b[1]);
-  for (const auto& b : c.amp_bands) al.push_back(b[0]), ah.push_back(b[1]);
-  const int64_t n_times = x.size(-1);
-  GPAC_CHECK_VALUE(n_times >= 1 && x.numel() > 0, "the signals are empty");
-  const auto pha_taps = ops::fir_taps(c.fs, pl, ph, n_times, c.pha_cycle, "phase band", device);
-  const auto amp_taps = ops::fir_taps(c.fs, al, ah, n_times, c.amp_cycle, "amplitude band", device);
-  std::optional<at::Tensor> phase_index, shift;
-  if (c.n_perm > 0) {
-    const int64_t n_trials = c.surrogate == "swap_trials" && x.dim() == 2 ? x.size(0) : 1;
-    auto [pi, sh] = ops::surrogate_plan(c.n_perm, x.numel() / n_times, n_times, c.surrogate, c.seed, c.rng,
-                                        c.independent, n_trials, device);
-    if (c.surrogate == "swap_trials") phase_index = pi;
-    shift = sh;
-  }
-  auto [mi, sums, counts, surrogates] =
-      ops::modulation_index(x, pha_taps, amp_taps, c.n_bins, c.memory_budget, phase_index, shift);
-  RunResult r{mi, at::Tensor(), at::Tensor()};
-  if (c.n_perm > 0) std::tie(r.z, r.p) = ops::surrogate_stats(mi, surrogates, c.norm);
-  return r;
+  GPAC_CHECK_VALUE(x.size(-1) >= 1 && x.numel() > 0, "the signals are empty");
+  PacOptions o;
+  o.fs = c.fs;
+  for (const auto& b : c.pha_bands) o.pha_low.push_back(b[0]), o.pha_high.push_back(b[1]);
+  for (const auto& b : c.amp_bands) o.amp_low.push_back(b[0]), o.amp_high.push_back(b[1]);
+  o.n_bins = c.n_bins;
+  o.pha_cycle = c.pha_cycle;
+  o.amp_cycle = c.amp_cycle;
+  o.memory_budget = c.memory_budget;
+  o.n_perm = c.n_perm;
+  o.surrogate = c.surrogate;
+  o.norm = c.norm;
+  o.seed = c.seed;
+  o.rng = c.rng;
+  o.independent = c.independent;
+  // swap_trials permutes the rows of a (n_signals, n_times) array: trials on axis -2.
+  const auto r = ops::pac(x, o);
+  return {r.mi, c.n_perm > 0 ? r.z : at::Tensor(), c.n_perm > 0 ? r.p : at::Tensor()};
 }
 
 json results_json(const RunConfig& c, const RunResult& r, const at::Tensor& signals, const std::string& output_path) {

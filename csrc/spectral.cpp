@@ -27,6 +27,7 @@
 #include <functional>
 #include <vector>
 
+#include "csrc/device_copy.h"
 #include "csrc/filter_design.h"
 #include "csrc/lru_cache.h"
 
@@ -42,23 +43,30 @@ at::Tensor odd_extend(const at::Tensor& x, int64_t p) {
 
 // |B(f)|^2 = re^2 + im^2 of each row of taps on the rfft grid of length n_fft,
 // in float64 (then cast) so that float32 runs lose nothing in the design.
-// The same bands come back call after call: CPU responses are cached by the
-// taps' bytes (what a CUDA caller's taps hold would need a device sync to read).
-at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype) {
+// The same bands come back call after call, so responses are cached: on the
+// device they are used on (a CUDA call then neither recomputes them nor
+// copies them), under the design key or the CPU taps' bytes.
+at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype, const at::Device& device,
+                          const std::string& key) {
   auto compute = [&] {
     const auto spectrum = at::fft_rfft(taps.to(at::kDouble), n_fft);
-    return (at::real(spectrum).square() + at::imag(spectrum).square()).to(dtype).contiguous();
+    return to_device((at::real(spectrum).square() + at::imag(spectrum).square()).to(dtype).contiguous(), device);
   };
-  if (!taps.is_cpu()) return compute();
-  static LruCache<at::Tensor> responses(32, size_t{128} << 20);
-  const auto t = taps.to(at::kDouble).contiguous();
-  std::string key;
-  const int64_t head[] = {t.size(0), t.size(1), n_fft, static_cast<int64_t>(dtype)};
-  append_key(key, head, 4);
-  append_key(key, t.data_ptr<double>(), t.numel());
-  if (auto hit = responses.get(key)) return *hit;
+  if (key.empty() && !taps.is_cpu()) return compute();
+  static LruCache<at::Tensor> responses(64, size_t{256} << 20);
+  std::string k(key.empty() ? "bytes" : "design");
+  const int64_t head[] = {taps.size(0), taps.size(1), n_fft, static_cast<int64_t>(dtype),
+                          static_cast<int64_t>(device.type()), device.index()};
+  append_key(k, head, 6);
+  if (key.empty()) {
+    const auto t = taps.to(at::kDouble).contiguous();
+    append_key(k, t.data_ptr<double>(), t.numel());
+  } else {
+    k += key;
+  }
+  if (auto hit = responses.get(k)) return *hit;
   auto response = compute();
-  responses.put(std::move(key), response, response.nbytes());
+  responses.put(std::move(k), response, response.nbytes());
   return response;
 }
 
@@ -78,6 +86,7 @@ namespace {
 struct BandSet {
   at::Tensor taps;
   at::ScalarType dtype;
+  std::string key;  // design key, for the response cache
 };
 
 using BlockFn = std::function<void(size_t set, int64_t s0, int64_t b0, const at::Tensor& block)>;
@@ -109,7 +118,7 @@ void for_each_band_block(const at::Tensor& rows, const std::vector<BandSet>& set
       std::max<int64_t>(1, block_bytes / (row_bytes * std::max<int64_t>(1, n_bands)));
 
   std::vector<at::Tensor> responses;
-  for (const auto& set : sets) responses.push_back(power_response(set.taps, n_fft, set.dtype));
+  for (const auto& set : sets) responses.push_back(power_response(set.taps, n_fft, set.dtype, rows.device(), set.key));
 
   for (int64_t s0 = 0; s0 < S; s0 += signals_per_block) {
     const int64_t sc = std::min(signals_per_block, S - s0);
@@ -141,7 +150,7 @@ int64_t analytic_row_bytes(int64_t n_times, int64_t max_taps) {
 at::Tensor filter_rows(const at::Tensor& rows, const at::Tensor& taps, int64_t block_bytes) {
   const int64_t n = rows.size(1);
   auto out = at::empty({rows.size(0), taps.size(0), n}, rows.options());
-  for_each_band_block(rows, {{taps, rows.scalar_type()}}, 0, block_bytes,
+  for_each_band_block(rows, {{taps, rows.scalar_type(), {}}}, 0, block_bytes,
                       [&](size_t, int64_t s0, int64_t b0, const at::Tensor& blk) {
                         out.narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1)).copy_(blk);
                       });
@@ -164,24 +173,36 @@ std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t 
   return {phase, amplitude};
 }
 
-std::tuple<at::Tensor, at::Tensor> filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_taps,
-                                                       const at::Tensor& amp_taps, int64_t block_bytes,
-                                                       const DeviceKernels& k, at::ScalarType phase_dtype,
-                                                       int64_t n_bins) {
+namespace {
+
+// NaN/Inf flags of the rows from ATen reductions, where no fused kernel set them.
+void flag_nonfinite(const at::Tensor& rows, RowFlags& flags) {
+  const auto bad = at::isfinite(rows).logical_not_().any(1);
+  if (flags.rows.defined()) flags.rows.logical_or_(bad);
+  flags.any.logical_or_(bad.any());
+}
+
+}  // namespace
+
+BandSignals filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
+                                const DeviceKernels& k, const BandOptions& o) {
   const int64_t S = rows.size(0), n = rows.size(1);
   std::vector<BandJob> jobs;  // phase (or bins) of the phase bands, amplitude of the amplitude bands
   for (const bool phase : {true, false}) {
     const auto& taps = phase ? pha_taps : amp_taps;
     if (!taps.defined()) continue;
-    const auto out_dtype = phase ? (n_bins > 0 ? at::kByte : phase_dtype) : rows.scalar_type();
-    jobs.push_back({taps, phase ? kPhaseDtype : rows.scalar_type(), phase, phase ? n_bins : 0,
-                    at::empty({S, taps.size(0), n}, rows.options().dtype(out_dtype))});
+    const auto out_dtype = phase ? (o.n_bins > 0 ? at::kByte : o.phase_dtype) : rows.scalar_type();
+    jobs.push_back({taps, phase ? kPhaseDtype : rows.scalar_type(), phase, phase ? o.n_bins : 0,
+                    at::empty({S, taps.size(0), n}, rows.options().dtype(out_dtype)), phase ? o.pha_key : o.amp_key,
+                    phase && o.n_bins > 0 && k.counts_with_bins ? o.counts : at::Tensor()});
   }
-  if (!(k.filter_hilbert && k.filter_hilbert(rows, jobs))) {
+  const bool fused = k.filter_hilbert && k.filter_hilbert(rows, jobs, o.block_bytes, o.flags);
+  if (!fused) {
+    if (o.flags) flag_nonfinite(rows, *o.flags);
     std::vector<BandSet> sets;
-    for (const auto& job : jobs) sets.push_back({job.taps, job.dtype});
+    for (const auto& job : jobs) sets.push_back({job.taps, job.dtype, job.response_key});
     const int64_t hilbert_bytes = 4 * next_fast_len(n) * at::elementSize(kPhaseDtype);
-    for_each_band_block(rows, sets, hilbert_bytes, block_bytes,
+    for_each_band_block(rows, sets, hilbert_bytes, o.block_bytes,
                         [&](size_t set, int64_t s0, int64_t b0, const at::Tensor& blk) {
                           const auto& job = jobs[set];
                           const auto dst = job.out.narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1));
@@ -194,9 +215,12 @@ std::tuple<at::Tensor, at::Tensor> filter_hilbert_rows(const at::Tensor& rows, c
                           }
                         });
   }
-  at::Tensor phase, amplitude;
-  for (const auto& job : jobs) (job.phase ? phase : amplitude) = job.out;
-  return {phase, amplitude};
+  BandSignals out;
+  for (const auto& job : jobs) {
+    (job.phase ? out.phase : out.amplitude) = job.out;
+    if (job.counts.defined()) out.counted = fused;
+  }
+  return out;
 }
 
 namespace {
@@ -235,29 +259,30 @@ at::Tensor filter_rows_segmented(const at::Tensor& rows, const at::Tensor& taps,
   return out;
 }
 
-std::tuple<at::Tensor, at::Tensor> filter_hilbert_range(const at::Tensor& rows, const at::Tensor& pha_taps,
-                                                        const at::Tensor& amp_taps, int64_t t0, int64_t t1,
-                                                        const Segments& seg, int64_t block_bytes,
-                                                        const DeviceKernels& k, at::ScalarType phase_dtype,
-                                                        int64_t n_bins) {
+BandSignals filter_hilbert_range(const at::Tensor& rows, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
+                                 int64_t t0, int64_t t1, const Segments& seg, const DeviceKernels& k,
+                                 const BandOptions& o) {
   if (seg.core == 0) {
-    auto [phase, amplitude] = filter_hilbert_rows(rows, pha_taps, amp_taps, block_bytes, k, phase_dtype, n_bins);
-    if (t0 == 0 && t1 == rows.size(1)) return {phase, amplitude};
+    auto band = filter_hilbert_rows(rows, pha_taps, amp_taps, k, o);
+    if (t0 == 0 && t1 == rows.size(1)) return band;
+    TORCH_INTERNAL_ASSERT(!band.counted, "counts are for whole rows");
     auto cut = [&](const at::Tensor& t) { return t.defined() ? t.narrow(2, t0, t1 - t0).contiguous() : t; };
-    return {cut(phase), cut(amplitude)};
+    return {cut(band.phase), cut(band.amplitude), false};
   }
-  at::Tensor phase, amplitude;
+  BandOptions window_options = o;
+  window_options.counts = at::Tensor();  // windows overlap: the caller counts the bins
+  BandSignals out;
   for_each_window(rows, t0, t1, seg, [&](const at::Tensor& window, int64_t c0, int64_t c1, int64_t w0) {
-    auto [p, a] = filter_hilbert_rows(window, pha_taps, amp_taps, block_bytes, k, phase_dtype, n_bins);
-    auto keep = [&](at::Tensor& out, const at::Tensor& part) {
+    const auto band = filter_hilbert_rows(window, pha_taps, amp_taps, k, window_options);
+    auto keep = [&](at::Tensor& dst, const at::Tensor& part) {
       if (!part.defined()) return;
-      if (!out.defined()) out = at::empty({part.size(0), part.size(1), t1 - t0}, part.options());
-      out.narrow(2, c0 - t0, c1 - c0).copy_(part.narrow(2, c0 - w0, c1 - c0));
+      if (!dst.defined()) dst = at::empty({part.size(0), part.size(1), t1 - t0}, part.options());
+      dst.narrow(2, c0 - t0, c1 - c0).copy_(part.narrow(2, c0 - w0, c1 - c0));
     };
-    keep(phase, p);
-    keep(amplitude, a);
+    keep(out.phase, band.phase);
+    keep(out.amplitude, band.amplitude);
   });
-  return {phase, amplitude};
+  return out;
 }
 
 }  // namespace gpac

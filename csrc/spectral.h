@@ -6,8 +6,10 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <string>
 #include <tuple>
 
+#include "csrc/data_checks.h"
 #include "csrc/device_kernels.h"
 
 namespace gpac {
@@ -25,8 +27,12 @@ constexpr auto kPhaseDtype = at::kDouble;
 // scipy's odd extension of the last dim by p samples on each side.
 at::Tensor odd_extend(const at::Tensor& x, int64_t p);
 
-// |B(f)|^2 of each row of taps on the rfft grid of length n_fft, in dtype.
-at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype);
+// |B(f)|^2 of each row of taps on the rfft grid of length n_fft, in dtype, on
+// `device`, cached: under `key` (a design key, csrc/tap_designs.h, naming exactly these taps)
+// when given, else under the bytes of CPU taps; responses of device taps
+// without a key are computed afresh (reading their bytes would need a sync).
+at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype, const at::Device& device,
+                          const std::string& key = {});
 
 // Imaginary part of TensorPAC's analytic signal of each row (..., n): the
 // Hilbert transform over the next 5-smooth length, cut back to n. As a linear
@@ -41,15 +47,29 @@ at::Tensor filter_rows(const at::Tensor& rows, const at::Tensor& taps, int64_t b
 std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t block_bytes,
                                                 const DeviceKernels& k);
 
-// The fused path: phase of each phase band (S, P, n) in phase_dtype (or, when
-// n_bins > 0, its phase bins as uint8, from the float64 analytic signal) and
-// amplitude of each amplitude band (S, A, n) in the rows' dtype, from one
-// forward FFT per signal. Either tap set may be undefined; its output is then
-// undefined too.
-std::tuple<at::Tensor, at::Tensor> filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_taps,
-                                                       const at::Tensor& amp_taps, int64_t block_bytes,
-                                                       const DeviceKernels& k, at::ScalarType phase_dtype,
-                                                       int64_t n_bins = 0);
+// How filter_hilbert_rows computes and what it reports.
+struct BandOptions {
+  int64_t block_bytes = kDefaultBlockBytes;  // temporaries per block of (signals x bands)
+  at::ScalarType phase_dtype = kPhaseDtype;  // phases' output dtype (n_bins == 0)
+  int64_t n_bins = 0;                        // > 0: phase bins (uint8) instead of phases
+  std::string pha_key, amp_key;              // design keys of the tap sets (power_response's cache)
+  RowFlags* flags = nullptr;                 // set for NaN/Inf samples of the rows (csrc/data_checks.h)
+  at::Tensor counts;                         // bins: (S, P, n_bins) int64 to add the counts into, if the device can
+};
+
+// What filter_hilbert_rows returns: either tensor undefined when its taps are.
+struct BandSignals {
+  at::Tensor phase;      // (S, P, n): phases in o.phase_dtype, or bins
+  at::Tensor amplitude;  // (S, A, n) in the rows' dtype
+  bool counted = false;  // the bins' counts were added into o.counts
+};
+
+// The fused path: phase of each phase band (or, when n_bins > 0, its phase
+// bins as uint8, from the float64 analytic signal) and amplitude of each
+// amplitude band, from one forward FFT per signal. Either tap set may be
+// undefined.
+BandSignals filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
+                                const DeviceKernels& k, const BandOptions& o = {});
 
 // Bytes of temporaries that filtering and Hilbert-transforming one row of
 // n_times samples needs (in float64, the widest case), for memory planning.
@@ -79,11 +99,9 @@ at::Tensor filter_rows_segmented(const at::Tensor& rows, const at::Tensor& taps,
                                  int64_t block_bytes);
 
 // filter_hilbert_rows for samples [t0, t1) of the rows, window by window
-// (whole rows when seg.core == 0).
-std::tuple<at::Tensor, at::Tensor> filter_hilbert_range(const at::Tensor& rows, const at::Tensor& pha_taps,
-                                                        const at::Tensor& amp_taps, int64_t t0, int64_t t1,
-                                                        const Segments& seg, int64_t block_bytes,
-                                                        const DeviceKernels& k, at::ScalarType phase_dtype,
-                                                        int64_t n_bins = 0);
+// (whole rows when seg.core == 0; counts only then).
+BandSignals filter_hilbert_range(const at::Tensor& rows, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
+                                 int64_t t0, int64_t t1, const Segments& seg, const DeviceKernels& k,
+                                 const BandOptions& o = {});
 
 }  // namespace gpac

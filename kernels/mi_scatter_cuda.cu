@@ -19,7 +19,8 @@
 //     and each amplitude sample ceil(P / group phase bands) times: at 10 x 10
 //     bands one group holds every pair and each input byte is read once
 //     (S (P + 4A) n = 9.8 MB for large float32); at 50 x 50, 2 x 5 groups.
-//     Per update: two shared loads and one shared read-modify-write. Each
+//     Per update: two shared loads and a register add; one shared
+//     read-modify-write per run of equal bins. Each
 //     block writes its chunk's sums to its own slot of a float64 workspace
 //     (S P A chunks n_bins), so no float atomics and no run-to-run variation.
 //  3. finalize: per pair, the chunks' sums added in chunk order, then Tort's
@@ -137,7 +138,22 @@ struct PairBlock {
       if (active) {
         const uint8_t* b = bin_tile + pi * kBinStride;
         const T* a = amp_tile + aj * (kTile + 1);
-        for (int64_t t = 0; t < len; ++t) my[b[t]] += static_cast<double>(a[t]);
+        // A phase stays in a bin for runs of samples (~3 at 10 Hz and fs = 512 Hz,
+        // more for slower phases or faster sampling): each run is summed in a
+        // register and meets shared memory once, not once per sample. The
+        // lanes of a warp that share a phase band branch together.
+        int cur = b[0];
+        double run = 0.0;
+        for (int64_t t = 0; t < len; ++t) {
+          const int bt = b[t];
+          if (bt != cur) {
+            my[cur] += run;
+            run = 0.0;
+            cur = bt;
+          }
+          run += static_cast<double>(a[t]);
+        }
+        my[cur] += run;
       }
     }
   }
@@ -181,8 +197,12 @@ __global__ void surrogate_mi_kernel(const uint8_t* __restrict__ bins, const T* _
   block /= g.n_pg;
   const int64_t k = block % K;
   const int64_t s = block / K;
-  const int64_t ps = phase_index ? phase_index[k * g.S + s] : s;
-  const int64_t sh = shift ? shift[k * g.S + s] : 0;
+  // Entries out of range make the op fail after the call (csrc/data_checks.h);
+  // until then they read signal s, unshifted, rather than outside the inputs.
+  int64_t ps = phase_index ? phase_index[k * g.S + s] : s;
+  int64_t sh = shift ? shift[k * g.S + s] : 0;
+  if (ps < 0 || ps >= g.S) ps = s;
+  if (sh < 0 || sh >= g.n) sh = 0;
   PairBlock<T> pb(smem, g, ip, ja);
   pb.accumulate(bins, amp, g, s, ps, sh, 0, g.n);
   if (pb.active) {
@@ -231,27 +251,33 @@ void split(int64_t total, int64_t cap, int64_t& per_group, int64_t& groups) {
 
 }  // namespace
 
-Histograms bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins,
-                               const Surrogates& surrogates) {
+void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins,
+                         const Surrogates& surrogates, const HistogramOut& out, bool counts_given) {
   const int64_t S = bins.size(0), P = bins.size(1), A = amp.size(1), n = bins.size(2);
   const int64_t K = surrogates.count();
-  auto surr = at::empty({S, K, P, A}, amp.options());
-  auto counts = at::zeros({S, P, n_bins}, amp.options().dtype(at::kLong));
-  auto mi = at::empty({S, P, A}, amp.options());
-  auto sums = at::empty({S, P, A, n_bins}, amp.options());
+  // Written in place where the caller's views are contiguous, else through
+  // contiguous buffers copied into them at the end.
+  auto direct = [](const at::Tensor& t) { return t.is_contiguous() ? t : at::empty(t.sizes(), t.options()); };
+  auto mi = direct(out.mi);
+  auto sums = direct(out.amp_sums);
+  auto surr = direct(out.surrogates);
+  auto counts = counts_given ? out.counts.contiguous() : direct(out.counts);
   auto* counts_u64 = reinterpret_cast<unsigned long long*>(counts.data_ptr<int64_t>());
 
   const auto stream = at::cuda::getCurrentCUDAStream();
   const auto* props = at::cuda::getCurrentDeviceProperties();
   const int64_t target_blocks = 4 * static_cast<int64_t>(props->multiProcessorCount);
-
-  // 1. counts.
   constexpr int threads = 256;
-  const int64_t chunks_per_row = std::clamp<int64_t>(ceil_div(target_blocks, S * P), 1, ceil_div(n, threads));
-  const int64_t chunk = ceil_div(n, chunks_per_row);
-  bin_counts_kernel<<<grid_size(S * P * chunks_per_row, "bin_counts"), threads, n_bins * sizeof(unsigned int),
-                      stream>>>(bins.data_ptr<uint8_t>(), counts_u64, n, n_bins, chunks_per_row, chunk);
-  C10_CUDA_KERNEL_LAUNCH_CHECK();
+
+  // 1. counts, unless the bins' kernel counted them.
+  if (!counts_given) {
+    counts.zero_();
+    const int64_t chunks_per_row = std::clamp<int64_t>(ceil_div(target_blocks, S * P), 1, ceil_div(n, threads));
+    const int64_t chunk = ceil_div(n, chunks_per_row);
+    bin_counts_kernel<<<grid_size(S * P * chunks_per_row, "bin_counts"), threads, n_bins * sizeof(unsigned int),
+                        stream>>>(bins.data_ptr<uint8_t>(), counts_u64, n, n_bins, chunks_per_row, chunk);
+    C10_CUDA_KERNEL_LAUNCH_CHECK();
+  }
 
   // 2. and 3., in the amplitude's dtype.
   AT_DISPATCH_FLOATING_TYPES(amp.scalar_type(), "gpac_mi_histograms_cuda", [&] {
@@ -296,7 +322,13 @@ Histograms bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, in
       C10_CUDA_KERNEL_LAUNCH_CHECK();
     }
   });
-  return {mi, sums, counts, surr};
+  auto copy_back = [](const at::Tensor& dst, const at::Tensor& buf) {
+    if (!dst.is_same(buf)) dst.copy_(buf);
+  };
+  copy_back(out.mi, mi);
+  copy_back(out.amp_sums, sums);
+  if (!counts_given) copy_back(out.counts, counts);
+  copy_back(out.surrogates, surr);
 }
 
 }  // namespace gpac

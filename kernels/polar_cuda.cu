@@ -38,7 +38,7 @@ __global__ void polar_kernel(Rows<const in_t> re, Rows<const in_t> im, Rows<out_
     const int64_t row = idx / n, t = idx % n, a = row / B, b = row % B;
     const in_t x = re.at(a, b)[t], y = im.at(a, b)[t];
     if (phase.data) phase.at(a, b)[t] = static_cast<out_t>(wrap_phase(atan2(y, x)));
-    if (amplitude.data) amplitude.at(a, b)[t] = static_cast<out_t>(hypot(x, y));
+    if (amplitude.data) amplitude.at(a, b)[t] = static_cast<out_t>(magnitude(x, y));
   }
 }
 

@@ -1,5 +1,5 @@
 // The CUDA kernels of every gpac op: the shared implementations
-// (csrc/op_impl.h) with the CUDA primitives (kernels/kernels_cuda.h), each
+// (csrc/op_impl.h) with the CUDA primitives (csrc/device_kernels.h), each
 // under a CUDAGuard for the input's device so that allocations and launches
 // go to its current stream.
 #include <c10/cuda/CUDAGuard.h>
@@ -7,12 +7,16 @@
 
 #include "csrc/gradients.h"
 #include "csrc/op_impl.h"
+#include "csrc/pipeline.h"
 #include "csrc/device_kernels.h"
 
 namespace gpac {
 
 const DeviceKernels& cuda_kernels() {
-  static const DeviceKernels kernels{&write_polar_cuda, &write_bins_cuda, &bin_histograms_cuda, nullptr};
+  // The histograms' scratch (pair_histograms' per-chunk sums) scales with
+  // pairs, not samples: planned per call in kernels/mi_scatter_cuda.cu.
+  static const DeviceKernels kernels{&write_polar_cuda, &write_bins_cuda, &bin_histograms_cuda,
+                                     &filter_hilbert_cuda, true, 0};
   return kernels;
 }
 
@@ -40,6 +44,10 @@ TORCH_LIBRARY_IMPL(gpac, CUDA, m) {
     const c10::cuda::CUDAGuard guard(x.device());
     return modulation_index_op(x, pha_taps, amp_taps, n_bins, memory_budget, phase_index, shift, cuda_kernels());
   });
+  m.impl("pac", pac_kernel([](const at::Tensor& x, const PacOptions& o) {
+    const c10::cuda::CUDAGuard guard(x.device());
+    return pac_pipeline(x, o, cuda_kernels());
+  }));
   m.impl("modulation_index_backward",
          [](const std::optional<at::Tensor>& grad_mi, const std::optional<at::Tensor>& grad_amp_sums,
             const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps, const at::Tensor& amp_sums,

@@ -8,6 +8,7 @@
 
 #include "csrc/error_text.h"
 #include "csrc/op_args.h"
+#include "csrc/pipeline.h"
 
 namespace gpac {
 namespace {
@@ -99,6 +100,7 @@ TORCH_LIBRARY_IMPL(gpac, Meta, m) {
   m.impl("filter_hilbert", &filter_hilbert_meta);
   m.impl("mi_scatter", &mi_scatter_meta);
   m.impl("modulation_index", &modulation_index_meta);
+  m.impl("pac", pac_kernel(&pac_shapes));
 }
 
 }  // namespace gpac

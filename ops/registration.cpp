@@ -7,47 +7,26 @@
 
 #include "csrc/error_text.h"
 #include "csrc/bands.h"
-#include "csrc/filter_design.h"
+#include "csrc/device_copy.h"
 #include "csrc/gradients.h"
-#include "csrc/lru_cache.h"
 #include "csrc/op_args.h"
+#include "csrc/pipeline.h"
 #include "csrc/surrogate_plan.h"
+#include "csrc/tap_designs.h"
 
 namespace gpac {
 namespace {
 
 // Taps of every band [low[i], high[i]] for signals of n_times samples, one row
 // per band, shorter filters zero-padded at the end; float64, designed on the
-// CPU and moved to `device`. It has no tensor inputs, so it is a factory op:
-// FakeTensor calls it with device=meta, which yields only the shape.
+// CPU (cached: csrc/tap_designs.h) and handed out as a copy on `device`, so
+// that no caller can alter the cached one. It has no tensor inputs, so it is a
+// factory op: FakeTensor calls it with device=meta, which yields the shape.
 at::Tensor fir_taps_op(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high,
                        int64_t n_times, int64_t cycle, c10::string_view kind,
                        std::optional<at::Device> device) {
-  // Designs repeat from call to call (same bands, same signal length): cache
-  // them (arguments found in the cache were checked when they were designed),
-  // and hand out copies so that no caller can alter the cached one.
-  static LruCache<at::Tensor> designs(64, size_t{64} << 20);
-  std::string key;
-  const int64_t ints[] = {n_times, cycle, static_cast<int64_t>(low.size()), static_cast<int64_t>(high.size())};
-  append_key(key, &fs, 1);
-  append_key(key, ints, 4);
-  append_key(key, low.data(), low.size());
-  append_key(key, high.data(), high.size());
-  auto design = designs.get(key);
-  const auto options = at::TensorOptions().dtype(at::kDouble);
-  if (!design || (device && device->is_meta())) {
-    const int64_t width = check_fir_bands(fs, low, high, n_times, cycle, kind);
-    if (device && device->is_meta()) return at::empty({static_cast<int64_t>(low.size()), width}, options.device(*device));
-    auto out = at::zeros({static_cast<int64_t>(low.size()), width}, options);
-    auto acc = out.accessor<double, 2>();
-    for (size_t i = 0; i < low.size(); ++i) {
-      const auto taps = bandpass_taps(fs, low[i], high[i], n_times, cycle);
-      for (size_t k = 0; k < taps.size(); ++k) acc[i][k] = taps[k];
-    }
-    designs.put(std::move(key), out, out.nbytes());
-    design = out;
-  }
-  return device && !device->is_cpu() ? design->to(*device) : design->clone();
+  const auto design = design_taps(fs, low, high, n_times, cycle, kind, device.value_or(at::kCPU));
+  return design.taps.is_meta() ? design.taps : design.taps.clone();
 }
 
 // The surrogate plan (csrc/surrogate_plan.h) on `device`; a factory op like
@@ -63,7 +42,7 @@ std::tuple<at::Tensor, at::Tensor> surrogate_plan_op(int64_t n_perm, int64_t n_s
   auto [phase_index, shift] = surrogate_plan(n_perm, n_signals, n_times, std::string(method), seed,
                                              std::string(rng), independent, n_trials);
   if (!device) return {phase_index, shift};
-  return {phase_index.to(*device), shift.to(*device)};
+  return {to_device(phase_index, *device), to_device(shift, *device)};
 }
 
 // A (n_bands, 2) float64 tensor of bands, on `device`.
@@ -75,7 +54,7 @@ at::Tensor bands_tensor(const std::vector<Band>& bands, std::optional<at::Device
     acc[i][0] = bands[i][0];
     acc[i][1] = bands[i][1];
   }
-  return device ? out.to(*device) : out;
+  return device ? to_device(out, *device) : out;
 }
 
 // std::invalid_argument from the band helpers becomes a ValueError.
@@ -151,6 +130,10 @@ TORCH_LIBRARY(gpac, m) {
   // ((1 + #{surrogate >= mi}) / (1 + n_perm)) from mi (..., P, A) and
   // surrogates (..., n_perm, P, A).
   m.def("surrogate_stats(Tensor mi, Tensor surrogates, int norm=4) -> (Tensor z, Tensor p)", tags);
+  // The mean amplitude per phase bin, normalised to sum 1 (TensorPAC's
+  // amplitude distribution), from mi_scatter's amp_sums (..., P, A, n_bins)
+  // and counts (..., P, n_bins).
+  m.def("amp_dist(Tensor amp_sums, Tensor counts) -> Tensor", tags);
   // Which phase signal and which amplitude shift each surrogate uses:
   // (phase_index, shift), each (n_perm, n_signals) int64. method is
   // 'block_swap', 'swap_trials' (trials: the last n_trials of the flattened
@@ -167,6 +150,17 @@ TORCH_LIBRARY(gpac, m) {
   m.def("modulation_index(Tensor x, Tensor pha_taps, Tensor amp_taps, int n_bins=18, int memory_budget=0, "
         "Tensor? phase_index=None, Tensor? shift=None) -> "
         "(Tensor mi, Tensor amp_sums, Tensor counts, Tensor surrogates)",
+        tags);
+  // What gpac.pac computes, as one op (csrc/pipeline.h): the filter designs,
+  // the surrogate plan (drawn from seed, or the given phase_index and shift),
+  // the MI, z and p (empty (0,) without surrogates), the surrogates' MI and
+  // the amplitude distributions (empty (0,) unless return_dist), with the NaN
+  // policy nan ('raise' or 'propagate').
+  m.def("pac(Tensor x, float fs, float[] pha_low, float[] pha_high, float[] amp_low, float[] amp_high, "
+        "int n_bins=18, int pha_cycle=3, int amp_cycle=6, int memory_budget=0, int n_perm=0, "
+        "str surrogate=\"block_swap\", int norm=4, int seed=0, str rng=\"torch\", bool independent=False, "
+        "bool return_dist=False, str nan=\"raise\", Tensor? phase_index=None, Tensor? shift=None) -> "
+        "(Tensor mi, Tensor z, Tensor p, Tensor surrogates, Tensor amp_dist)",
         tags);
 }
 
@@ -186,6 +180,9 @@ TORCH_LIBRARY_IMPL(gpac, CompositeExplicitAutograd, m) {
 }
 
 // Composed of ATen ops: differentiable and traceable as they are.
-TORCH_LIBRARY_IMPL(gpac, CompositeImplicitAutograd, m) { m.impl("surrogate_stats", &surrogate_stats); }
+TORCH_LIBRARY_IMPL(gpac, CompositeImplicitAutograd, m) {
+  m.impl("surrogate_stats", &surrogate_stats);
+  m.impl("amp_dist", &amplitude_distribution);
+}
 
 }  // namespace gpac

@@ -193,16 +193,21 @@ void signal_band_group(const T* amp, int64_t n, int64_t s, int64_t j0, int width
 
 }  // namespace
 
-Histograms bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins,
-                              const Surrogates& surrogates) {
+void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins,
+                        const Surrogates& surrogates, const HistogramOut& out, bool counts_given) {
   const int64_t S = bins.size(0), P = bins.size(1), A = amp.size(1), n = bins.size(2);
   GPAC_CHECK_VALUE(n < INT32_MAX, "mi_scatter on the CPU takes signals of at most ", INT32_MAX - 1,
                     " samples; got ", n, " (split the time axis and add the histograms)");
   const int64_t K = surrogates.count();
-  auto mi = at::empty({S, P, A}, amp.options());
-  auto sums = at::empty({S, P, A, n_bins}, amp.options());
-  auto counts = at::zeros({S, P, n_bins}, amp.options().dtype(at::kLong));
-  auto surr = at::empty({S, K, P, A}, amp.options());
+  // Written in place where the caller's views are contiguous, else through
+  // contiguous buffers copied into them at the end. The counts come from the
+  // runs either way (this device never counts with the bins).
+  auto direct = [](const at::Tensor& t) { return t.is_contiguous() ? t : at::empty(t.sizes(), t.options()); };
+  auto mi = direct(out.mi);
+  auto sums = direct(out.amp_sums);
+  auto counts = counts_given ? at::empty(out.counts.sizes(), out.counts.options()) : direct(out.counts);
+  counts.zero_();
+  auto surr = direct(out.surrogates);
   const uint8_t* bins_p = bins.data_ptr<uint8_t>();
   int64_t* counts_p = counts.data_ptr<int64_t>();
 
@@ -244,7 +249,13 @@ Histograms bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int
       }
     });
   });
-  return {mi, sums, counts, surr};
+  auto copy_back = [](const at::Tensor& dst, const at::Tensor& buf) {
+    if (!dst.is_same(buf)) dst.copy_(buf);
+  };
+  copy_back(out.mi, mi);
+  copy_back(out.amp_sums, sums);
+  if (!counts_given) copy_back(out.counts, counts);
+  copy_back(out.surrogates, surr);
 }
 
 }  // namespace gpac

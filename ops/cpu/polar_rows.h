@@ -10,17 +10,6 @@
 
 namespace gpac {
 
-// |z| without hypot's per-call cost: float in double (no overflow possible),
-// double directly, with std::hypot where x^2 + y^2 could over- or underflow.
-inline float magnitude(float x, float y) {
-  const double dx = x, dy = y;
-  return static_cast<float>(std::sqrt(dx * dx + dy * dy));
-}
-inline double magnitude(double x, double y) {
-  const double r = std::sqrt(x * x + y * y);
-  return (r < 1e150 && r > 1e-150) ? r : std::hypot(x, y);
-}
-
 // TensorPAC's wrapped angle of x + i y, taken in In's precision, rounded to Out.
 template <typename In, typename Out>
 void phase_row(const In* x, const In* y, int64_t n, Out* out) {

@@ -1,15 +1,18 @@
 // The CPU kernels of every gpac op: the shared implementations (csrc/op_impl.h)
-// with the CPU's primitives (ops/cpu/kernels_cpu.h).
+// with the CPU's primitives (csrc/device_kernels.h).
 #include <torch/library.h>
 
 #include "csrc/gradients.h"
 #include "csrc/op_impl.h"
+#include "csrc/pipeline.h"
 #include "csrc/device_kernels.h"
 
 namespace gpac {
 
 const DeviceKernels& cpu_kernels() {
-  static const DeviceKernels kernels{&write_polar_cpu, &write_bins_cpu, &bin_histograms_cpu, &filter_hilbert_cpu};
+  // Counts come from the histograms' runs; the prefix sums are per thread.
+  static const DeviceKernels kernels{&write_polar_cpu, &write_bins_cpu, &bin_histograms_cpu, &filter_hilbert_cpu,
+                                     /*counts_with_bins=*/false, /*histogram_bytes_per_amplitude=*/0};
   return kernels;
 }
 
@@ -28,6 +31,7 @@ TORCH_LIBRARY_IMPL(gpac, CPU, m) {
                                 const std::optional<at::Tensor>& shift) {
     return modulation_index_op(x, pha_taps, amp_taps, n_bins, memory_budget, phase_index, shift, cpu_kernels());
   });
+  m.impl("pac", pac_kernel([](const at::Tensor& x, const PacOptions& o) { return pac_pipeline(x, o, cpu_kernels()); }));
   m.impl("modulation_index_backward",
          [](const std::optional<at::Tensor>& grad_mi, const std::optional<at::Tensor>& grad_amp_sums,
             const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps, const at::Tensor& amp_sums,

@@ -121,7 +121,10 @@ at::Tensor extended_spectra(const at::Tensor& rows, const Grid& g) {
 
 }  // namespace
 
-bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs) {
+bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs, int64_t /*block_bytes*/,
+                        RowFlags* /*flags*/) {
+  // Row by row in per-thread buffers: no blocks. The rows were checked for
+  // NaN/Inf before (csrc/data_checks.h checks at once on the CPU).
   if (!mkl_fft::available() || jobs.empty()) return false;
   const int64_t S = rows.size(0), n = rows.size(1);
   int64_t p = 0;
@@ -139,7 +142,7 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
   for (const auto& job : jobs) {
     TORCH_INTERNAL_ASSERT(job.out.is_contiguous(), "filter_hilbert_cpu writes contiguous outputs");
     job_spectra.push_back(spectra.to(c10::toComplexType(job.dtype)).contiguous());
-    responses.push_back(power_response(job.taps, g.n_fft, job.dtype).contiguous());
+    responses.push_back(power_response(job.taps, g.n_fft, job.dtype, rows.device(), job.response_key).contiguous());
   }
 
   // Every (job, signal, band) row, handed out one at a time.

@@ -1,0 +1,158 @@
+#include "csrc/pipeline.h"
+
+#include <ATen/ATen.h>
+
+#include <limits>
+
+#include "csrc/bands.h"
+#include "csrc/data_checks.h"
+#include "csrc/device_copy.h"
+#include "csrc/error_text.h"
+#include "csrc/op_args.h"
+#include "csrc/op_impl.h"
+#include "csrc/surrogate_plan.h"
+#include "csrc/tap_designs.h"
+
+namespace gpac {
+namespace {
+
+void check_options(const at::Tensor& x, const PacOptions& o) {
+  signal_dtype(x, "x");
+  GPAC_CHECK_VALUE(!o.pha_low.empty() && o.pha_low.size() == o.pha_high.size() && !o.amp_low.empty() &&
+                       o.amp_low.size() == o.amp_high.size(),
+                   "band edges must come in pairs, at least one band of each kind: got ", o.pha_low.size(), " low and ",
+                   o.pha_high.size(), " high phase edges, ", o.amp_low.size(), " low and ", o.amp_high.size(),
+                   " high amplitude edges");
+  check_n_bins(o.n_bins);
+  GPAC_CHECK_VALUE(o.memory_budget >= 0, "memory_budget must be >= 0 bytes (0: the default of ",
+                   kDefaultMemoryBudget, "), got ", o.memory_budget);
+  GPAC_CHECK_VALUE(o.n_perm >= 0, "n_perm must be >= 0, got ", o.n_perm);
+  GPAC_CHECK_VALUE(o.norm >= 0 && o.norm <= 4, "norm must be 0 (none), 1 (subtract), 2 (divide), 3 (subtract then "
+                   "divide) or 4 (z-score), got ", o.norm);
+  GPAC_CHECK_VALUE(!(o.norm == 4 && o.n_perm == 1), "norm 4 (z-score) needs n_perm >= 2 surrogates for a "
+                   "standard deviation");
+  GPAC_CHECK_VALUE(o.nan == "raise" || o.nan == "propagate", "nan must be 'raise' or 'propagate', got '", o.nan,
+                   "'");
+  GPAC_CHECK_VALUE(o.surrogate == "block_swap" || o.surrogate == "swap_trials" || o.surrogate == "time_lag",
+                   "surrogate must be 'block_swap', 'swap_trials' or 'time_lag', got '", o.surrogate, "'");
+  GPAC_CHECK_VALUE(!(o.n_perm > 0 && o.surrogate == "swap_trials" && x.dim() < 2),
+                   "surrogate 'swap_trials' needs a trial axis: x of shape (..., n_trials, n_times), got shape ",
+                   x.sym_sizes());
+  const bool given = o.phase_index.has_value() || o.shift.has_value();
+  if (given) {
+    check_surrogate_args(o.phase_index, o.shift, x, 1);
+    const auto& plan = o.shift ? *o.shift : *o.phase_index;
+    GPAC_SYM_CHECK_VALUE(plan.sym_size(0).sym_eq(o.n_perm), "the given surrogate plan has ", plan.sym_size(0),
+                         " rows but n_perm is ", o.n_perm, "; pass n_perm equal to the plan's rows");
+  }
+}
+
+// NaN into out's entries (S, ...) where mask (S, ...) is set, broadcast over the rest.
+void mark(const at::Tensor& out, const at::Tensor& mask) {
+  auto shape = mask.sizes().vec();
+  shape.resize(out.dim(), 1);
+  out.masked_fill_(mask.view(shape), std::numeric_limits<double>::quiet_NaN());
+}
+
+}  // namespace
+
+at::Tensor amplitude_distribution(const at::Tensor& amp_sums, const at::Tensor& counts) {
+  const auto mean = amp_sums / counts.unsqueeze(-2).clamp_min(1).to(amp_sums.scalar_type());
+  const auto total = mean.sum(-1, /*keepdim=*/true);
+  return at::where(total > 0, mean / total, at::zeros_like(mean));
+}
+
+PacOutputs pac_shapes(const at::Tensor& x, const PacOptions& o) {
+  check_options(x, o);
+  const auto dtype = signal_dtype(x, "x");
+  const auto options = x.options().dtype(dtype);
+  const auto P = static_cast<int64_t>(o.pha_low.size()), A = static_cast<int64_t>(o.amp_low.size());
+  auto shape = [&](std::initializer_list<int64_t> tail) {
+    auto s = x.sym_sizes().slice(0, x.dim() - 1).vec();
+    for (auto d : tail) s.emplace_back(d);
+    return at::empty_symint(s, options);
+  };
+  // Outputs must not alias one another: each empty one is its own tensor.
+  auto none = [&] { return at::empty({0}, options); };
+  const bool stats = o.n_perm > 0;
+  return {shape({P, A}), stats ? shape({P, A}) : none(), stats ? shape({P, A}) : none(), shape({o.n_perm, P, A}),
+          o.return_dist ? shape({P, A, o.n_bins}) : none()};
+}
+
+PacOutputs pac_pipeline(const at::Tensor& x, const PacOptions& o, const DeviceKernels& k) {
+  check_options(x, o);
+  auto rows = as_signal_rows(x, "x");
+  const int64_t S = rows.size(0), n = rows.size(1);
+  const auto device = rows.device();
+  const auto pha = design_taps(o.fs, o.pha_low, o.pha_high, n, o.pha_cycle, "phase band", device);
+  const auto amp = design_taps(o.fs, o.amp_low, o.amp_high, n, o.amp_cycle, "amplitude band", device);
+
+  DataChecks checks(device);
+  // The plan: given (checked on the device, read at the end) or drawn here,
+  // in range by construction, and copied once.
+  Surrogates plan;
+  if (o.phase_index || o.shift) {
+    checks.surrogate_values(o.phase_index, o.shift, S, n);
+    plan = {o.phase_index.value_or(at::Tensor()).contiguous(), o.shift.value_or(at::Tensor()).contiguous()};
+  } else if (o.n_perm > 0) {
+    const int64_t n_trials = o.surrogate == "swap_trials" ? x.size(-2) : 1;
+    auto [phase_index, shift] = surrogate_plan(o.n_perm, S, n, o.surrogate, o.seed, o.rng, o.independent, n_trials);
+    plan = {o.surrogate == "swap_trials" ? to_device(phase_index, device) : at::Tensor(), to_device(shift, device)};
+  }
+
+  // nan="propagate": the signals holding NaN/Inf (bad, (S,) bool) are
+  // computed as zeros and their outputs marked afterwards, on the device. The
+  // CPU skips the copy when no signal needs it (its read costs no sync).
+  at::Tensor bad;
+  RowFlags* flags = nullptr;
+  if (o.nan == "propagate") {
+    bad = at::isfinite(rows).all(1).logical_not_();
+    if (device.is_cuda() || bad.any().item<bool>()) {
+      rows = rows.masked_fill(bad.unsqueeze(1), 0);
+    } else {
+      bad = at::Tensor();
+    }
+  } else {
+    flags = checks.finite_rows(rows, "x", x.sizes());
+  }
+
+  auto [mi, sums, counts, surrogates] = modulation_index_rows(rows, {pha.taps, amp.taps, pha.key, amp.key}, o.n_bins,
+                                                              o.memory_budget, plan, k, flags);
+  PacOutputs out{mi, at::Tensor(), at::Tensor(), surrogates, at::Tensor()};
+  // Outputs must not alias one another: each empty one is its own tensor.
+  auto none = [&] { return at::empty({0}, mi.options()); };
+  if (plan.count() > 0) {
+    std::tie(out.z, out.p) = surrogate_stats(mi, surrogates, o.norm);
+  } else {
+    out.z = none();
+    out.p = none();
+  }
+  out.amp_dist = o.return_dist ? amplitude_distribution(sums, counts) : none();
+  if (bad.defined()) {
+    mark(out.mi, bad);
+    if (o.return_dist) mark(out.amp_dist, bad);
+    if (plan.count() > 0) {
+      // Surrogate k of signal s is NaN when s is bad or, with swapped trials,
+      // when the signal whose phase it borrows is; z and p with it.
+      auto bad_surrogates = bad.unsqueeze(1).expand({S, plan.count()});
+      if (plan.phase_index.defined())
+        bad_surrogates = bad_surrogates.logical_or(bad.index_select(0, plan.phase_index.flatten())
+                                                       .view({plan.count(), S})
+                                                       .t());
+      mark(out.surrogates, bad_surrogates);
+      const auto bad_stats = bad_surrogates.any(1);
+      mark(out.z, bad_stats);
+      mark(out.p, bad_stats);
+    }
+  }
+  checks.finish();
+  auto lead = [&](const at::Tensor& t, int64_t tail) {
+    if (t.numel() == 0 && t.dim() == 1) return t;
+    auto shape = x.sizes().slice(0, x.dim() - 1).vec();
+    for (int64_t d = t.dim() - tail; d < t.dim(); ++d) shape.push_back(t.size(d));
+    return t.view(shape);
+  };
+  return {lead(out.mi, 2), lead(out.z, 2), lead(out.p, 2), lead(out.surrogates, 3), lead(out.amp_dist, 3)};
+}
+
+}  // namespace gpac
