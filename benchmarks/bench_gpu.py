@@ -22,6 +22,12 @@ Workloads (DESIGN.md; fs 512 Hz): small 1 ch x 1 s, medium 8 ch x 4 s, large
   allocated before it.
 - mi_max_rel_err_vs_cpu: gPAC's float32 GPU MI against its float32 CPU MI
   (the same computation on the other device).
+- gpac_min_s, end_to_end_s: the fastest run, and the median from a NumPy array.
+- kernels_per_call, memcpys_per_call, syncs_per_call, kernel_s: one call's
+  launches, copies, host synchronisations and kernel seconds by name
+  (benchmarks/gpu_profile.py); updates_per_s: the surrogate histogram
+  kernel's S x n_perm x P x A x n updates over its own time.
+- graph_s: replay of a captured CUDA graph, null until graphs exist.
 Writes benchmarks/results/<date>-<device>.json in the shape issue 3 specifies.
 """
 from __future__ import annotations
@@ -41,6 +47,7 @@ import gpac
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import git_commit, quiet_tensorpac, wall_median, write_results  # noqa: E402
+from gpu_profile import profile_call  # noqa: E402
 from onehot_baseline import onehot_modulation_index  # noqa: E402
 
 FS = 512.0
@@ -64,8 +71,8 @@ def bands_of(spec: dict, kind: str) -> torch.Tensor:
     return gpac.preset_bands(name, kind)
 
 
-def cuda_median(fn, runs: int, warmup: int = 3) -> float:
-    """Median seconds of fn() over `runs`, each bracketed by CUDA events."""
+def cuda_times(fn, runs: int, warmup: int = 3) -> list:
+    """Seconds of fn() over `runs`, each bracketed by CUDA events."""
     for _ in range(warmup):
         fn()
     times = []
@@ -76,7 +83,11 @@ def cuda_median(fn, runs: int, warmup: int = 3) -> float:
         end.record()
         end.synchronize()
         times.append(start.elapsed_time(end) / 1e3)
-    return statistics.median(times)
+    return times
+
+
+def cuda_median(fn, runs: int, warmup: int = 3) -> float:
+    return statistics.median(cuda_times(fn, runs, warmup))
 
 
 def peak_bytes(fn) -> int:
@@ -118,7 +129,13 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
         return gpac.pac(x, FS, pha, amp, n_perm=n_perm, seed=0, progress=False)
 
     gpac_gpu = lambda: gpac_on(x_gpu)  # noqa: E731
-    gpac_s = cuda_median(gpac_gpu, spec["gpu_runs"])
+    times = cuda_times(gpac_gpu, spec["gpu_runs"])
+    gpac_s, gpac_min_s = statistics.median(times), min(times)
+    costs = profile_call(gpac_gpu)
+    # The histogram kernels' own time: updates = S x (K + 1) x P x A x n over it (surrogates: K).
+    histogram_s = sum(t for k, t in costs["kernel_s"].items() if "surrogate_mi" in k)
+    updates = spec["n_channels"] * n_perm * len(pha) * len(amp) * n_times
+    updates_per_s = updates / histogram_s if n_perm and histogram_s > 0 else None
     end_to_end = lambda: gpac_on(torch.from_numpy(x_np).float().cuda()).mi.cpu().numpy()  # noqa: E731
     end_to_end_s = wall_median(end_to_end, spec["gpu_runs"], warmup=3)
     gpac_peak = peak_bytes(gpac_gpu)
@@ -139,7 +156,9 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
     finally:
         torch.cuda.empty_cache()
 
-    print(f"{name:<14} gpac {gpac_s * 1e3:9.3f} ms (end to end {end_to_end_s * 1e3:8.3f} ms, peak "
+    print(f"{name:<14} {costs['kernels_per_call']:.0f} kernels, {costs['syncs_per_call']:.0f} syncs per call"
+          + (f", surrogate kernel {updates_per_s / 1e12:.2f} T updates/s" if updates_per_s else ""), flush=True)
+    print(f"{name:<14} gpac {gpac_s * 1e3:9.3f} ms (min {gpac_min_s * 1e3:.3f}, end to end {end_to_end_s * 1e3:8.3f} ms, peak "
           f"{gpac_peak / 2**20:7.1f} MiB) | "
           + (f"tensorpac {tensorpac_s:8.3f} s ({tensorpac_s / gpac_s:8.0f}x)" if tensorpac_s else "tensorpac -")
           + " | onehot "
@@ -149,7 +168,12 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
     return {
         "name": name, "n_channels": spec["n_channels"], "n_times": n_times, "fs": FS,
         "n_pha": len(pha), "n_amp": len(amp), "n_perm": n_perm,
-        "gpac_s": gpac_s, "tensorpac_s": tensorpac_s, "onehot_s": onehot_s, "onehot_error": onehot_error,
+        "gpac_s": gpac_s, "gpac_min_s": gpac_min_s,
+        # CUDA graph replay is not implemented (issue 12 part 3): null until it is.
+        "graph_s": None, "end_to_end_s": end_to_end_s,
+        "kernels_per_call": costs["kernels_per_call"], "memcpys_per_call": costs["memcpys_per_call"],
+        "syncs_per_call": costs["syncs_per_call"], "updates_per_s": updates_per_s,
+        "kernel_s": costs["kernel_s"], "tensorpac_s": tensorpac_s, "onehot_s": onehot_s, "onehot_error": onehot_error,
         "gpac_peak_bytes": gpac_peak, "onehot_peak_bytes": onehot_peak, "mi_max_rel_err_vs_cpu": rel_err,
     }
 

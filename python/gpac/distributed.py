@@ -34,8 +34,8 @@ import torch
 import torch.distributed as dist
 
 from .bands import BandsLike, resolve_bands
-from .pac import (PACResult, _as_signals, _budget, _check_signals, _cycles, _edges, _mark_bad, _nan_policy,
-                  _outputs, _stat_options, phase_bin_centers)
+from .pac import (PACResult, _as_signals, _budget, _check_nan, _check_signals, _cycles, _edges, _outputs,
+                  _stat_options, phase_bin_centers)
 
 __all__ = ["init", "rank", "world_size", "shard_range", "pac", "load_shards"]
 
@@ -137,6 +137,7 @@ def pac(
     x = _as_signals(x) if not isinstance(x, torch.Tensor) else x
     _check_signals(x)
     method, norm_id = _stat_options(n_perm, surrogate, norm, rng)
+    _check_nan(nan)
     n_perm = int(n_perm)
     if seed is None and n_perm > 0:
         drawn = [int(torch.randint(0, 2147483647, [1]).item()) if rank() == 0 else 0]
@@ -170,7 +171,6 @@ def pac(
             shard = flat[start:stop].to(_device())
             if unit > 1:
                 shard = shard.reshape(-1, unit, n_times)
-            shard, bad = _nan_policy(shard, nan, method if n_perm > 0 else None)
             phase_index, shift = None, None
             if n_perm > 0:
                 # The whole dataset's plan, then this rank's part of it: independent of the ranks.
@@ -182,12 +182,10 @@ def pac(
             n_mine = k1 - k0
             out = _outputs(shard, float(fs), *_edges(pha), *_edges(amp), int(n_bins), pha_cycle, amp_cycle,
                            _budget(memory_budget), n_mine, method, norm_id, seed, rng, independent,
-                           return_surrogates or split == "surrogates", return_dist, phase_index, shift)
+                           return_surrogates or split == "surrogates", return_dist, nan, phase_index, shift)
             if split == "surrogates":
                 out.pop("z", None)
                 out.pop("p", None)
-            if bad is not None:
-                _mark_bad(list(out.values()), bad)
             for name, t in out.items():
                 result[name] = t.reshape(stop - start, *t.shape[(2 if unit > 1 else 1):]).cpu()
     except Exception as err:  # reported to every rank below, so that none waits for it
@@ -217,7 +215,10 @@ def _assemble_surrogates(parts: List[Dict[str, torch.Tensor]], lead: List[int], 
     if n_perm > 0:
         surrogates = torch.cat([p["surrogates"] for p in parts if "surrogates" in p], dim=-3)
         z, p = torch.ops.gpac.surrogate_stats(mi, surrogates, norm_id)
-        first = dict(first, z=z, p=p, surrogates=surrogates)
+        # As gpac::pac marks them (nan='propagate'): z and p are NaN where a surrogate is.
+        bad = surrogates.isnan().any(-3)
+        first = dict(first, z=z.masked_fill(bad, float("nan")), p=p.masked_fill(bad, float("nan")),
+                     surrogates=surrogates)
     if not return_surrogates:
         first.pop("surrogates", None)
     return _assemble([first], lead, n_bins)

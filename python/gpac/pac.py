@@ -107,20 +107,52 @@ def _plan(x: torch.Tensor, n_perm: int, surrogate: str, seed: Optional[int], rng
 
 def _amp_dist(amp_sums: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
     """Mean amplitude per phase bin (..., P, A, n_bins), normalised to sum 1."""
-    mean = amp_sums / counts.unsqueeze(-2).clamp(min=1).to(amp_sums.dtype)
-    total = mean.sum(-1, keepdim=True)
-    return torch.where(total > 0, mean / total, torch.zeros_like(mean))
+    return torch.ops.gpac.amp_dist(amp_sums, counts)
+
+
+def _draw_seed() -> int:
+    return int(torch.randint(0, 2147483647, [1]).item())
 
 
 def _outputs(x: torch.Tensor, fs: float, pha_low: List[float], pha_high: List[float], amp_low: List[float],
              amp_high: List[float], n_bins: int, pha_cycle: int, amp_cycle: int, memory_budget: int, n_perm: int,
              surrogate: str, norm: int, seed: Optional[int], rng: str, independent: bool,
-             return_surrogates: bool, return_dist: bool, plan_phase_index: Optional[torch.Tensor] = None,
+             return_surrogates: bool, return_dist: bool, nan: str = "raise",
+             plan_phase_index: Optional[torch.Tensor] = None,
              plan_shift: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
     """Everything one call computes, by name: mi, and z, p, surrogates, amp_dist as asked. The
-    surrogate plan is drawn here unless given (plan_shift; gpac.distributed passes each shard its
-    columns of the whole dataset's plan)."""
+    surrogate plan is drawn from seed unless given (plan_shift; gpac.distributed passes each shard
+    its columns of the whole dataset's plan). One gpac::pac call, unless x needs a gradient: then
+    the differentiable ops, composed."""
     _check_signals(x)
+    if seed is None and n_perm > 0:
+        seed = _draw_seed()
+    if x.requires_grad and torch.is_grad_enabled():
+        return _differentiable_outputs(x, fs, pha_low, pha_high, amp_low, amp_high, n_bins, pha_cycle, amp_cycle,
+                                       memory_budget, n_perm, surrogate, norm, seed, rng, independent,
+                                       return_surrogates, return_dist, nan, plan_phase_index, plan_shift)
+    mi, z, p, surrogates, amp_dist = torch.ops.gpac.pac(
+        x, fs, pha_low, pha_high, amp_low, amp_high, n_bins, pha_cycle, amp_cycle, memory_budget, n_perm, surrogate,
+        norm, 0 if seed is None else seed, rng, independent, return_dist, nan, plan_phase_index, plan_shift)
+    out: Dict[str, torch.Tensor] = {"mi": mi}
+    if n_perm > 0:
+        out["z"], out["p"] = z, p
+        if return_surrogates:
+            out["surrogates"] = surrogates
+    if return_dist:
+        out["amp_dist"] = amp_dist
+    return out
+
+
+def _differentiable_outputs(x: torch.Tensor, fs: float, pha_low: List[float], pha_high: List[float],
+                            amp_low: List[float], amp_high: List[float], n_bins: int, pha_cycle: int,
+                            amp_cycle: int, memory_budget: int, n_perm: int, surrogate: str, norm: int,
+                            seed: Optional[int], rng: str, independent: bool, return_surrogates: bool,
+                            return_dist: bool, nan: str, plan_phase_index: Optional[torch.Tensor],
+                            plan_shift: Optional[torch.Tensor]) -> Dict[str, torch.Tensor]:
+    """_outputs through the ops that have a gradient (gpac::modulation_index and ATen); the NaN
+    policy is applied here, around them."""
+    x, bad = _nan_policy(x, nan, n_perm > 0 and surrogate == "swap_trials")
     pha_taps, amp_taps = _design(x, fs, pha_low, pha_high, amp_low, amp_high, pha_cycle, amp_cycle)
     phase_index: Optional[torch.Tensor] = None
     shift: Optional[torch.Tensor] = None
@@ -138,6 +170,11 @@ def _outputs(x: torch.Tensor, fs: float, pha_low: List[float], pha_high: List[fl
             out["surrogates"] = surrogates
     if return_dist:
         out["amp_dist"] = _amp_dist(amp_sums, counts)
+    if bad is not None:
+        marked: Dict[str, torch.Tensor] = {}
+        for name, t in out.items():
+            marked[name] = t.masked_fill(bad.view(list(bad.shape) + [1] * (t.dim() - bad.dim())), float("nan"))
+        return marked
     return out
 
 
@@ -194,6 +231,21 @@ def _budget(memory_budget: int | None) -> int:
 
 def _edges(bands: torch.Tensor) -> Tuple[List[float], List[float]]:
     return bands[:, 0].tolist(), bands[:, 1].tolist()
+
+
+@functools.lru_cache(maxsize=64)
+def _preset_edges(name: str, kind: str) -> Tuple[Tuple[float, ...], Tuple[float, ...]]:
+    low, high = _edges(resolve_bands(name, None, None, kind))
+    return tuple(low), tuple(high)
+
+
+def _band_edges(bands: BandsLike, kind: str, device: torch.device) -> Tuple[List[float], List[float]]:
+    """(low, high) edge lists of a band specification for signals on `device`; presets are
+    parsed once per process."""
+    if isinstance(bands, str):
+        low, high = _preset_edges(bands, kind)
+        return list(low), list(high)
+    return _edges(resolve_bands(bands, None, None, kind, device))
 
 
 def _surrogate_name(surrogate) -> str:
@@ -273,27 +325,25 @@ class PACResult:
         return PreferredPhase(peak, circular)
 
 
-def _nan_policy(x: torch.Tensor, nan: str, method: Optional[str]) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
-    """x with the signals holding NaN/Inf zeroed, and their mask over the leading dims (None when
-    there are none); 'raise' leaves x to the ops, which refuse non-finite samples by position."""
+def _check_nan(nan: str) -> None:
     if nan not in ("raise", "propagate"):
-        raise ValueError(f"nan must be 'raise' or 'propagate', got {nan!r}")
+        raise ValueError(f"nan must be 'raise' or 'propagate', got '{nan}'")
+
+
+def _nan_policy(x: torch.Tensor, nan: str, swapped: bool) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
+    """For the differentiable path (gpac::pac applies the policy itself): x with the signals
+    holding NaN/Inf zeroed, and their mask over the leading dims (None when there are none);
+    'raise' leaves x to the ops, which refuse non-finite samples by position."""
+    _check_nan(nan)
     if nan == "raise" or not x.is_floating_point():
         return x, None
     bad = ~torch.isfinite(x).all(dim=-1)
     if not bool(bad.any()):
         return x, None
-    if method == "swap_trials":
-        raise ValueError("nan='propagate' cannot be used with surrogate='swap_trials' when signals hold NaN or "
-                         "Inf: their phases would enter other trials' surrogates; drop those trials first")
+    if swapped:
+        raise ValueError("nan='propagate' with surrogate='swap_trials' on signals that need a gradient: not "
+                         "supported when signals hold NaN or Inf; drop those trials, or call without a gradient")
     return x.masked_fill(bad.unsqueeze(-1), 0), bad
-
-
-def _mark_bad(outputs: Sequence[Optional[torch.Tensor]], bad: torch.Tensor) -> None:
-    """NaN in every output of the signals _nan_policy zeroed (bad: their mask over the leading dims)."""
-    for t in outputs:
-        if t is not None:
-            t[bad] = float("nan")
 
 
 def _show_progress(progress: Optional[bool], updates: float, device: torch.device) -> bool:
@@ -372,43 +422,42 @@ def pac(
     x, fs = _signals_and_fs(x, fs)
     _check_signals(x)
     method, norm_id = _stat_options(n_perm, surrogate, norm, rng)
+    _check_nan(nan)
     n_perm = int(n_perm)
-    x, bad = _nan_policy(x, nan, method if n_perm > 0 else None)
-    pha = resolve_bands(pha_bands, None, None, "phase", x.device)
-    amp = resolve_bands(amp_bands, None, None, "amplitude", x.device)
+    pha_low, pha_high = _band_edges(pha_bands, "phase", x.device)
+    amp_low, amp_high = _band_edges(amp_bands, "amplitude", x.device)
     pha_cycle, amp_cycle = _cycles(cycle)
-    args = (float(fs), *_edges(pha), *_edges(amp), int(n_bins), pha_cycle, amp_cycle, _budget(memory_budget))
+    args = (float(fs), pha_low, pha_high, amp_low, amp_high, int(n_bins), pha_cycle, amp_cycle, _budget(memory_budget))
     if seed is None and n_perm > 0:
-        seed = int(torch.randint(0, 2147483647, [1]).item())
+        seed = _draw_seed()
 
-    updates = float(x.numel()) * len(pha) * len(amp) * (n_perm + 1)
+    updates = float(x.numel()) * len(pha_low) * len(amp_low) * (n_perm + 1)
     if n_perm == 0 or not _show_progress(progress, updates, x.device):
-        out = _outputs(x, *args, n_perm, method, norm_id, seed, rng, independent, True, return_dist)
+        out = _outputs(x, *args, n_perm, method, norm_id, seed, rng, independent, True, return_dist, nan)
         surrogates = out.get("surrogates")
     else:
         # Surrogates in chunks, one op call each (the filtering is repeated per
         # chunk: a few percent of a call this long): the same draw, split.
         from tqdm.auto import tqdm
 
-        pha_taps, amp_taps = _design(x, *args[:5], pha_cycle, amp_cycle)
         phase_index, shift = _plan(x, n_perm, method, seed, rng, independent)
         step = max(1, math.ceil(n_perm / 20))
         parts = []
         with tqdm(total=n_perm, unit="surrogate", desc="gpac.pac") as bar:
             for k0 in range(0, n_perm, step):
                 rows = slice(k0, min(n_perm, k0 + step))
-                mi, amp_sums, counts, part = torch.ops.gpac.modulation_index(
-                    x, pha_taps, amp_taps, int(n_bins), _budget(memory_budget),
-                    None if phase_index is None else phase_index[rows], shift[rows])
-                parts.append(part)
+                part = _outputs(x, *args, rows.stop - rows.start, method, norm_id, seed, rng, independent, True,
+                                return_dist and k0 == 0, nan, None if phase_index is None else phase_index[rows],
+                                shift[rows])
+                if k0 == 0:
+                    out = {name: part[name] for name in ("mi", "amp_dist") if name in part}
+                parts.append(part["surrogates"])
                 bar.update(rows.stop - rows.start)
         surrogates = torch.cat(parts, dim=-3)
-        z, p = torch.ops.gpac.surrogate_stats(mi, surrogates, norm_id)
-        out = {"mi": mi, "z": z, "p": p}
-        if return_dist:
-            out["amp_dist"] = _amp_dist(amp_sums, counts)
-    if bad is not None:
-        _mark_bad([out["mi"], out.get("z"), out.get("p"), surrogates, out.get("amp_dist")], bad)
+        out["z"], out["p"] = torch.ops.gpac.surrogate_stats(out["mi"], surrogates, norm_id)
+        # As gpac::pac marks them: z and p are NaN where a surrogate is.
+        bad = surrogates.isnan().any(-3)
+        out["z"], out["p"] = out["z"].masked_fill(bad, float("nan")), out["p"].masked_fill(bad, float("nan"))
     return PACResult(
         mi=out["mi"], z=out.get("z"), p=out.get("p"),
         surrogates=surrogates if return_surrogates and n_perm > 0 else None,

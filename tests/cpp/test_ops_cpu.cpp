@@ -6,6 +6,7 @@
 #include <ATen/ATen.h>
 
 #include <cmath>
+#include <limits>
 #include <vector>
 
 #include "csrc/gpac.h"
@@ -243,6 +244,46 @@ TEST(OpsCpu, MetaKernelsGiveShapes) {
   EXPECT_EQ(mi.sizes(), (at::IntArrayRef{5, 2, 7, 3}));
   EXPECT_EQ(sums.sizes(), (at::IntArrayRef{5, 2, 7, 3, 18}));
   EXPECT_EQ(counts.sizes(), (at::IntArrayRef{5, 2, 7, 18}));
+}
+
+TEST(OpsCpu, PacOpIsTheComposedPipeline) {
+  // gpac::pac in one call equals the ops it stands for (designs, plan,
+  // modulation_index, surrogate_stats, amp_dist), bit for bit.
+  at::manual_seed(31);
+  const int64_t n = 2500, K = 5;
+  const auto x = at::randn({2, 3, n}, at::kDouble);
+  gpac::PacOptions o;
+  o.fs = 512;
+  o.pha_low = {4, 8};
+  o.pha_high = {8, 12};
+  o.amp_low = {60, 100};
+  o.amp_high = {90, 140};
+  o.n_perm = K;
+  o.surrogate = "swap_trials";
+  o.seed = 9;
+  o.return_dist = true;
+  const auto r = gpac::ops::pac(x, o);
+  const auto pha = gpac::ops::fir_taps(512, o.pha_low, o.pha_high, n, 3);
+  const auto amp = gpac::ops::fir_taps(512, o.amp_low, o.amp_high, n, 6);
+  const auto [phase_index, shift] = gpac::ops::surrogate_plan(K, 6, n, "swap_trials", 9, "torch", false, 3);
+  const auto [mi, sums, counts, surrogates] = gpac::ops::modulation_index(x, pha, amp, 18, 0, phase_index, shift);
+  const auto [z, p] = gpac::ops::surrogate_stats(mi, surrogates, 4);
+  EXPECT_TRUE(at::equal(r.mi, mi));
+  EXPECT_TRUE(at::equal(r.surrogates, surrogates));
+  EXPECT_TRUE(at::equal(r.z, z));
+  EXPECT_TRUE(at::equal(r.p, p));
+  const auto mean = sums / counts.unsqueeze(-2).clamp_min(1).to(at::kDouble);
+  EXPECT_LT((r.amp_dist - mean / mean.sum(-1, true)).abs().max().item<double>(), 1e-15);
+
+  // nan="propagate": the bad trial's outputs are NaN, a clean trial's are as before.
+  auto bad = x.clone();
+  bad.select(0, 1).select(0, 2).select(0, 17).fill_(std::numeric_limits<double>::quiet_NaN());
+  o.nan = "propagate";
+  const auto q = gpac::ops::pac(bad, o);
+  EXPECT_TRUE(q.mi[1][2].isnan().all().item<bool>());
+  EXPECT_TRUE(at::equal(q.mi[0], r.mi[0]));
+  o.nan = "raise";
+  EXPECT_THROW(gpac::ops::pac(bad, o), c10::ValueError);
 }
 
 }  // namespace

@@ -125,3 +125,44 @@ def test_bins_follow_numpy_digitize_at_the_edges(dtype, n_bins):
     pha = torch.from_numpy(phase).view(1, 1, -1)
     _, _, counts, _ = torch.ops.gpac.mi_scatter(pha, torch.ones_like(pha), n_bins)
     np.testing.assert_array_equal(counts.view(-1).numpy(), ref)
+
+
+PAC_BANDS = ([4.0, 8.0], [8.0, 12.0], [60.0, 90.0], [90.0, 110.0])
+
+
+@pytest.mark.parametrize("surrogate", ["block_swap", "swap_trials"])
+def test_opcheck_pac(x, surrogate):
+    args = (x.view(1, 3, N), 500.0, *PAC_BANDS, 18, 3, 6, 0, 4, surrogate, 4, 7, "torch", False, True, "raise")
+    opcheck(torch.ops.gpac.pac.default, args)
+    opcheck(torch.ops.gpac.pac.default, (x, 500.0, *PAC_BANDS), {"nan": "propagate"})
+
+
+def test_pac_op_is_the_composed_pipeline(x):
+    """gpac::pac returns exactly what the ops it replaces compute: designs, plan, modulation_index,
+    surrogate_stats and amp_dist, bit for bit."""
+    seed, n_perm, norm = 11, 6, 4
+    mi, z, p, surrogates, amp_dist = torch.ops.gpac.pac(x, 500.0, *PAC_BANDS, n_perm=n_perm, seed=seed, norm=norm,
+                                                        return_dist=True)
+    pha_taps, amp_taps = taps(*PAC_BANDS[:2], 3), taps(*PAC_BANDS[2:], 6)
+    _, shift = torch.ops.gpac.surrogate_plan(n_perm, 3, N, "block_swap", seed, "torch", False)
+    ref = torch.ops.gpac.modulation_index(x, pha_taps, amp_taps, 18, 0, None, shift)
+    ref_z, ref_p = torch.ops.gpac.surrogate_stats(ref[0], ref[3], norm)
+    for got, want in [(mi, ref[0]), (surrogates, ref[3]), (z, ref_z), (p, ref_p),
+                      (amp_dist, torch.ops.gpac.amp_dist(ref[1], ref[2]))]:
+        assert got.dtype == x.dtype and torch.equal(got, want)
+    # Without surrogates or distributions, z, p and amp_dist are empty.
+    mi0, z0, p0, s0, d0 = torch.ops.gpac.pac(x, 500.0, *PAC_BANDS)
+    assert torch.equal(mi0, mi) and z0.shape == p0.shape == d0.shape == (0,) and s0.shape == (3, 0, 2, 2)
+
+
+def test_pac_op_meta_shapes_and_errors():
+    x = torch.empty(4, 5, 3000, device="meta")
+    mi, z, p, surrogates, amp_dist = torch.ops.gpac.pac(x, 500.0, *PAC_BANDS, n_bins=12, n_perm=7, return_dist=True)
+    assert mi.shape == z.shape == p.shape == (4, 5, 2, 2)
+    assert surrogates.shape == (4, 5, 7, 2, 2) and amp_dist.shape == (4, 5, 2, 2, 12)
+    with pytest.raises(ValueError, match="nan must be 'raise' or 'propagate'"):
+        torch.ops.gpac.pac(x, 500.0, *PAC_BANDS, nan="omit")
+    with pytest.raises(ValueError, match="band edges must come in pairs"):
+        torch.ops.gpac.pac(x, 500.0, [4.0], [8.0, 12.0], [60.0], [90.0])
+    with pytest.raises(ValueError, match="plan has 3 rows but n_perm is 2"):
+        torch.ops.gpac.pac(x, 500.0, *PAC_BANDS, n_perm=2, shift=torch.zeros(3, 20, dtype=torch.long, device="meta"))

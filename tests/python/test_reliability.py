@@ -54,11 +54,29 @@ def test_nan_propagate_marks_only_the_bad_signals(rng, n_perm):
     assert torch.isfinite(out.mi[~bad]).all()
 
 
-def test_nan_propagate_refuses_swap_trials(rng):
+def test_nan_propagate_with_swap_trials_marks_borrowed_phases(rng):
+    """With swapped trials, a bad trial's phase enters other trials' surrogates: exactly those
+    surrogates are NaN (read off the plan), with the z and p they enter; every other value equals
+    the call on finite data."""
+    n_perm, seed = 6, 3
     x = signals(rng, (2, 5, 1024))
     x[1, 0, 3] = float("nan")
-    with pytest.raises(ValueError, match="swap_trials"):
-        gpac.pac(x, FS, "lres", "lres", n_perm=4, surrogate="swap_trials", seed=0, nan="propagate")
+    bad = torch.zeros(2, 5, dtype=torch.bool)
+    bad[1, 0] = True
+    kw = dict(n_perm=n_perm, surrogate="swap_trials", seed=seed, progress=False, return_surrogates=True)
+    out = gpac.pac(x, FS, "lres", "lres", nan="propagate", **kw)
+    clean = x.clone()
+    clean[1, 0] = signals(rng, (1024,))
+    ref = gpac.pac(clean, FS, "lres", "lres", **kw)
+    phase_index, _ = torch.ops.gpac.surrogate_plan(n_perm, 10, 1024, "swap_trials", seed, "torch", False, 5)
+    flat = bad.flatten()
+    bad_surrogates = (flat.unsqueeze(1) | flat[phase_index].t()).view(2, 5, n_perm)  # (signal, k)
+    assert bad_surrogates.sum() > bad.sum() * n_perm, "the draw lends the bad trial's phase to no other trial"
+    bad_stats = bad_surrogates.any(-1)
+    for name, mask in (("mi", bad), ("surrogates", bad_surrogates), ("z", bad_stats), ("p", bad_stats)):
+        got, want = getattr(out, name), getattr(ref, name)
+        assert torch.isnan(got[mask]).all(), name
+        assert torch.equal(got[~mask], want[~mask]), name
 
 
 def test_nan_option_is_checked(rng):
