@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <cstdint>
 #include <cstring>
 #include <fstream>
 #include <vector>
@@ -64,6 +65,14 @@ at::Tensor read_npy(const std::string& path) {
   if (!in.read(reinterpret_cast<char*>(len_bytes), major == 1 ? 2 : 4))
     throw NpyError(path + ": truncated .npy header");
   header_len = len_bytes[0] | (len_bytes[1] << 8) | (len_bytes[2] << 16) | (static_cast<uint32_t>(len_bytes[3]) << 24);
+  // The length is read from the file: check it against the file's size
+  // before allocating it (a 4 GiB header would be a 4 GiB allocation).
+  const auto header_start = in.tellg();
+  in.seekg(0, std::ios::end);
+  const auto file_size = in.tellg();
+  in.seekg(header_start);
+  if (static_cast<int64_t>(header_len) > static_cast<int64_t>(file_size - header_start))
+    throw NpyError(path + ": truncated .npy header (it claims " + std::to_string(header_len) + " bytes)");
   std::string header(header_len, '\0');
   if (!in.read(header.data(), header_len)) throw NpyError(path + ": truncated .npy header");
 
@@ -99,8 +108,12 @@ at::Tensor read_npy(const std::string& path) {
     if (shape.back() < 0) throw NpyError(path + ": negative size in shape " + shape_text);
     pos += used;
   }
+  // The sizes come from the file: a product past int64 is refused, not wrapped.
   int64_t count = 1;
-  for (const auto d : shape) count *= d;
+  for (const auto d : shape) {
+    if (d > 0 && count > INT64_MAX / 8 / d) throw NpyError(path + ": shape " + shape_text + " is too large");
+    count *= d;
+  }
   const int64_t bytes = count * static_cast<int64_t>(at::elementSize(dtype));
   const auto data_start = in.tellg();
   in.seekg(0, std::ios::end);

@@ -115,6 +115,17 @@ at::Tensor slow_bins(int64_t S, int64_t P, int64_t n, int64_t n_bins, std::mt199
   return bins;
 }
 
+// The histogram primitive into freshly allocated outputs.
+gpac::HistogramOut histograms(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins,
+                              const gpac::Surrogates& plan) {
+  const int64_t S = bins.size(0), P = bins.size(1), A = amp.size(1);
+  const auto o = amp.options();
+  gpac::HistogramOut h{at::empty({S, P, A}, o), at::empty({S, P, A, n_bins}, o),
+                       at::empty({S, P, n_bins}, o.dtype(at::kLong)), at::empty({S, plan.count(), P, A}, o)};
+  gpac::bin_histograms_cpu(bins, amp, n_bins, plan, h, false);
+  return h;
+}
+
 TEST(CpuKernels, RunHistogramsEqualPerSampleSums) {
   std::mt19937_64 rng(7);
   const int64_t S = 3, P = 4, n_bins = 18;
@@ -125,7 +136,7 @@ TEST(CpuKernels, RunHistogramsEqualPerSampleSums) {
       // Two surrogates: shifts (one wraps every run boundary differently) and a swapped phase.
       const auto phase_index = at::tensor(std::vector<int64_t>{1, 2, 0, 0, 1, 2}, at::kLong).view({2, S});
       const auto shift = at::tensor(std::vector<int64_t>{n / 3, 0, n - 1, n / 2, n / 7, 1 % n}, at::kLong).view({2, S});
-      const auto h = gpac::bin_histograms_cpu(bins, amp, n_bins, gpac::Surrogates{phase_index, shift});
+      const auto h = histograms(bins, amp, n_bins, gpac::Surrogates{phase_index, shift});
       for (int64_t s = 0; s < S; ++s) {
         const auto ref = direct_sums(bins, amp, n_bins, s, s, 0);
         const auto got = h.amp_sums[s].contiguous();
@@ -156,6 +167,39 @@ TEST(CpuKernels, RunHistogramsEqualPerSampleSums) {
   }
 }
 
+// The pipeline writes each chunk's histograms into views of the whole
+// outputs (strided) and may pass counts it already has: the same values.
+TEST(CpuKernels, HistogramsIntoStridedViewsEqualContiguousOutputs) {
+  std::mt19937_64 rng(9);
+  const int64_t S = 2, P = 3, A = 5, n = 3000, n_bins = 18, K = 4;
+  const auto bins = slow_bins(S, P, n, n_bins, rng);
+  const auto amp = at::rand({S, A, n}, at::kDouble);
+  const auto shift = at::randint(0, n, {K, S}, at::kLong);
+  const gpac::Surrogates plan{at::Tensor(), shift};
+  const auto ref = histograms(bins, amp, n_bins, plan);
+  // Views into outputs twice as wide in the band dims, filled with NaN first.
+  const auto nan = std::numeric_limits<double>::quiet_NaN();
+  auto mi = at::full({S, P + 2, A + 3}, nan, at::kDouble);
+  auto sums = at::full({S, P + 2, A + 3, n_bins}, nan, at::kDouble);
+  auto counts = at::full({S, P + 2, n_bins}, -1, at::kLong);
+  auto surr = at::full({S, K, P + 2, A + 3}, nan, at::kDouble);
+  const gpac::HistogramOut views{mi.narrow(1, 1, P).narrow(2, 2, A), sums.narrow(1, 1, P).narrow(2, 2, A),
+                                 counts.narrow(1, 1, P), surr.narrow(2, 1, P).narrow(3, 2, A)};
+  gpac::bin_histograms_cpu(bins, amp, n_bins, plan, views, false);
+  EXPECT_TRUE(at::equal(views.mi, ref.mi));
+  EXPECT_TRUE(at::equal(views.amp_sums, ref.amp_sums));
+  EXPECT_TRUE(at::equal(views.counts, ref.counts));
+  EXPECT_TRUE(at::equal(views.surrogates, ref.surrogates));
+  EXPECT_TRUE(mi.narrow(1, 0, 1).isnan().all().item<bool>());  // nothing written outside the views
+  // Counts given (read, not written): the same MI.
+  gpac::HistogramOut given = histograms(bins, amp, n_bins, plan);
+  given.counts = ref.counts.clone();
+  given.mi.fill_(nan);
+  gpac::bin_histograms_cpu(bins, amp, n_bins, plan, given, true);
+  EXPECT_TRUE(at::equal(given.mi, ref.mi));
+  EXPECT_TRUE(at::equal(given.counts, ref.counts));
+}
+
 // Long rows: the tile-restarting prefix keeps sums accurate however long the
 // recording. Here (2e6 samples, ~20k runs per bin) the error is ~sqrt(runs)
 // eps ~ 2e-14 relative; a prefix over the whole row would add ~3e-13.
@@ -164,7 +208,7 @@ TEST(CpuKernels, RunHistogramsStayAccurateOnLongRows) {
   const int64_t n = 2000000, n_bins = 18;
   const auto bins = slow_bins(1, 1, n, n_bins, rng);
   const auto amp = at::rand({1, 1, n}, at::kDouble) * 1e3 + 1e3;
-  const auto h = gpac::bin_histograms_cpu(bins, amp, n_bins, gpac::Surrogates{});
+  const auto h = histograms(bins, amp, n_bins, gpac::Surrogates{});
   // The reference in long double.
   std::vector<long double> ref(n_bins, 0.0L);
   const auto* b = bins.data_ptr<uint8_t>();
