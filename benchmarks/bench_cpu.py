@@ -1,6 +1,6 @@
 """gPAC (CPU) and TensorPAC side by side, in one process, on the seed workloads.
 
-Workloads (DESIGN.md): fs 512 Hz, 10 phase x 10 amplitude bands over 2-20 /
+Workloads (docs/benchmarks.md): fs 512 Hz, 10 phase x 10 amplitude bands over 2-20 /
 60-160 Hz (TensorPAC's 'lres'): small 1 ch x 1 s, medium 8 ch x 4 s, large
 16 ch x 60 s; plus medium at 50 x 50 bands ('hres'). TensorPAC runs as
 ``Pac(idpac=(2, 0, 0), dcomplex='hilbert', n_bins=18).filterfit(..., n_perm=0,
@@ -109,7 +109,8 @@ def peak_rss_fresh_process() -> dict:
     spec = PEAK_RSS_WORKLOAD
     n_times = int(spec["seconds"] * FS)
     run = subprocess.run([sys.executable, "-c", PEAK_RSS_CHILD, str(spec["n_channels"]), str(n_times),
-                          spec["bands"], str(FS), str(Path(__file__).resolve().parent)], capture_output=True, text=True, check=True)
+                          spec["bands"], str(FS), str(Path(__file__).resolve().parent)],
+                         capture_output=True, text=True, check=True)
     child = json.loads(run.stdout.strip().splitlines()[-1])
     return {"workload": "large-50x50", "n_channels": spec["n_channels"], "n_times": n_times, "dtype": "float32",
             **child}

@@ -2,7 +2,7 @@
 
     python benchmarks/bench_gpu.py [--workloads small medium large large-50x50] [--out PATH] [--no-tensorpac]
 
-Workloads (DESIGN.md; fs 512 Hz): small 1 ch x 1 s, medium 8 ch x 4 s, large
+Workloads (docs/benchmarks.md; fs 512 Hz): small 1 ch x 1 s, medium 8 ch x 4 s, large
 16 ch x 60 s at 10 x 10 bands (TensorPAC's 'lres'), large at 50 x 50
 ('hres'), and the predecessor's surrogate record, 16 ch x 24000 samples at
 25 x 25 linear bands with 200 block-swap surrogates. For each:
@@ -158,7 +158,8 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
 
     print(f"{name:<14} {costs['kernels_per_call']:.0f} kernels, {costs['syncs_per_call']:.0f} syncs per call"
           + (f", surrogate kernel {updates_per_s / 1e12:.2f} T updates/s" if updates_per_s else ""), flush=True)
-    print(f"{name:<14} gpac {gpac_s * 1e3:9.3f} ms (min {gpac_min_s * 1e3:.3f}, end to end {end_to_end_s * 1e3:8.3f} ms, peak "
+    print(f"{name:<14} gpac {gpac_s * 1e3:9.3f} ms (min {gpac_min_s * 1e3:.3f}, "
+          f"end to end {end_to_end_s * 1e3:8.3f} ms, peak "
           f"{gpac_peak / 2**20:7.1f} MiB) | "
           + (f"tensorpac {tensorpac_s:8.3f} s ({tensorpac_s / gpac_s:8.0f}x)" if tensorpac_s else "tensorpac -")
           + " | onehot "

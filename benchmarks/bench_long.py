@@ -97,7 +97,8 @@ def main() -> int:
         "input_bytes": args.channels * n_times * 4, **measured,
     }
     print(f"{args.runner}: {args.channels} ch x {args.minutes:g} min at {args.fs:g} Hz, {args.bands}, "
-          f"{args.n_perm} surrogates: {measured['seconds']:.1f} s, peak RSS {measured['rss_peak_bytes'] / 2**30:.2f} GiB")
+          f"{args.n_perm} surrogates: {measured['seconds']:.1f} s, "
+          f"peak RSS {measured['rss_peak_bytes'] / 2**30:.2f} GiB")
     write_results(results, args.out, f"{results['date']}-long-{args.runner}-cpu-{os.cpu_count()}cores.json")
     return 0
 

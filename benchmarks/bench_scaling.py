@@ -87,7 +87,8 @@ def main() -> int:
     results = {
         "device": torch.cuda.get_device_name() if args.backend == "nccl" else "cpu", "cores": os.cpu_count(),
         "backend": args.backend, "torch": torch.__version__, "cuda": torch.version.cuda, "commit": git_commit(),
-        "date": datetime.date.today().isoformat(), "command": "python benchmarks/bench_scaling.py " + " ".join(sys.argv[1:]),
+        "date": datetime.date.today().isoformat(),
+        "command": "python benchmarks/bench_scaling.py " + " ".join(sys.argv[1:]),
         "signals": args.n_signals, "n_times": int(args.seconds * FS), "fs": FS, "bands": args.bands,
         "n_perm": args.n_perm, "runs": rows,
     }

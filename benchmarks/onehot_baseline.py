@@ -8,7 +8,7 @@ every sample's phase bin broadcast against every amplitude band, i.e. a
 (signals, n_pha, n_amp, n_bins, n_times) product summed over time, for all
 pairs at once; surrogates were made by concatenating the two swapped blocks of
 the amplitude for each permutation and recomputing that product. That product
-is what ran out of memory (DESIGN.md). This file
+is what ran out of memory (docs/benchmarks.md). This file
 keeps that structure so that benchmarks compare against it; it uses gPAC's
 filter taps so that both compute the same quantity. It is not used by gPAC.
 """

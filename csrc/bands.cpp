@@ -28,8 +28,8 @@ std::vector<Band> linear_bands(double low, double high, int64_t n, const std::st
 }
 
 std::vector<Band> preset_bands(const std::string& name, const std::string& kind) {
-  static const std::map<std::string, int64_t> sizes{{"lres", 10}, {"mres", 30}, {"hres", 50},
-                                                    {"demon", 70}, {"hulk", 100}};
+  static const std::map<std::string, int64_t> sizes{
+      {"lres", 10}, {"mres", 30}, {"hres", 50}, {"demon", 70}, {"hulk", 100}};
   const auto it = sizes.find(name);
   if (it == sizes.end())
     throw std::invalid_argument("unknown band preset '" + name +
@@ -38,10 +38,14 @@ std::vector<Band> preset_bands(const std::string& name, const std::string& kind)
 }
 
 std::tuple<at::Tensor, at::Tensor> surrogate_stats(const at::Tensor& mi, const at::Tensor& surrogates, int64_t norm) {
-  GPAC_CHECK_VALUE(norm >= 0 && norm <= 4, "norm must be 0 (none), 1 (subtract), 2 (divide), 3 (subtract then "
-                    "divide) or 4 (z-score), got ", norm);
-  GPAC_CHECK_VALUE(surrogates.dim() == mi.dim() + 1, "surrogates must have shape (..., n_perm, n_pha, n_amp) for mi "
-                    "(..., n_pha, n_amp), got ", surrogates.sizes(), " and ", mi.sizes());
+  GPAC_CHECK_VALUE(norm >= 0 && norm <= 4,
+                   "norm must be 0 (none), 1 (subtract), 2 (divide), 3 (subtract then "
+                   "divide) or 4 (z-score), got ",
+                   norm);
+  GPAC_CHECK_VALUE(surrogates.dim() == mi.dim() + 1,
+                   "surrogates must have shape (..., n_perm, n_pha, n_amp) for mi "
+                   "(..., n_pha, n_amp), got ",
+                   surrogates.sizes(), " and ", mi.sizes());
   GPAC_CHECK_VALUE(surrogates.size(-3) >= 1, "surrogate statistics need at least one surrogate");
   const auto mean = surrogates.mean(-3);
   const auto zero = at::zeros_like(mi);

@@ -31,9 +31,7 @@ RowFlags* DataChecks::finite_rows(const at::Tensor& rows, const char* name, at::
 }
 
 void DataChecks::nonnegative(const at::Tensor& amplitude, const char* name) {
-  auto explain = [name] {
-    GPAC_CHECK_VALUE(false, name, " holds negative values; expected envelopes |z| >= 0");
-  };
+  auto explain = [name] { GPAC_CHECK_VALUE(false, name, " holds negative values; expected envelopes |z| >= 0"); };
   if (!deferred_) {
     if (amplitude.lt(0).any().item<bool>()) explain();
     return;
@@ -41,8 +39,8 @@ void DataChecks::nonnegative(const at::Tensor& amplitude, const char* name) {
   defer(amplitude.lt(0).any().to(at::kByte), explain);
 }
 
-void DataChecks::surrogate_values(const std::optional<at::Tensor>& phase_index,
-                                  const std::optional<at::Tensor>& shift, int64_t n_signals, int64_t n_times) {
+void DataChecks::surrogate_values(const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift,
+                                  int64_t n_signals, int64_t n_times) {
   if (!deferred_) return check_surrogate_values(phase_index, shift, n_signals, n_times);
   auto outside = [](const std::optional<at::Tensor>& t, int64_t end) {
     return t && t->numel() > 0 ? std::optional<at::Tensor>(t->lt(0).logical_or_(t->ge(end)).any()) : std::nullopt;
@@ -51,9 +49,8 @@ void DataChecks::surrogate_values(const std::optional<at::Tensor>& phase_index,
   auto bad_shift = outside(shift, n_times);
   if (!bad_index && !bad_shift) return;
   const auto flag = bad_index && bad_shift ? bad_index->logical_or(*bad_shift) : (bad_index ? *bad_index : *bad_shift);
-  defer(flag.to(at::kByte), [phase_index, shift, n_signals, n_times] {
-    check_surrogate_values(phase_index, shift, n_signals, n_times);
-  });
+  defer(flag.to(at::kByte),
+        [phase_index, shift, n_signals, n_times] { check_surrogate_values(phase_index, shift, n_signals, n_times); });
 }
 
 void DataChecks::finish() {
@@ -66,8 +63,8 @@ void DataChecks::finish() {
   for (size_t i = 0; i < pending_.size(); ++i) {
     if (!set[i]) continue;
     pending_[i].explain();
-    GPAC_CHECK(false, "a data check failed on the device but not on the host (check ", i, " of ",
-               pending_.size(), "); please report this with the inputs");
+    GPAC_CHECK(false, "a data check failed on the device but not on the host (check ", i, " of ", pending_.size(),
+               "); please report this with the inputs");
   }
   pending_.clear();
 }

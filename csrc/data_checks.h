@@ -56,8 +56,8 @@ class DataChecks {
 
  private:
   struct Pending {
-    at::Tensor flag;                 // 0-dim uint8 on the device
-    std::function<void()> explain;   // the host check: raises with the message
+    at::Tensor flag;                // 0-dim uint8 on the device
+    std::function<void()> explain;  // the host check: raises with the message
   };
   void defer(at::Tensor flag, std::function<void()> explain);
 

@@ -20,9 +20,7 @@ namespace gpac {
 struct Surrogates {
   at::Tensor phase_index;
   at::Tensor shift;
-  int64_t count() const {
-    return shift.defined() ? shift.size(0) : (phase_index.defined() ? phase_index.size(0) : 0);
-  }
+  int64_t count() const { return shift.defined() ? shift.size(0) : (phase_index.defined() ? phase_index.size(0) : 0); }
 };
 
 // Where the histogram primitive writes: views of the caller's outputs, each
@@ -58,8 +56,7 @@ struct DeviceKernels {
   // into `phase` / `amplitude` (either may be undefined). All four are
   // (A, B, n) views with unit stride along n; re and im share a dtype, the
   // outputs share theirs, and values are computed in re's precision.
-  void (*write_polar)(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
-                      const at::Tensor& amplitude);
+  void (*write_polar)(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase, const at::Tensor& amplitude);
 
   // Writes the phase bin (0 .. n_bins - 1, PhaseBins of re's dtype) of every
   // sample into `bins` (uint8): of the phase `re` itself when `im` is
@@ -97,15 +94,12 @@ const DeviceKernels& cuda_kernels();  // defined only in builds with the CUDA ke
 // The primitives themselves: ops/cpu/*.cpp and kernels/*.cu. The CUDA ones
 // launch on the current stream of their tensors' device (the caller holds a
 // CUDAGuard).
-void write_polar_cpu(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
-                     const at::Tensor& amplitude);
+void write_polar_cpu(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase, const at::Tensor& amplitude);
 void write_bins_cpu(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);
 void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
                         const Surrogates& surrogates, const HistogramOut& out, bool counts_given);
-bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs, int64_t block_bytes,
-                        RowFlags* flags);
-void write_polar_cuda(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
-                      const at::Tensor& amplitude);
+bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs, int64_t block_bytes, RowFlags* flags);
+void write_polar_cuda(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase, const at::Tensor& amplitude);
 void write_bins_cuda(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);
 void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
                          const Surrogates& surrogates, const HistogramOut& out, bool counts_given);

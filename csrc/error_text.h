@@ -33,8 +33,8 @@ inline void append(std::string& s, double v) {
   s += buf;
 }
 inline void append(std::string& s, float v) { append(s, static_cast<double>(v)); }
-template <typename T, std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool> &&
-                                           !std::is_same_v<T, char>, int> = 0>
+template <typename T,
+          std::enable_if_t<std::is_integral_v<T> && !std::is_same_v<T, bool> && !std::is_same_v<T, char>, int> = 0>
 void append(std::string& s, T v) {
   s += std::to_string(v);
 }

@@ -45,10 +45,9 @@ std::vector<double> firls(int64_t n_taps, const double f[6], const double o[6]) 
     if (odd) b0 += b1 * (f[s + 1] - f[s]) + m / 2 * (f[s + 1] * f[s + 1] - f[s] * f[s]);
     for (int64_t i = 0; i < n_k; ++i) {
       const double k = odd ? static_cast<double>(i + 1) : i + 0.5;
-      b[i] += m / (4 * kPi * kPi) *
-              (std::cos(2 * kPi * k * f[s + 1]) - std::cos(2 * kPi * k * f[s])) / (k * k);
-      b[i] += f[s + 1] * (m * f[s + 1] + b1) * np_sinc(2 * k * f[s + 1]) -
-              f[s] * (m * f[s] + b1) * np_sinc(2 * k * f[s]);
+      b[i] += m / (4 * kPi * kPi) * (std::cos(2 * kPi * k * f[s + 1]) - std::cos(2 * kPi * k * f[s])) / (k * k);
+      b[i] +=
+          f[s + 1] * (m * f[s + 1] + b1) * np_sinc(2 * k * f[s + 1]) - f[s] * (m * f[s] + b1) * np_sinc(2 * k * f[s]);
     }
   }
   std::vector<double> h(n_taps);
@@ -107,13 +106,11 @@ std::vector<double> fir1(int64_t order, double low, double high, double fs) {
   return b;
 }
 
-std::vector<double> bandpass_taps(double fs, double low, double high,
-                                  int64_t n_times, int64_t cycle) {
+std::vector<double> bandpass_taps(double fs, double low, double high, int64_t n_times, int64_t cycle) {
   return fir1(fir_order(fs, n_times, low, cycle), low, high, fs);
 }
 
-std::string band_error(double fs, double low, double high, int64_t n_times,
-                       int64_t cycle, const std::string& what) {
+std::string band_error(double fs, double low, double high, int64_t n_times, int64_t cycle, const std::string& what) {
   // Formatted with snprintf rather than iostreams (see csrc/op_args.cpp).
   auto num = [](double v) {
     char buf[32];

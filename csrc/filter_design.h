@@ -22,16 +22,14 @@ std::vector<double> fir1(int64_t order, double low, double high, double fs);
 
 // One band's taps as TensorPAC designs them for a signal of n_times samples:
 // fir1(fir_order(fs, n_times, low, cycle), low, high, fs).
-std::vector<double> bandpass_taps(double fs, double low, double high,
-                                  int64_t n_times, int64_t cycle);
+std::vector<double> bandpass_taps(double fs, double low, double high, int64_t n_times, int64_t cycle);
 
 // Describes why (fs, [low, high], n_times, cycle) cannot be designed, or returns
 // "" when it can. `what` names the band in the message ("phase band 3").
 // Rules: fs > 0; 0 < low < high < fs / 2; cycle >= 1; and the signal holds at
 // least one period of the band's low edge (n_times >= fs / low), without which
 // the band cannot be resolved and the filter order collapses.
-std::string band_error(double fs, double low, double high, int64_t n_times,
-                       int64_t cycle, const std::string& what);
+std::string band_error(double fs, double low, double high, int64_t n_times, int64_t cycle, const std::string& what);
 
 // The next length >= n whose only prime factors are 2, 3 and 5 (the old
 // scipy.fftpack.next_fast_len that TensorPAC's Hilbert padding uses).

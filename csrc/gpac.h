@@ -24,12 +24,11 @@ c10::TypedOperatorHandle<Sig> op(const char* name) {
 }
 }  // namespace detail
 
-inline at::Tensor fir_taps(double fs, const std::vector<double>& low, const std::vector<double>& high,
-                           int64_t n_times, int64_t cycle, const std::string& kind = "band",
+inline at::Tensor fir_taps(double fs, const std::vector<double>& low, const std::vector<double>& high, int64_t n_times,
+                           int64_t cycle, const std::string& kind = "band",
                            std::optional<at::Device> device = std::nullopt) {
-  static const auto h =
-      detail::op<at::Tensor(double, at::ArrayRef<double>, at::ArrayRef<double>, int64_t, int64_t,
-                            c10::string_view, std::optional<at::Device>)>("gpac::fir_taps");
+  static const auto h = detail::op<at::Tensor(double, at::ArrayRef<double>, at::ArrayRef<double>, int64_t, int64_t,
+                                              c10::string_view, std::optional<at::Device>)>("gpac::fir_taps");
   return h.call(fs, low, high, n_times, cycle, kind, device);
 }
 
@@ -39,15 +38,15 @@ inline at::Tensor filter(const at::Tensor& x, const at::Tensor& taps) {
 }
 
 inline std::tuple<at::Tensor, at::Tensor> hilbert(const at::Tensor& x) {
-  static const auto h =
-      detail::op<std::tuple<at::Tensor, at::Tensor>(const at::Tensor&)>("gpac::hilbert");
+  static const auto h = detail::op<std::tuple<at::Tensor, at::Tensor>(const at::Tensor&)>("gpac::hilbert");
   return h.call(x);
 }
 
 inline std::tuple<at::Tensor, at::Tensor> filter_hilbert(const at::Tensor& x, const at::Tensor& pha_taps,
                                                          const at::Tensor& amp_taps) {
-  static const auto h = detail::op<std::tuple<at::Tensor, at::Tensor>(
-      const at::Tensor&, const at::Tensor&, const at::Tensor&)>("gpac::filter_hilbert");
+  static const auto h =
+      detail::op<std::tuple<at::Tensor, at::Tensor>(const at::Tensor&, const at::Tensor&, const at::Tensor&)>(
+          "gpac::filter_hilbert");
   return h.call(x, pha_taps, amp_taps);
 }
 
@@ -78,17 +77,18 @@ inline std::tuple<at::Tensor, at::Tensor> surrogate_plan(int64_t n_perm, int64_t
                                                          const std::string& method, int64_t seed,
                                                          const std::string& rng, bool independent, int64_t n_trials,
                                                          std::optional<at::Device> device = std::nullopt) {
-  static const auto h = detail::op<std::tuple<at::Tensor, at::Tensor>(
-      int64_t, int64_t, int64_t, c10::string_view, int64_t, c10::string_view, bool, int64_t,
-      std::optional<at::Device>)>("gpac::surrogate_plan");
+  static const auto h =
+      detail::op<std::tuple<at::Tensor, at::Tensor>(int64_t, int64_t, int64_t, c10::string_view, int64_t,
+                                                    c10::string_view, bool, int64_t, std::optional<at::Device>)>(
+          "gpac::surrogate_plan");
   return h.call(n_perm, n_signals, n_times, method, seed, rng, independent, n_trials, device);
 }
 
 // (z, p) of the MI against its surrogates; norm as TensorPAC's idpac[2] (4: z-score).
 inline std::tuple<at::Tensor, at::Tensor> surrogate_stats(const at::Tensor& mi, const at::Tensor& surrogates,
                                                           int64_t norm = 4) {
-  static const auto h = detail::op<std::tuple<at::Tensor, at::Tensor>(const at::Tensor&, const at::Tensor&,
-                                                                      int64_t)>("gpac::surrogate_stats");
+  static const auto h = detail::op<std::tuple<at::Tensor, at::Tensor>(const at::Tensor&, const at::Tensor&, int64_t)>(
+      "gpac::surrogate_stats");
   return h.call(mi, surrogates, norm);
 }
 
@@ -96,14 +96,12 @@ inline std::tuple<at::Tensor, at::Tensor> surrogate_stats(const at::Tensor& mi, 
 // option does): mi, z, p, surrogates, amp_dist.
 inline PacOutputs pac(const at::Tensor& x, const PacOptions& o) {
   static const auto h = detail::op<PacTuple(
-      const at::Tensor&, double, at::ArrayRef<double>, at::ArrayRef<double>, at::ArrayRef<double>,
-      at::ArrayRef<double>, int64_t, int64_t, int64_t, int64_t, int64_t, c10::string_view, int64_t, int64_t,
-      c10::string_view, bool, bool, c10::string_view, const std::optional<at::Tensor>&,
-      const std::optional<at::Tensor>&)>("gpac::pac");
+      const at::Tensor&, double, at::ArrayRef<double>, at::ArrayRef<double>, at::ArrayRef<double>, at::ArrayRef<double>,
+      int64_t, int64_t, int64_t, int64_t, int64_t, c10::string_view, int64_t, int64_t, c10::string_view, bool, bool,
+      c10::string_view, const std::optional<at::Tensor>&, const std::optional<at::Tensor>&)>("gpac::pac");
   auto [mi, z, p, surrogates, amp_dist] =
-      h.call(x, o.fs, o.pha_low, o.pha_high, o.amp_low, o.amp_high, o.n_bins, o.pha_cycle, o.amp_cycle,
-             o.memory_budget, o.n_perm, o.surrogate, o.norm, o.seed, o.rng, o.independent, o.return_dist, o.nan,
-             o.phase_index, o.shift);
+      h.call(x, o.fs, o.pha_low, o.pha_high, o.amp_low, o.amp_high, o.n_bins, o.pha_cycle, o.amp_cycle, o.memory_budget,
+             o.n_perm, o.surrogate, o.norm, o.seed, o.rng, o.independent, o.return_dist, o.nan, o.phase_index, o.shift);
   return {mi, z, p, surrogates, amp_dist};
 }
 

@@ -100,9 +100,7 @@ at::Tensor filter_backward_op(const at::Tensor& grad, const at::Tensor& x, const
 at::Tensor hilbert_backward_op(const std::optional<at::Tensor>& grad_phase,
                                const std::optional<at::Tensor>& grad_amplitude, const at::Tensor& x) {
   const auto rows = as_signal_rows(x, "x");
-  auto rows_of = [&](const std::optional<at::Tensor>& g) {
-    return g ? g->reshape(rows.sizes()) : at::Tensor();
-  };
+  auto rows_of = [&](const std::optional<at::Tensor>& g) { return g ? g->reshape(rows.sizes()) : at::Tensor(); };
   // The forward pass computes both in float64 (kPhaseDtype).
   const auto g = polar_backward(rows.to(kPhaseDtype), rows_of(grad_phase), rows_of(grad_amplitude));
   return g.to(rows.scalar_type()).view(x.sizes());

@@ -6,6 +6,7 @@
 #include <sys/mman.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cstdint>
 #include <cstring>
 #include <fstream>
@@ -37,8 +38,7 @@ std::string field(const std::string& header, const std::string& key, const std::
 // touched and can be dropped again by the kernel, so a recording larger than
 // memory can be processed; writes stay private to this process. Null where
 // mapping fails (the caller reads the file instead).
-at::Tensor map_data(const std::string& path, int64_t offset, const std::vector<int64_t>& shape,
-                    at::ScalarType dtype) {
+at::Tensor map_data(const std::string& path, int64_t offset, const std::vector<int64_t>& shape, at::ScalarType dtype) {
   const int fd = ::open(path.c_str(), O_RDONLY);
   if (fd < 0) return at::Tensor();
   const off_t length = ::lseek(fd, 0, SEEK_END);
@@ -46,8 +46,9 @@ at::Tensor map_data(const std::string& path, int64_t offset, const std::vector<i
   ::close(fd);  // the mapping keeps the file
   if (base == MAP_FAILED) return at::Tensor();
   ::madvise(base, length, MADV_SEQUENTIAL);
-  return at::from_blob(static_cast<char*>(base) + offset, shape, [base, length](void*) { ::munmap(base, length); },
-                       at::TensorOptions().dtype(dtype));
+  return at::from_blob(
+      static_cast<char*>(base) + offset, shape, [base, length](void*) { ::munmap(base, length); },
+      at::TensorOptions().dtype(dtype));
 }
 
 }  // namespace
@@ -85,11 +86,16 @@ at::Tensor read_npy(const std::string& path) {
   if (code[0] == '>')
     throw NpyError(path + ": big-endian arrays are not supported; save with x.astype(x.dtype.newbyteorder('<'))");
   at::ScalarType dtype;
-  if (code == "<f4") dtype = at::kFloat;
-  else if (code == "<f8") dtype = at::kDouble;
-  else if (code == "<i2") dtype = at::kShort;
-  else if (code == "<i4") dtype = at::kInt;
-  else if (code == "<i8") dtype = at::kLong;
+  if (code == "<f4")
+    dtype = at::kFloat;
+  else if (code == "<f8")
+    dtype = at::kDouble;
+  else if (code == "<i2")
+    dtype = at::kShort;
+  else if (code == "<i4")
+    dtype = at::kInt;
+  else if (code == "<i8")
+    dtype = at::kLong;
   else
     throw NpyError(path + ": dtype " + code + " is not supported; expected float32, float64, int16, int32 or int64");
   if (order != "False" && order != "True") throw NpyError(path + ": unreadable fortran_order " + order);
@@ -108,10 +114,14 @@ at::Tensor read_npy(const std::string& path) {
     if (shape.back() < 0) throw NpyError(path + ": negative size in shape " + shape_text);
     pos += used;
   }
-  // The sizes come from the file: a product past int64 is refused, not wrapped.
-  int64_t count = 1;
+  // The sizes come from the file: a product past int64 is refused, not
+  // wrapped, and so is one that only a zero-size dim keeps finite (the
+  // strides of the other dims would still overflow).
+  int64_t count = 1, span = 1;
   for (const auto d : shape) {
-    if (d > 0 && count > INT64_MAX / 8 / d) throw NpyError(path + ": shape " + shape_text + " is too large");
+    if (span > INT64_MAX / 8 / std::max<int64_t>(d, 1))
+      throw NpyError(path + ": shape " + shape_text + " is too large");
+    span *= std::max<int64_t>(d, 1);
     count *= d;
   }
   const int64_t bytes = count * static_cast<int64_t>(at::elementSize(dtype));
@@ -119,8 +129,8 @@ at::Tensor read_npy(const std::string& path) {
   in.seekg(0, std::ios::end);
   const int64_t available = static_cast<int64_t>(in.tellg() - data_start);
   if (available != bytes)
-    throw NpyError(path + ": the header promises " + std::to_string(bytes) + " bytes of data for shape " +
-                   shape_text + " but the file holds " + std::to_string(available));
+    throw NpyError(path + ": the header promises " + std::to_string(bytes) + " bytes of data for shape " + shape_text +
+                   " but the file holds " + std::to_string(available));
   const bool aligned = static_cast<int64_t>(data_start) % static_cast<int64_t>(at::elementSize(dtype)) == 0;
   if (order == "False" && bytes > 0 && aligned) {
     auto mapped = map_data(path, static_cast<int64_t>(data_start), shape, dtype);
@@ -143,13 +153,21 @@ void write_npy(const std::string& path, const at::Tensor& tensor) {
   const auto t = tensor.cpu().contiguous();
   std::string code;
   switch (t.scalar_type()) {
-    case at::kFloat: code = "<f4"; break;
-    case at::kDouble: code = "<f8"; break;
-    case at::kLong: code = "<i8"; break;
-    default: throw NpyError(path + ": cannot write dtype " + std::string(c10::toString(t.scalar_type())));
+    case at::kFloat:
+      code = "<f4";
+      break;
+    case at::kDouble:
+      code = "<f8";
+      break;
+    case at::kLong:
+      code = "<i8";
+      break;
+    default:
+      throw NpyError(path + ": cannot write dtype " + std::string(c10::toString(t.scalar_type())));
   }
   std::string shape = "(";  // a 1-tuple keeps its comma: (5,)
-  for (int64_t d = 0; d < t.dim(); ++d) shape += std::to_string(t.size(d)) + (t.dim() == 1 ? "," : d + 1 < t.dim() ? ", " : "");
+  for (int64_t d = 0; d < t.dim(); ++d)
+    shape += std::to_string(t.size(d)) + (t.dim() == 1 ? "," : d + 1 < t.dim() ? ", " : "");
   shape += ")";
   std::string header = "{'descr': '" + code + "', 'fortran_order': False, 'shape': " + shape + ", }";
   // Version 1.0: magic (6) + version (2) + length (2) + header, padded with

@@ -16,12 +16,11 @@
 namespace gpac {
 namespace {
 
-
 void check_nonempty(const at::Tensor& x, const char* name, const char* layout) {
   GPAC_CHECK_VALUE(x.defined(), name, " is undefined; expected a tensor of shape ", layout);
   GPAC_CHECK_VALUE(x.dim() >= 1, name, " is a 0-dim tensor; expected shape ", layout);
-  GPAC_SYM_CHECK_VALUE(x.sym_numel().sym_gt(0), name, " is empty (shape ", x.sym_sizes(),
-                  "); expected shape ", layout, " with at least one element");
+  GPAC_SYM_CHECK_VALUE(x.sym_numel().sym_gt(0), name, " is empty (shape ", x.sym_sizes(), "); expected shape ", layout,
+                       " with at least one element");
 }
 
 }  // namespace
@@ -29,10 +28,8 @@ void check_nonempty(const at::Tensor& x, const char* name, const char* layout) {
 at::ScalarType signal_dtype(const at::Tensor& x, const char* name) {
   check_nonempty(x, name, "(..., n_times)");
   const auto dt = x.scalar_type();
-  GPAC_CHECK_TYPE(!at::isComplexType(dt), name, " is complex (", dt,
-                   "); expected real signals (float32 or float64)");
-  GPAC_CHECK_TYPE(dt != at::kBool, name,
-                   " is a bool tensor; expected real signals (float32 or float64)");
+  GPAC_CHECK_TYPE(!at::isComplexType(dt), name, " is complex (", dt, "); expected real signals (float32 or float64)");
+  GPAC_CHECK_TYPE(dt != at::kBool, name, " is a bool tensor; expected real signals (float32 or float64)");
   if (dt == at::kFloat || dt == at::kDouble) return dt;
   return at::kFloat;  // integers, float16 and bfloat16 are computed in float32
 }
@@ -44,21 +41,20 @@ at::Tensor as_signal_rows(const at::Tensor& x, const char* name) {
 
 void check_taps(const at::Tensor& taps, const at::Tensor& x, const char* name) {
   check_nonempty(taps, name, "(n_bands, n_taps)");
-  GPAC_CHECK_VALUE(taps.dim() == 2, name, " must have shape (n_bands, n_taps), got ",
-                    taps.sym_sizes());
+  GPAC_CHECK_VALUE(taps.dim() == 2, name, " must have shape (n_bands, n_taps), got ", taps.sym_sizes());
   GPAC_CHECK_TYPE(at::isFloatingType(taps.scalar_type()), name,
-                   " must be a floating tensor (float64 recommended), got ", taps.scalar_type());
-  GPAC_CHECK_VALUE(taps.device() == x.device(), name, " is on ", taps.device(),
-                    " but the signals are on ", x.device(), "; move both to one device");
+                  " must be a floating tensor (float64 recommended), got ", taps.scalar_type());
+  GPAC_CHECK_VALUE(taps.device() == x.device(), name, " is on ", taps.device(), " but the signals are on ", x.device(),
+                   "; move both to one device");
   GPAC_SYM_CHECK_VALUE(taps.sym_size(1).sym_le(x.sym_size(-1) - 1), name, " has ", taps.sym_size(1),
-                  " taps per band, but filtfilt's odd extension by n_taps - 1 samples needs "
-                  "signals longer than that; got n_times = ",
-                  x.sym_size(-1));
+                       " taps per band, but filtfilt's odd extension by n_taps - 1 samples needs "
+                       "signals longer than that; got n_times = ",
+                       x.sym_size(-1));
 }
 
 void check_n_bins(int64_t n_bins) {
-  GPAC_CHECK_VALUE(n_bins >= 2 && n_bins <= kMaxBins, "n_bins must be >= 2 phase bins (and at most ",
-                    kMaxBins, "), got ", n_bins);
+  GPAC_CHECK_VALUE(n_bins >= 2 && n_bins <= kMaxBins, "n_bins must be >= 2 phase bins (and at most ", kMaxBins,
+                   "), got ", n_bins);
 }
 
 void check_mi_args(const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins) {
@@ -66,32 +62,32 @@ void check_mi_args(const at::Tensor& phase, const at::Tensor& amplitude, int64_t
   check_nonempty(amplitude, "amplitude", "(..., n_amp, n_times)");
   check_n_bins(n_bins);
   GPAC_CHECK_VALUE(phase.dim() >= 2 && amplitude.dim() == phase.dim(),
-                    "phase and amplitude must have shapes (..., n_pha, n_times) and "
-                    "(..., n_amp, n_times) with the same leading dims, got ",
-                    phase.sym_sizes(), " and ", amplitude.sym_sizes());
+                   "phase and amplitude must have shapes (..., n_pha, n_times) and "
+                   "(..., n_amp, n_times) with the same leading dims, got ",
+                   phase.sym_sizes(), " and ", amplitude.sym_sizes());
   for (int64_t d = 0; d < phase.dim(); ++d) {
     if (d == phase.dim() - 2) continue;
-    GPAC_SYM_CHECK_VALUE(phase.sym_size(d).sym_eq(amplitude.sym_size(d)),
-                    "phase and amplitude differ in dim ", d, " (shapes ", phase.sym_sizes(),
-                    " and ", amplitude.sym_sizes(),
-                    "); they must share leading dims and n_times");
+    GPAC_SYM_CHECK_VALUE(phase.sym_size(d).sym_eq(amplitude.sym_size(d)), "phase and amplitude differ in dim ", d,
+                         " (shapes ", phase.sym_sizes(), " and ", amplitude.sym_sizes(),
+                         "); they must share leading dims and n_times");
   }
   for (const auto* t : {&phase, &amplitude}) {
     const char* name = t == &phase ? "phase" : "amplitude";
     GPAC_CHECK_TYPE(t->scalar_type() == at::kFloat || t->scalar_type() == at::kDouble, name,
-                     " must be float32 or float64, got ", t->scalar_type());
+                    " must be float32 or float64, got ", t->scalar_type());
   }
   GPAC_CHECK_TYPE(phase.scalar_type() == amplitude.scalar_type() || phase.scalar_type() == at::kDouble,
-                   "phase and amplitude must share a dtype, or the phase be float64 (finer bins for float32 "
-                   "amplitudes), got ", phase.scalar_type(), " and ", amplitude.scalar_type());
-  GPAC_CHECK_VALUE(phase.device() == amplitude.device(), "phase is on ", phase.device(),
-                    " but amplitude is on ", amplitude.device());
+                  "phase and amplitude must share a dtype, or the phase be float64 (finer bins for float32 "
+                  "amplitudes), got ",
+                  phase.scalar_type(), " and ", amplitude.scalar_type());
+  GPAC_CHECK_VALUE(phase.device() == amplitude.device(), "phase is on ", phase.device(), " but amplitude is on ",
+                   amplitude.device());
 }
 
-int64_t check_fir_bands(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high,
-                        int64_t n_times, int64_t cycle, c10::string_view kind) {
-  GPAC_CHECK_VALUE(!low.empty() && low.size() == high.size(), "a filter bank needs as many low (",
-                    low.size(), ") as high (", high.size(), ") band edges, at least one");
+int64_t check_fir_bands(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high, int64_t n_times, int64_t cycle,
+                        c10::string_view kind) {
+  GPAC_CHECK_VALUE(!low.empty() && low.size() == high.size(), "a filter bank needs as many low (", low.size(),
+                   ") as high (", high.size(), ") band edges, at least one");
   GPAC_CHECK_VALUE(n_times >= 1, "n_times must be >= 1, got ", n_times);
   int64_t width = 0;
   for (size_t i = 0; i < low.size(); ++i) {
@@ -115,12 +111,14 @@ void check_surrogate_args(const std::optional<at::Tensor>& phase_index, const st
     GPAC_CHECK_VALUE(v.dim() == 2, name, " must have shape (n_perm, n_signals), got ", v.sym_sizes());
     GPAC_CHECK_TYPE(v.scalar_type() == at::kLong, name, " must be int64, got ", v.scalar_type());
     GPAC_CHECK_VALUE(v.device() == like.device(), name, " is on ", v.device(), " but the signals are on ",
-                      like.device());
-    GPAC_SYM_CHECK_VALUE(v.sym_size(1).sym_eq(n_signals), name, " has ", v.sym_size(1),
-                         " columns but there are ", n_signals, " signals (the flattened leading dims)");
+                     like.device());
+    GPAC_SYM_CHECK_VALUE(v.sym_size(1).sym_eq(n_signals), name, " has ", v.sym_size(1), " columns but there are ",
+                         n_signals, " signals (the flattened leading dims)");
     if (n_perm == -1) n_perm = v.sym_size(0);
-    GPAC_SYM_CHECK_VALUE(v.sym_size(0).sym_eq(n_perm), "phase_index and shift must have the same number of "
-                         "permutations (rows), got ", phase_index->sym_size(0), " and ", shift->sym_size(0));
+    GPAC_SYM_CHECK_VALUE(v.sym_size(0).sym_eq(n_perm),
+                         "phase_index and shift must have the same number of "
+                         "permutations (rows), got ",
+                         phase_index->sym_size(0), " and ", shift->sym_size(0));
   }
 }
 
@@ -128,11 +126,11 @@ void check_surrogate_values(const std::optional<at::Tensor>& phase_index, const 
                             int64_t n_signals, int64_t n_times) {
   if (phase_index && phase_index->numel() > 0) {
     GPAC_CHECK_VALUE(phase_index->min().item<int64_t>() >= 0 && phase_index->max().item<int64_t>() < n_signals,
-                      "phase_index values must be signal indices in [0, ", n_signals, ")");
+                     "phase_index values must be signal indices in [0, ", n_signals, ")");
   }
   if (shift && shift->numel() > 0) {
     GPAC_CHECK_VALUE(shift->min().item<int64_t>() >= 0 && shift->max().item<int64_t>() < n_times,
-                      "shift values must be sample offsets in [0, n_times = ", n_times, ")");
+                     "shift values must be sample offsets in [0, n_times = ", n_times, ")");
   }
 }
 

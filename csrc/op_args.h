@@ -35,8 +35,8 @@ void check_mi_args(const at::Tensor& phase, const at::Tensor& amplitude, int64_t
 
 // Checks every band [low[i], high[i]] of a filter bank (named "<kind> <i>" in
 // messages) and returns the widest tap count, max_i fir_order_i + 1.
-int64_t check_fir_bands(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high,
-                        int64_t n_times, int64_t cycle, c10::string_view kind);
+int64_t check_fir_bands(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high, int64_t n_times, int64_t cycle,
+                        c10::string_view kind);
 
 // Checks the optional surrogate plan (csrc/device_kernels.h): phase_index and
 // shift of shape (n_perm, n_signals), int64, on `like`'s device, n_signals

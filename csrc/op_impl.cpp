@@ -108,9 +108,8 @@ HistogramTuple mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitud
           with_lead(h.surrogates, lead, 3)};
 }
 
-HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps, int64_t n_bins,
-                                     int64_t memory_budget, const Surrogates& plan, const DeviceKernels& k,
-                                     RowFlags* flags) {
+HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps, int64_t n_bins, int64_t memory_budget,
+                                     const Surrogates& plan, const DeviceKernels& k, RowFlags* flags) {
   const auto& pha_taps = taps.pha;
   const auto& amp_taps = taps.amp;
   const int64_t S = rows.size(0), n = rows.size(1), P = pha_taps.size(0), A = amp_taps.size(0);
@@ -168,8 +167,8 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
   auto group_key = [](const std::string& key, int64_t first) {
     return key.empty() || first == 0 ? key : key + "/bands from " + std::to_string(first);
   };
-  auto bands = [&](const at::Tensor& chunk, const at::Tensor& taps_p, const at::Tensor& taps_a, int64_t t0,
-                   int64_t t1, const at::Tensor& counts_view, int64_t i0 = 0, int64_t j0 = 0) {
+  auto bands = [&](const at::Tensor& chunk, const at::Tensor& taps_p, const at::Tensor& taps_a, int64_t t0, int64_t t1,
+                   const at::Tensor& counts_view, int64_t i0 = 0, int64_t j0 = 0) {
     BandOptions oc = o;
     oc.pha_key = group_key(o.pha_key, i0);
     oc.amp_key = group_key(o.amp_key, j0);
@@ -182,8 +181,8 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
     // float64). Surrogates read amplitudes anywhere in the row, so they
     // need whole rows.
     GPAC_CHECK_VALUE(K == 0, "surrogates need one phase band and one amplitude band of a whole signal in memory (",
-                      bin_bytes + amp_bytes, " bytes for ", n, " samples), more than half the memory_budget (",
-                      half, " bytes); raise memory_budget or compute the surrogates on shorter signals");
+                     bin_bytes + amp_bytes, " bytes for ", n, " samples), more than half the memory_budget (", half,
+                     " bytes); raise memory_budget or compute the surrogates on shorter signals");
     const int64_t stretch = std::max<int64_t>(1, half / (P + A * rows.element_size()));
     for (int64_t s = 0; s < S; ++s) {
       const auto row = rows.narrow(0, s, 1);
@@ -227,16 +226,15 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
 }
 
 HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
-                                   int64_t n_bins, int64_t memory_budget,
-                                   const std::optional<at::Tensor>& phase_index,
+                                   int64_t n_bins, int64_t memory_budget, const std::optional<at::Tensor>& phase_index,
                                    const std::optional<at::Tensor>& shift, const DeviceKernels& k) {
   const auto rows = as_signal_rows(x, "x");
   check_taps(pha_taps, x, "pha_taps");
   check_taps(amp_taps, x, "amp_taps");
   check_n_bins(n_bins);
   check_surrogate_args(phase_index, shift, x, 1);
-  GPAC_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes (0: the default of ",
-                    kDefaultMemoryBudget, "), got ", memory_budget);
+  GPAC_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes (0: the default of ", kDefaultMemoryBudget,
+                   "), got ", memory_budget);
   DataChecks checks(x.device());
   checks.finite(pha_taps, "pha_taps");
   checks.finite(amp_taps, "amp_taps");
@@ -247,8 +245,7 @@ HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_ta
       modulation_index_rows(rows, {pha_taps, amp_taps, {}, {}}, n_bins, memory_budget, plan, k, flags);
   checks.finish();
   const auto lead = x.sizes().slice(0, x.dim() - 1);
-  return {with_lead(mi, lead, 2), with_lead(sums, lead, 3), with_lead(counts, lead, 2),
-          with_lead(surrogates, lead, 3)};
+  return {with_lead(mi, lead, 2), with_lead(sums, lead, 3), with_lead(counts, lead, 2), with_lead(surrogates, lead, 3)};
 }
 
 }  // namespace gpac

@@ -43,17 +43,15 @@ struct TapSets {
 
 // The pipeline on checked arguments: rows (S, n) contiguous float32/float64,
 // outputs (S, ...). `flags` (CUDA, optional) are set for NaN/Inf samples.
-HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps, int64_t n_bins,
-                                     int64_t memory_budget, const Surrogates& plan, const DeviceKernels& k,
-                                     RowFlags* flags);
+HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps, int64_t n_bins, int64_t memory_budget,
+                                     const Surrogates& plan, const DeviceKernels& k, RowFlags* flags);
 
 // The whole pipeline, x (..., n_times) -> (mi, amp_sums, counts, surrogates),
 // in chunks of signals (then of bands, for signals too long to hold all bands
 // at once) so that its working memory stays within memory_budget bytes (0: the
 // default). A phase_index (swapped trials) keeps all signals in every chunk.
 HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
-                                   int64_t n_bins, int64_t memory_budget,
-                                   const std::optional<at::Tensor>& phase_index,
+                                   int64_t n_bins, int64_t memory_budget, const std::optional<at::Tensor>& phase_index,
                                    const std::optional<at::Tensor>& shift, const DeviceKernels& k);
 
 }  // namespace gpac

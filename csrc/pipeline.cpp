@@ -24,15 +24,17 @@ void check_options(const at::Tensor& x, const PacOptions& o) {
                    o.pha_high.size(), " high phase edges, ", o.amp_low.size(), " low and ", o.amp_high.size(),
                    " high amplitude edges");
   check_n_bins(o.n_bins);
-  GPAC_CHECK_VALUE(o.memory_budget >= 0, "memory_budget must be >= 0 bytes (0: the default of ",
-                   kDefaultMemoryBudget, "), got ", o.memory_budget);
+  GPAC_CHECK_VALUE(o.memory_budget >= 0, "memory_budget must be >= 0 bytes (0: the default of ", kDefaultMemoryBudget,
+                   "), got ", o.memory_budget);
   GPAC_CHECK_VALUE(o.n_perm >= 0, "n_perm must be >= 0, got ", o.n_perm);
-  GPAC_CHECK_VALUE(o.norm >= 0 && o.norm <= 4, "norm must be 0 (none), 1 (subtract), 2 (divide), 3 (subtract then "
-                   "divide) or 4 (z-score), got ", o.norm);
-  GPAC_CHECK_VALUE(!(o.norm == 4 && o.n_perm == 1), "norm 4 (z-score) needs n_perm >= 2 surrogates for a "
+  GPAC_CHECK_VALUE(o.norm >= 0 && o.norm <= 4,
+                   "norm must be 0 (none), 1 (subtract), 2 (divide), 3 (subtract then "
+                   "divide) or 4 (z-score), got ",
+                   o.norm);
+  GPAC_CHECK_VALUE(!(o.norm == 4 && o.n_perm == 1),
+                   "norm 4 (z-score) needs n_perm >= 2 surrogates for a "
                    "standard deviation");
-  GPAC_CHECK_VALUE(o.nan == "raise" || o.nan == "propagate", "nan must be 'raise' or 'propagate', got '", o.nan,
-                   "'");
+  GPAC_CHECK_VALUE(o.nan == "raise" || o.nan == "propagate", "nan must be 'raise' or 'propagate', got '", o.nan, "'");
   GPAC_CHECK_VALUE(o.surrogate == "block_swap" || o.surrogate == "swap_trials" || o.surrogate == "time_lag",
                    "surrogate must be 'block_swap', 'swap_trials' or 'time_lag', got '", o.surrogate, "'");
   GPAC_CHECK_VALUE(!(o.n_perm > 0 && o.surrogate == "swap_trials" && x.dim() < 2),
@@ -116,8 +118,8 @@ PacOutputs pac_pipeline(const at::Tensor& x, const PacOptions& o, const DeviceKe
     flags = checks.finite_rows(rows, "x", x.sizes());
   }
 
-  auto [mi, sums, counts, surrogates] = modulation_index_rows(rows, {pha.taps, amp.taps, pha.key, amp.key}, o.n_bins,
-                                                              o.memory_budget, plan, k, flags);
+  auto [mi, sums, counts, surrogates] =
+      modulation_index_rows(rows, {pha.taps, amp.taps, pha.key, amp.key}, o.n_bins, o.memory_budget, plan, k, flags);
   PacOutputs out{mi, at::Tensor(), at::Tensor(), surrogates, at::Tensor()};
   // Outputs must not alias one another: each empty one is its own tensor.
   auto none = [&] { return at::empty({0}, mi.options()); };
@@ -136,9 +138,8 @@ PacOutputs pac_pipeline(const at::Tensor& x, const PacOptions& o, const DeviceKe
       // when the signal whose phase it borrows is; z and p with it.
       auto bad_surrogates = bad.unsqueeze(1).expand({S, plan.count()});
       if (plan.phase_index.defined())
-        bad_surrogates = bad_surrogates.logical_or(bad.index_select(0, plan.phase_index.flatten())
-                                                       .view({plan.count(), S})
-                                                       .t());
+        bad_surrogates =
+            bad_surrogates.logical_or(bad.index_select(0, plan.phase_index.flatten()).view({plan.count(), S}).t());
       mark(out.surrogates, bad_surrogates);
       const auto bad_stats = bad_surrogates.any(1);
       mark(out.z, bad_stats);

@@ -77,9 +77,9 @@ json tensor_json(const at::Tensor& t) {
 
 RunConfig parse_config(const json& config) {
   if (!config.is_object()) throw ConfigError("the configuration must be a JSON object");
-  static const std::set<std::string> known{"fs", "pha_bands", "amp_bands", "n_bins", "cycle", "n_perm", "surrogate",
-                                           "norm", "seed", "rng", "independent", "device", "dtype",
-                                           "memory_budget", "npy_threshold"};
+  static const std::set<std::string> known{"fs",          "pha_bands", "amp_bands", "n_bins",        "cycle",
+                                           "n_perm",      "surrogate", "norm",      "seed",          "rng",
+                                           "independent", "device",    "dtype",     "memory_budget", "npy_threshold"};
   for (const auto& [key, value] : config.items())
     if (!known.count(key)) throw ConfigError("unknown key '" + key + "' in the configuration");
   RunConfig c;
@@ -120,8 +120,8 @@ RunConfig parse_config(const json& config) {
 
 RunResult run_pac(const RunConfig& c, const at::Tensor& signals) {
   GPAC_CHECK_VALUE(signals.dim() == 1 || signals.dim() == 2,
-                    "the signals must be an array of shape (n_signals, n_times) or (n_times,), got ", signals.dim(),
-                    " dims");
+                   "the signals must be an array of shape (n_signals, n_times) or (n_times,), got ", signals.dim(),
+                   " dims");
   at::Device device("cpu");
   try {
     device = at::Device(c.device);

@@ -55,8 +55,9 @@ at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType 
   if (key.empty() && !taps.is_cpu()) return compute();
   static LruCache<at::Tensor> responses(64, size_t{256} << 20);
   std::string k(key.empty() ? "bytes" : "design");
-  const int64_t head[] = {taps.size(0), taps.size(1), n_fft, static_cast<int64_t>(dtype),
-                          static_cast<int64_t>(device.type()), device.index()};
+  const int64_t head[] = {
+      taps.size(0),  taps.size(1), n_fft, static_cast<int64_t>(dtype), static_cast<int64_t>(device.type()),
+      device.index()};
   append_key(k, head, 6);
   if (key.empty()) {
     const auto t = taps.to(at::kDouble).contiguous();
@@ -96,8 +97,8 @@ using BlockFn = std::function<void(size_t set, int64_t s0, int64_t b0, const at:
 // set `set`, in that set's dtype, to `emit`. One odd extension and one forward
 // FFT per signal serve all sets; `bytes_per_row` is what `emit` allocates per
 // filtered row.
-void for_each_band_block(const at::Tensor& rows, const std::vector<BandSet>& sets,
-                         int64_t bytes_per_row, int64_t block_bytes, const BlockFn& emit) {
+void for_each_band_block(const at::Tensor& rows, const std::vector<BandSet>& sets, int64_t bytes_per_row,
+                         int64_t block_bytes, const BlockFn& emit) {
   const int64_t S = rows.size(0), n = rows.size(1);
   int64_t p = 0, n_bands = 0;
   auto fft_dtype = rows.scalar_type();
@@ -114,8 +115,7 @@ void for_each_band_block(const at::Tensor& rows, const std::vector<BandSet>& set
   // Spectrum product (complex), inverse transform, and the caller's share.
   const int64_t row_bytes = (n_fft / 2 + 1) * 2 * elem + n_fft * elem + bytes_per_row;
   const int64_t bands_per_block = std::max<int64_t>(1, block_bytes / row_bytes);
-  const int64_t signals_per_block =
-      std::max<int64_t>(1, block_bytes / (row_bytes * std::max<int64_t>(1, n_bands)));
+  const int64_t signals_per_block = std::max<int64_t>(1, block_bytes / (row_bytes * std::max<int64_t>(1, n_bands)));
 
   std::vector<at::Tensor> responses;
   for (const auto& set : sets) responses.push_back(power_response(set.taps, n_fft, set.dtype, rows.device(), set.key));
@@ -157,8 +157,7 @@ at::Tensor filter_rows(const at::Tensor& rows, const at::Tensor& taps, int64_t b
   return out;
 }
 
-std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t block_bytes,
-                                                const DeviceKernels& k) {
+std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t block_bytes, const DeviceKernels& k) {
   auto phase = at::empty_like(rows);
   auto amplitude = at::empty_like(rows);
   const int64_t n = rows.size(1);
@@ -167,8 +166,7 @@ std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t 
   for (int64_t r0 = 0; r0 < rows.size(0); r0 += rows_per_block) {
     const int64_t rc = std::min(rows_per_block, rows.size(0) - r0);
     const auto re = rows.narrow(0, r0, rc).unsqueeze(1).to(kPhaseDtype);
-    k.write_polar(re, hilbert_imag(re), phase.narrow(0, r0, rc).unsqueeze(1),
-                  amplitude.narrow(0, r0, rc).unsqueeze(1));
+    k.write_polar(re, hilbert_imag(re), phase.narrow(0, r0, rc).unsqueeze(1), amplitude.narrow(0, r0, rc).unsqueeze(1));
   }
   return {phase, amplitude};
 }

@@ -44,8 +44,7 @@ at::Tensor hilbert_imag(const at::Tensor& rows);
 at::Tensor filter_rows(const at::Tensor& rows, const at::Tensor& taps, int64_t block_bytes);
 
 // Phase and amplitude of each row's analytic signal: (S, n) each.
-std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t block_bytes,
-                                                const DeviceKernels& k);
+std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t block_bytes, const DeviceKernels& k);
 
 // How filter_hilbert_rows computes and what it reports.
 struct BandOptions {

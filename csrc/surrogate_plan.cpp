@@ -56,22 +56,22 @@ std::tuple<at::Tensor, at::Tensor> surrogate_plan(int64_t n_perm, int64_t n_sign
                                                   const std::string& method, int64_t seed, const std::string& rng,
                                                   bool independent, int64_t n_trials) {
   GPAC_CHECK_VALUE(method == "block_swap" || method == "swap_trials" || method == "time_lag",
-                    "surrogate must be 'block_swap', 'swap_trials' or 'time_lag', got '", method, "'");
+                   "surrogate must be 'block_swap', 'swap_trials' or 'time_lag', got '", method, "'");
   GPAC_CHECK_VALUE(rng == "torch" || rng == "tensorpac", "rng must be 'torch' or 'tensorpac', got '", rng, "'");
   GPAC_CHECK_VALUE(n_perm >= 0, "n_perm must be >= 0, got ", n_perm);
-  GPAC_CHECK_VALUE(n_signals >= 1 && n_times >= 2, "surrogates need signals of at least 2 samples, got ",
-                    n_signals, " signal(s) of ", n_times);
+  GPAC_CHECK_VALUE(n_signals >= 1 && n_times >= 2, "surrogates need signals of at least 2 samples, got ", n_signals,
+                   " signal(s) of ", n_times);
   GPAC_CHECK_VALUE(n_trials >= 1 && n_signals % n_trials == 0, "n_trials (", n_trials,
-                    ") must divide the number of signals (", n_signals, ")");
+                   ") must divide the number of signals (", n_signals, ")");
   if (method == "swap_trials")
     GPAC_CHECK_VALUE(n_trials >= 2, "swap_trials needs at least 2 trials along the trial axis, got ", n_trials);
   if (rng == "tensorpac")
     GPAC_CHECK_VALUE(seed >= 0 && seed + n_perm <= (int64_t{1} << 32),
-                      "with rng='tensorpac' the seeds seed + k must lie in [0, 2**32), got seed ", seed);
+                     "with rng='tensorpac' the seeds seed + k must lie in [0, 2**32), got seed ", seed);
   const auto opts = at::TensorOptions().dtype(at::kLong);
   auto phase_index = at::arange(n_signals, opts).repeat({n_perm, 1});
   auto shift = at::zeros({n_perm, n_signals}, opts);
-  const int64_t width = independent ? n_signals : 1;  // shifts drawn per permutation
+  const int64_t width = independent ? n_signals : 1;   // shifts drawn per permutation
   const int64_t low = method == "block_swap" ? 1 : 0;  // a cut in [1, n), a lag in [0, n)
 
   if (rng == "torch") {

@@ -9,8 +9,8 @@
 
 namespace gpac {
 
-TapDesign design_taps(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high, int64_t n_times,
-                      int64_t cycle, c10::string_view kind, const at::Device& device) {
+TapDesign design_taps(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high, int64_t n_times, int64_t cycle,
+                      c10::string_view kind, const at::Device& device) {
   const auto options = at::TensorOptions().dtype(at::kDouble);
   if (device.is_meta()) {
     const int64_t width = check_fir_bands(fs, low, high, n_times, cycle, kind);

@@ -22,7 +22,7 @@ struct TapDesign {
 // The bands [low[i], high[i]] of `kind` ("phase band": named so in messages)
 // for signals of n_times samples, checked when first designed. A meta device
 // gives the shape only.
-TapDesign design_taps(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high, int64_t n_times,
-                      int64_t cycle, c10::string_view kind, const at::Device& device);
+TapDesign design_taps(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high, int64_t n_times, int64_t cycle,
+                      c10::string_view kind, const at::Device& device);
 
 }  // namespace gpac

@@ -86,18 +86,15 @@ void execute(cufftType type, int64_t n, int64_t batch, int64_t in_dist, int64_t 
 
 }  // namespace
 
-void forward(const double* in, int64_t in_dist, c10::complex<double>* out, int64_t out_dist, int64_t n,
-             int64_t batch) {
+void forward(const double* in, int64_t in_dist, c10::complex<double>* out, int64_t out_dist, int64_t n, int64_t batch) {
   execute(CUFFT_D2Z, n, batch, in_dist, out_dist, [&](cufftHandle h) {
     return cufftExecD2Z(h, const_cast<double*>(in), reinterpret_cast<cufftDoubleComplex*>(out));
   });
 }
 
-void backward(c10::complex<double>* in, int64_t in_dist, double* out, int64_t out_dist, int64_t n,
-              int64_t batch) {
-  execute(CUFFT_Z2D, n, batch, in_dist, out_dist, [&](cufftHandle h) {
-    return cufftExecZ2D(h, reinterpret_cast<cufftDoubleComplex*>(in), out);
-  });
+void backward(c10::complex<double>* in, int64_t in_dist, double* out, int64_t out_dist, int64_t n, int64_t batch) {
+  execute(CUFFT_Z2D, n, batch, in_dist, out_dist,
+          [&](cufftHandle h) { return cufftExecZ2D(h, reinterpret_cast<cufftDoubleComplex*>(in), out); });
 }
 
 }  // namespace gpac::cufft

@@ -14,12 +14,10 @@ namespace gpac::cufft {
 // `batch` real rows of length n (row r at in + r * in_dist) -> their spectra,
 // n / 2 + 1 complex values each (row r at out + r * out_dist), unscaled, on the
 // current stream of the current device.
-void forward(const double* in, int64_t in_dist, c10::complex<double>* out, int64_t out_dist, int64_t n,
-             int64_t batch);
+void forward(const double* in, int64_t in_dist, c10::complex<double>* out, int64_t out_dist, int64_t n, int64_t batch);
 
 // The inverse, unscaled (n times the inverse DFT): `batch` half spectra ->
 // real rows of length n. cuFFT overwrites `in`.
-void backward(c10::complex<double>* in, int64_t in_dist, double* out, int64_t out_dist, int64_t n,
-              int64_t batch);
+void backward(c10::complex<double>* in, int64_t in_dist, double* out, int64_t out_dist, int64_t n, int64_t batch);
 
 }  // namespace gpac::cufft

@@ -53,16 +53,16 @@
 namespace gpac {
 namespace {
 
-constexpr int kTile = 128;                 // samples staged per tile
-constexpr int kBinStride = kTile + 4;      // byte rows of the bin tile, padded off the 128-byte bank period
-constexpr int kMaxPairsPerBlock = 256;     // threads per pair_histograms block
-constexpr int kMaxAmpPerGroup = 32;        // a warp spans the amplitude bands of one phase band
-constexpr int64_t kAccBytes = 96 * 1024;   // shared accumulators per block
+constexpr int kTile = 128;                // samples staged per tile
+constexpr int kBinStride = kTile + 4;     // byte rows of the bin tile, padded off the 128-byte bank period
+constexpr int kMaxPairsPerBlock = 256;    // threads per pair_histograms block
+constexpr int kMaxAmpPerGroup = 32;       // a warp spans the amplitude bands of one phase band
+constexpr int64_t kAccBytes = 96 * 1024;  // shared accumulators per block
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
-__global__ void bin_counts_kernel(const uint8_t* __restrict__ bins, unsigned long long* __restrict__ counts,
-                                  int64_t n, int64_t n_bins, int64_t chunks_per_row, int64_t chunk) {
+__global__ void bin_counts_kernel(const uint8_t* __restrict__ bins, unsigned long long* __restrict__ counts, int64_t n,
+                                  int64_t n_bins, int64_t chunks_per_row, int64_t chunk) {
   extern __shared__ unsigned int hist[];
   const int64_t row = blockIdx.x / chunks_per_row;
   const int64_t begin = (blockIdx.x % chunks_per_row) * chunk;
@@ -100,7 +100,7 @@ struct PairBlock {
   uint8_t* bin_tile;  // [pg][kBinStride]
   int64_t i0, j0, pg, ag, pi, aj;
   bool active;
-  double* my;         // this thread's n_bins accumulators
+  double* my;  // this thread's n_bins accumulators
 
   __device__ PairBlock(double* smem, const PairGrid& g, int64_t ip, int64_t ja) {
     acc = smem;
@@ -119,8 +119,8 @@ struct PairBlock {
 
   // Accumulates samples [t0, t1) of the phase bins of signal `ps` against the
   // amplitudes of signal `s` read from sample t + shift (circularly).
-  __device__ void accumulate(const uint8_t* __restrict__ bins, const T* __restrict__ amp, const PairGrid& g,
-                             int64_t s, int64_t ps, int64_t shift, int64_t t0, int64_t t1) {
+  __device__ void accumulate(const uint8_t* __restrict__ bins, const T* __restrict__ amp, const PairGrid& g, int64_t s,
+                             int64_t ps, int64_t shift, int64_t t0, int64_t t1) {
     for (int64_t tile = t0; tile < t1; tile += kTile) {
       const int64_t len = min(static_cast<int64_t>(kTile), t1 - tile);
       __syncthreads();  // the previous tile is consumed
@@ -239,7 +239,7 @@ void allow_opt_in_shared_memory(int device, int bytes) {
 
 int grid_size(int64_t blocks, const char* kernel) {
   GPAC_CHECK(blocks >= 1 && blocks <= INT_MAX, kernel, " would need ", blocks,
-              " blocks; split the input (a smaller memory_budget)");
+             " blocks; split the input (a smaller memory_budget)");
   return static_cast<int>(blocks);
 }
 
@@ -251,8 +251,8 @@ void split(int64_t total, int64_t cap, int64_t& per_group, int64_t& groups) {
 
 }  // namespace
 
-void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins,
-                         const Surrogates& surrogates, const HistogramOut& out, bool counts_given) {
+void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins, const Surrogates& surrogates,
+                         const HistogramOut& out, bool counts_given) {
   const int64_t S = bins.size(0), P = bins.size(1), A = amp.size(1), n = bins.size(2);
   const int64_t K = surrogates.count();
   // Written in place where the caller's views are contiguous, else through
@@ -281,7 +281,6 @@ void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t 
 
   // 2. and 3., in the amplitude's dtype.
   AT_DISPATCH_FLOATING_TYPES(amp.scalar_type(), "gpac_mi_histograms_cuda", [&] {
-
     PairGrid g{S, P, A, n, n_bins, n_bins | 1, 0, 0, 0, 0, 0, 0};
     const int64_t pairs_per_block =
         std::clamp<int64_t>(kAccBytes / (g.acc_stride * static_cast<int64_t>(sizeof(double))), 1, kMaxPairsPerBlock);
@@ -292,16 +291,16 @@ void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t 
     g.chunk = ceil_div(ceil_div(n, g.n_chunks), kTile) * kTile;
     g.n_chunks = ceil_div(n, g.chunk);
     const int pair_threads = static_cast<int>(g.pg * g.ag);
-    const size_t smem = g.pg * g.ag * g.acc_stride * sizeof(double) + g.ag * (kTile + 1) * sizeof(scalar_t) +
-                        g.pg * kBinStride;
+    const size_t smem =
+        g.pg * g.ag * g.acc_stride * sizeof(double) + g.ag * (kTile + 1) * sizeof(scalar_t) + g.pg * kBinStride;
     GPAC_CHECK(smem <= props->sharedMemPerBlockOptin, "mi_scatter needs ", smem,
-                " bytes of shared memory per block; this GPU offers ", props->sharedMemPerBlockOptin);
+               " bytes of shared memory per block; this GPU offers ", props->sharedMemPerBlockOptin);
     allow_opt_in_shared_memory<pair_histograms_kernel<scalar_t>>(amp.get_device(),
                                                                  static_cast<int>(props->sharedMemPerBlockOptin));
     auto work = at::empty({S, P, A, g.n_chunks, n_bins}, amp.options().dtype(at::kDouble));
-    pair_histograms_kernel<scalar_t><<<grid_size(base_blocks * g.n_chunks, "pair_histograms"), pair_threads, smem,
-                                       stream>>>(bins.data_ptr<uint8_t>(), amp.data_ptr<scalar_t>(),
-                                                 work.data_ptr<double>(), g);
+    pair_histograms_kernel<scalar_t>
+        <<<grid_size(base_blocks * g.n_chunks, "pair_histograms"), pair_threads, smem, stream>>>(
+            bins.data_ptr<uint8_t>(), amp.data_ptr<scalar_t>(), work.data_ptr<double>(), g);
     C10_CUDA_KERNEL_LAUNCH_CHECK();
 
     const int64_t pairs = S * P * A;
@@ -313,12 +312,12 @@ void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t 
     if (K > 0) {  // the surrogates, each over the whole time range
       allow_opt_in_shared_memory<surrogate_mi_kernel<scalar_t>>(amp.get_device(),
                                                                 static_cast<int>(props->sharedMemPerBlockOptin));
-      const int64_t* phase_index = surrogates.phase_index.defined() ? surrogates.phase_index.data_ptr<int64_t>()
-                                                                    : nullptr;
+      const int64_t* phase_index =
+          surrogates.phase_index.defined() ? surrogates.phase_index.data_ptr<int64_t>() : nullptr;
       const int64_t* shift = surrogates.shift.defined() ? surrogates.shift.data_ptr<int64_t>() : nullptr;
-      surrogate_mi_kernel<scalar_t><<<grid_size(S * K * g.n_pg * g.n_ag, "surrogate_mi"), pair_threads, smem,
-                                      stream>>>(bins.data_ptr<uint8_t>(), amp.data_ptr<scalar_t>(), counts_u64,
-                                                phase_index, shift, surr.data_ptr<scalar_t>(), K, g);
+      surrogate_mi_kernel<scalar_t><<<grid_size(S * K * g.n_pg * g.n_ag, "surrogate_mi"), pair_threads, smem, stream>>>(
+          bins.data_ptr<uint8_t>(), amp.data_ptr<scalar_t>(), counts_u64, phase_index, shift, surr.data_ptr<scalar_t>(),
+          K, g);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
     }
   });

@@ -58,9 +58,7 @@ __global__ void bins_kernel(Rows<const T> re, Rows<const T> im, Rows<uint8_t> bi
 
 constexpr int kThreads = 256;
 
-int64_t blocks_for(int64_t total) {
-  return std::min<int64_t>((total + kThreads - 1) / kThreads, int64_t{1} << 20);
-}
+int64_t blocks_for(int64_t total) { return std::min<int64_t>((total + kThreads - 1) / kThreads, int64_t{1} << 20); }
 
 }  // namespace
 
@@ -74,9 +72,9 @@ void write_polar_cuda(const at::Tensor& re, const at::Tensor& im, const at::Tens
   AT_DISPATCH_FLOATING_TYPES(re.scalar_type(), "gpac_polar_cuda", [&] {
     using in_t = scalar_t;
     AT_DISPATCH_FLOATING_TYPES(out_type, "gpac_polar_cuda_out", [&] {
-      polar_kernel<in_t, scalar_t><<<blocks, kThreads, 0, stream>>>(
-          rows_of<const in_t>(re), rows_of<const in_t>(im), rows_of<scalar_t>(phase), rows_of<scalar_t>(amplitude), B,
-          n, total);
+      polar_kernel<in_t, scalar_t><<<blocks, kThreads, 0, stream>>>(rows_of<const in_t>(re), rows_of<const in_t>(im),
+                                                                    rows_of<scalar_t>(phase),
+                                                                    rows_of<scalar_t>(amplitude), B, n, total);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
     });
   });

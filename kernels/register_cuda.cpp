@@ -15,8 +15,8 @@ namespace gpac {
 const DeviceKernels& cuda_kernels() {
   // The histograms' scratch (pair_histograms' per-chunk sums) scales with
   // pairs, not samples: planned per call in kernels/mi_scatter_cuda.cu.
-  static const DeviceKernels kernels{&write_polar_cuda, &write_bins_cuda, &bin_histograms_cuda,
-                                     &filter_hilbert_cuda, true, 0};
+  static const DeviceKernels kernels{
+      &write_polar_cuda, &write_bins_cuda, &bin_histograms_cuda, &filter_hilbert_cuda, true, 0};
   return kernels;
 }
 
@@ -45,16 +45,16 @@ TORCH_LIBRARY_IMPL(gpac, CUDA, m) {
     return modulation_index_op(x, pha_taps, amp_taps, n_bins, memory_budget, phase_index, shift, cuda_kernels());
   });
   m.impl("pac", pac_kernel([](const at::Tensor& x, const PacOptions& o) {
-    const c10::cuda::CUDAGuard guard(x.device());
-    return pac_pipeline(x, o, cuda_kernels());
-  }));
+           const c10::cuda::CUDAGuard guard(x.device());
+           return pac_pipeline(x, o, cuda_kernels());
+         }));
   m.impl("modulation_index_backward",
          [](const std::optional<at::Tensor>& grad_mi, const std::optional<at::Tensor>& grad_amp_sums,
             const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps, const at::Tensor& amp_sums,
             const at::Tensor& counts, int64_t n_bins) {
-    const c10::cuda::CUDAGuard guard(x.device());
-           return modulation_index_backward_op(grad_mi, grad_amp_sums, x, pha_taps, amp_taps, amp_sums, counts,
-                                               n_bins, cuda_kernels());
+           const c10::cuda::CUDAGuard guard(x.device());
+           return modulation_index_backward_op(grad_mi, grad_amp_sums, x, pha_taps, amp_taps, amp_sums, counts, n_bins,
+                                               cuda_kernels());
          });
 }
 

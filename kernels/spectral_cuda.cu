@@ -45,7 +45,7 @@ constexpr int64_t kPolarChunk = 4096;  // samples of one row per polar_rows bloc
 
 int64_t blocks_for(int64_t total) { return std::clamp<int64_t>((total + kThreads - 1) / kThreads, 1, 1 << 20); }
 
-#define GPAC_GRID_STRIDE(idx, total)                                                       \
+#define GPAC_GRID_STRIDE(idx, total)                                                             \
   for (int64_t idx = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; idx < (total); \
        idx += static_cast<int64_t>(gridDim.x) * blockDim.x)
 
@@ -78,8 +78,8 @@ __global__ void extend_rows_kernel(const T* __restrict__ x, int64_t S, int64_t n
 // 3. prod[r] = spec[signal of r] * (resp[band of r] / n_fft), rows r = (signal,
 // band) of the block, bands [b0, b0 + bc) of the two sets laid end to end.
 __global__ void band_spectra_kernel(const cdouble* __restrict__ spec, const double* __restrict__ resp0,
-                                    const double* __restrict__ resp1, int64_t B0, int64_t b0, int64_t bc,
-                                    int64_t rows, int64_t F, double scale, cdouble* __restrict__ prod) {
+                                    const double* __restrict__ resp1, int64_t B0, int64_t b0, int64_t bc, int64_t rows,
+                                    int64_t F, double scale, cdouble* __restrict__ prod) {
   GPAC_GRID_STRIDE(idx, rows * F) {
     const int64_t r = idx / F, f = idx % F;
     const int64_t g = b0 + r % bc;
@@ -114,19 +114,18 @@ __global__ void hilbert_spectra_kernel(cdouble* __restrict__ spec, int64_t rows,
   GPAC_GRID_STRIDE(idx, rows * F5) {
     const int64_t r = idx / F5, f = idx % F5;
     cdouble& z = spec[r * F + f];
-    z = (f == 0 || (n5 % 2 == 0 && f == n5 / 2)) ? cdouble(0.0, 0.0)
-                                                 : cdouble(z.imag() * scale, -z.real() * scale);
+    z = (f == 0 || (n5 % 2 == 0 && f == n5 / 2)) ? cdouble(0.0, 0.0) : cdouble(z.imag() * scale, -z.real() * scale);
   }
 }
 
 // Where polar_rows writes one set's rows.
 struct SetOut {
-  void* data;                    // (S, B, n) contiguous: uint8 bins, or T phases / amplitudes
-  int64_t B;                     // bands in the set
-  int64_t n_bins;                // > 0: bins
-  bool phase;                    // phase (or bins) rather than amplitude
-  bool out_double;               // phases / amplitudes in float64 (else float32)
-  unsigned long long* counts;    // bins only, optional: counts[s * cs + b * cb + bin] += samples
+  void* data;                  // (S, B, n) contiguous: uint8 bins, or T phases / amplitudes
+  int64_t B;                   // bands in the set
+  int64_t n_bins;              // > 0: bins
+  bool phase;                  // phase (or bins) rather than amplitude
+  bool out_double;             // phases / amplitudes in float64 (else float32)
+  unsigned long long* counts;  // bins only, optional: counts[s * cs + b * cb + bin] += samples
   int64_t cs, cb;
 };
 
@@ -134,8 +133,8 @@ struct SetOut {
 // signal re + i im of one band row -> its output; a bins row also counts its
 // samples per bin in shared memory, one global atomic per bin and block.
 __global__ void polar_rows_kernel(const double* __restrict__ re, int64_t re_stride, const double* __restrict__ im,
-                                  int64_t n5, int64_t n, int64_t s0, int64_t b0, int64_t bc, SetOut set0,
-                                  SetOut set1, int64_t chunks) {
+                                  int64_t n5, int64_t n, int64_t s0, int64_t b0, int64_t bc, SetOut set0, SetOut set1,
+                                  int64_t chunks) {
   extern __shared__ unsigned int hist[];
   const int64_t r = blockIdx.x / chunks;
   const int64_t begin = (blockIdx.x % chunks) * kPolarChunk;
@@ -276,17 +275,17 @@ bool filter_hilbert_cuda(const at::Tensor& rows, const std::vector<BandJob>& job
     cufft::forward(ext.data_ptr<double>(), n_fft, spec.data_ptr<cdouble>(), F, n_fft, ns);
     for (int64_t b0 = 0; b0 < B; b0 += bc) {
       const int64_t nb = std::min(bc, B - b0), nr = ns * nb;
-      band_spectra_kernel<<<blocks_for(nr * F), kThreads, 0, stream>>>(
-          spec.data_ptr<cdouble>(), resp0, resp1, B0, b0, nb, nr, F, 1.0 / static_cast<double>(n_fft),
-          prod.data_ptr<cdouble>());
+      band_spectra_kernel<<<blocks_for(nr * F), kThreads, 0, stream>>>(spec.data_ptr<cdouble>(), resp0, resp1, B0, b0,
+                                                                       nb, nr, F, 1.0 / static_cast<double>(n_fft),
+                                                                       prod.data_ptr<cdouble>());
       C10_CUDA_KERNEL_LAUNCH_CHECK();
       cufft::backward(prod.data_ptr<cdouble>(), F, filt.data_ptr<double>(), n_fft, n_fft, nr);
       const double* band = filt.data_ptr<double>() + p;
       int64_t band_stride = n_fft;
       if (in_place) {
         if (n5 > n) {
-          zero_tails_kernel<<<blocks_for(nr * (n5 - n)), kThreads, 0, stream>>>(filt.data_ptr<double>(), nr, n_fft,
-                                                                                p, n, n5);
+          zero_tails_kernel<<<blocks_for(nr * (n5 - n)), kThreads, 0, stream>>>(filt.data_ptr<double>(), nr, n_fft, p,
+                                                                                n, n5);
           C10_CUDA_KERNEL_LAUNCH_CHECK();
         }
       } else {
@@ -297,8 +296,8 @@ bool filter_hilbert_cuda(const at::Tensor& rows, const std::vector<BandJob>& job
         band_stride = n5;
       }
       cufft::forward(band, band_stride, prod.data_ptr<cdouble>(), F, n5, nr);
-      hilbert_spectra_kernel<<<blocks_for(nr * (n5 / 2 + 1)), kThreads, 0, stream>>>(prod.data_ptr<cdouble>(), nr,
-                                                                                     F, n5);
+      hilbert_spectra_kernel<<<blocks_for(nr * (n5 / 2 + 1)), kThreads, 0, stream>>>(prod.data_ptr<cdouble>(), nr, F,
+                                                                                     n5);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
       cufft::backward(prod.data_ptr<cdouble>(), F, imag.data_ptr<double>(), n5, n5, nr);
       const int64_t grid = nr * chunks;

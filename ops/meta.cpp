@@ -38,10 +38,12 @@ std::tuple<at::Tensor, at::Tensor> filter_hilbert_meta(const at::Tensor& x, cons
 
 // mi (..., P, A), amp_sums (..., P, A, n_bins), counts (..., P, n_bins),
 // surrogates (..., K, P, A).
-std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> histograms_like(
-    c10::SymIntArrayRef lead, const c10::SymInt& P, const c10::SymInt& A, int64_t n_bins,
-    const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift,
-    const at::TensorOptions& options) {
+std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> histograms_like(c10::SymIntArrayRef lead,
+                                                                           const c10::SymInt& P, const c10::SymInt& A,
+                                                                           int64_t n_bins,
+                                                                           const std::optional<at::Tensor>& phase_index,
+                                                                           const std::optional<at::Tensor>& shift,
+                                                                           const at::TensorOptions& options) {
   auto shape = [&](std::vector<c10::SymInt> tail) {
     auto s = lead.vec();
     s.insert(s.end(), tail.begin(), tail.end());
@@ -49,13 +51,13 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> histograms_like(
   };
   const c10::SymInt K = shift ? shift->sym_size(0) : (phase_index ? phase_index->sym_size(0) : c10::SymInt(0));
   return {at::empty_symint(shape({P, A}), options), at::empty_symint(shape({P, A, n_bins}), options),
-          at::empty_symint(shape({P, n_bins}), options.dtype(at::kLong)),
-          at::empty_symint(shape({K, P, A}), options)};
+          at::empty_symint(shape({P, n_bins}), options.dtype(at::kLong)), at::empty_symint(shape({K, P, A}), options)};
 }
 
-std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> mi_scatter_meta(
-    const at::Tensor& phase, const at::Tensor& amplitude, int64_t n_bins, const std::optional<at::Tensor>& phase_index,
-    const std::optional<at::Tensor>& shift) {
+std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> mi_scatter_meta(const at::Tensor& phase,
+                                                                           const at::Tensor& amplitude, int64_t n_bins,
+                                                                           const std::optional<at::Tensor>& phase_index,
+                                                                           const std::optional<at::Tensor>& shift) {
   check_mi_args(phase, amplitude, n_bins);
   check_surrogate_args(phase_index, shift, phase, 2);
   return histograms_like(phase.sym_sizes().slice(0, phase.dim() - 2), phase.sym_size(-2), amplitude.sym_size(-2),
@@ -63,8 +65,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> mi_scatter_meta(
 }
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> modulation_index_meta(
-    const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps, int64_t n_bins,
-    int64_t memory_budget, const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift) {
+    const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps, int64_t n_bins, int64_t memory_budget,
+    const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift) {
   const auto dtype = signal_dtype(x, "x");
   check_taps(pha_taps, x, "pha_taps");
   check_taps(amp_taps, x, "amp_taps");
@@ -87,11 +89,11 @@ TORCH_LIBRARY_IMPL(gpac, Meta, m) {
   m.impl("hilbert_backward", [](const std::optional<at::Tensor>&, const std::optional<at::Tensor>&,
                                 const at::Tensor& x) { return grad_like(x); });
   m.impl("filter_hilbert_backward",
-         [](const std::optional<at::Tensor>&, const std::optional<at::Tensor>&, const at::Tensor& x,
-            const at::Tensor&, const at::Tensor&) { return grad_like(x); });
-  m.impl("mi_scatter_backward",
-         [](const std::optional<at::Tensor>&, const std::optional<at::Tensor>&, const at::Tensor&,
-            const at::Tensor& amplitude, const at::Tensor&, const at::Tensor&, int64_t) { return grad_like(amplitude); });
+         [](const std::optional<at::Tensor>&, const std::optional<at::Tensor>&, const at::Tensor& x, const at::Tensor&,
+            const at::Tensor&) { return grad_like(x); });
+  m.impl("mi_scatter_backward", [](const std::optional<at::Tensor>&, const std::optional<at::Tensor>&,
+                                   const at::Tensor&, const at::Tensor& amplitude, const at::Tensor&, const at::Tensor&,
+                                   int64_t) { return grad_like(amplitude); });
   m.impl("modulation_index_backward",
          [](const std::optional<at::Tensor>&, const std::optional<at::Tensor>&, const at::Tensor& x, const at::Tensor&,
             const at::Tensor&, const at::Tensor&, const at::Tensor&, int64_t) { return grad_like(x); });

@@ -22,9 +22,8 @@ namespace {
 // CPU (cached: csrc/tap_designs.h) and handed out as a copy on `device`, so
 // that no caller can alter the cached one. It has no tensor inputs, so it is a
 // factory op: FakeTensor calls it with device=meta, which yields the shape.
-at::Tensor fir_taps_op(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high,
-                       int64_t n_times, int64_t cycle, c10::string_view kind,
-                       std::optional<at::Device> device) {
+at::Tensor fir_taps_op(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high, int64_t n_times, int64_t cycle,
+                       c10::string_view kind, std::optional<at::Device> device) {
   const auto design = design_taps(fs, low, high, n_times, cycle, kind, device.value_or(at::kCPU));
   return design.taps.is_meta() ? design.taps : design.taps.clone();
 }
@@ -39,8 +38,8 @@ std::tuple<at::Tensor, at::Tensor> surrogate_plan_op(int64_t n_perm, int64_t n_s
     const auto options = at::TensorOptions().dtype(at::kLong).device(*device);
     return {at::empty({n_perm, n_signals}, options), at::empty({n_perm, n_signals}, options)};
   }
-  auto [phase_index, shift] = surrogate_plan(n_perm, n_signals, n_times, std::string(method), seed,
-                                             std::string(rng), independent, n_trials);
+  auto [phase_index, shift] =
+      surrogate_plan(n_perm, n_signals, n_times, std::string(method), seed, std::string(rng), independent, n_trials);
   if (!device) return {phase_index, shift};
   return {to_device(phase_index, *device), to_device(shift, *device)};
 }
@@ -81,9 +80,10 @@ at::Tensor preset_bands_op(c10::string_view name, c10::string_view kind, std::op
 TORCH_LIBRARY(gpac, m) {
   const std::vector<at::Tag> tags{at::Tag::pt2_compliant_tag};
   // FIR design (TensorPAC fir_order + fir1), one zero-padded row per band.
-  m.def("fir_taps(float fs, float[] low, float[] high, int n_times, int cycle, str kind=\"band\", *, "
-        "Device? device=None) -> Tensor",
-        tags);
+  m.def(
+      "fir_taps(float fs, float[] low, float[] high, int n_times, int cycle, str kind=\"band\", *, "
+      "Device? device=None) -> Tensor",
+      tags);
   // Zero-phase band-pass, equal to scipy filtfilt(taps[i], 1, x, padlen=order_i):
   // x (..., n_times), taps (n_bands, n_taps) -> (..., n_bands, n_times).
   m.def("filter(Tensor x, Tensor taps) -> Tensor", tags);
@@ -93,8 +93,7 @@ TORCH_LIBRARY(gpac, m) {
   // Fused filter + hilbert from one forward FFT per signal: phase of each
   // phase band (..., n_pha, n_times) and amplitude of each amplitude band
   // (..., n_amp, n_times).
-  m.def("filter_hilbert(Tensor x, Tensor pha_taps, Tensor amp_taps) -> (Tensor phase, Tensor amplitude)",
-        tags);
+  m.def("filter_hilbert(Tensor x, Tensor pha_taps, Tensor amp_taps) -> (Tensor phase, Tensor amplitude)", tags);
   // Phase-binned amplitude histograms reduced to Tort's MI: phase
   // (..., n_pha, n_times), amplitude (..., n_amp, n_times) -> mi (..., n_pha,
   // n_amp), amp_sums (..., n_pha, n_amp, n_bins), counts (..., n_pha, n_bins),
@@ -104,23 +103,27 @@ TORCH_LIBRARY(gpac, m) {
   // signal s pairs the phase of signal phase_index[k, s] with the amplitude of
   // signal s read circularly from sample shift[k, s] on. Their MI comes back
   // as surrogates (..., n_perm, n_pha, n_amp); n_perm = 0 without them.
-  m.def("mi_scatter(Tensor phase, Tensor amplitude, int n_bins=18, Tensor? phase_index=None, "
-        "Tensor? shift=None) -> (Tensor mi, Tensor amp_sums, Tensor counts, Tensor surrogates)",
-        tags);
+  m.def(
+      "mi_scatter(Tensor phase, Tensor amplitude, int n_bins=18, Tensor? phase_index=None, "
+      "Tensor? shift=None) -> (Tensor mi, Tensor amp_sums, Tensor counts, Tensor surrogates)",
+      tags);
   // Backward passes (csrc/gradients.h says what is differentiated): each
   // takes its op's output grads (None where unused) and inputs, returns the
   // grad of the signals (x) or, for mi_scatter, of the amplitude.
   m.def("filter_backward(Tensor grad, Tensor x, Tensor taps) -> Tensor", tags);
   m.def("hilbert_backward(Tensor? grad_phase, Tensor? grad_amplitude, Tensor x) -> Tensor", tags);
-  m.def("filter_hilbert_backward(Tensor? grad_phase, Tensor? grad_amplitude, Tensor x, Tensor pha_taps, "
-        "Tensor amp_taps) -> Tensor",
-        tags);
-  m.def("mi_scatter_backward(Tensor? grad_mi, Tensor? grad_amp_sums, Tensor phase, Tensor amplitude, "
-        "Tensor amp_sums, Tensor counts, int n_bins) -> Tensor",
-        tags);
-  m.def("modulation_index_backward(Tensor? grad_mi, Tensor? grad_amp_sums, Tensor x, Tensor pha_taps, "
-        "Tensor amp_taps, Tensor amp_sums, Tensor counts, int n_bins) -> Tensor",
-        tags);
+  m.def(
+      "filter_hilbert_backward(Tensor? grad_phase, Tensor? grad_amplitude, Tensor x, Tensor pha_taps, "
+      "Tensor amp_taps) -> Tensor",
+      tags);
+  m.def(
+      "mi_scatter_backward(Tensor? grad_mi, Tensor? grad_amp_sums, Tensor phase, Tensor amplitude, "
+      "Tensor amp_sums, Tensor counts, int n_bins) -> Tensor",
+      tags);
+  m.def(
+      "modulation_index_backward(Tensor? grad_mi, Tensor? grad_amp_sums, Tensor x, Tensor pha_taps, "
+      "Tensor amp_taps, Tensor amp_sums, Tensor counts, int n_bins) -> Tensor",
+      tags);
   // Bands as TensorPAC makes them: n centred on numpy.linspace(low, high, n),
   // [f - f/4, f + f/4] for kind 'phase', [f - f/8, f + f/8] for 'amplitude';
   // and its presets 'lres', 'mres', 'hres', 'demon', 'hulk'. (n, 2) float64.
@@ -139,29 +142,32 @@ TORCH_LIBRARY(gpac, m) {
   // 'block_swap', 'swap_trials' (trials: the last n_trials of the flattened
   // signals' layout) or 'time_lag'; rng 'torch' (torch.Generator seeded with
   // seed) or 'tensorpac' (numpy RandomState(seed + k), TensorPAC's draw).
-  m.def("surrogate_plan(int n_perm, int n_signals, int n_times, str method=\"block_swap\", int seed=0, "
-        "str rng=\"torch\", bool independent=False, int n_trials=1, *, Device? device=None) -> "
-        "(Tensor phase_index, Tensor shift)",
-        tags);
+  m.def(
+      "surrogate_plan(int n_perm, int n_signals, int n_times, str method=\"block_swap\", int seed=0, "
+      "str rng=\"torch\", bool independent=False, int n_trials=1, *, Device? device=None) -> "
+      "(Tensor phase_index, Tensor shift)",
+      tags);
   // The whole pipeline (filter_hilbert then mi_scatter) in chunks of signals,
   // then of bands, so that its working memory stays within memory_budget
   // bytes (0: 512 MiB): x (..., n_times) -> as mi_scatter. Phases are binned
   // in float64 whatever x's dtype.
-  m.def("modulation_index(Tensor x, Tensor pha_taps, Tensor amp_taps, int n_bins=18, int memory_budget=0, "
-        "Tensor? phase_index=None, Tensor? shift=None) -> "
-        "(Tensor mi, Tensor amp_sums, Tensor counts, Tensor surrogates)",
-        tags);
+  m.def(
+      "modulation_index(Tensor x, Tensor pha_taps, Tensor amp_taps, int n_bins=18, int memory_budget=0, "
+      "Tensor? phase_index=None, Tensor? shift=None) -> "
+      "(Tensor mi, Tensor amp_sums, Tensor counts, Tensor surrogates)",
+      tags);
   // What gpac.pac computes, as one op (csrc/pipeline.h): the filter designs,
   // the surrogate plan (drawn from seed, or the given phase_index and shift),
   // the MI, z and p (empty (0,) without surrogates), the surrogates' MI and
   // the amplitude distributions (empty (0,) unless return_dist), with the NaN
   // policy nan ('raise' or 'propagate').
-  m.def("pac(Tensor x, float fs, float[] pha_low, float[] pha_high, float[] amp_low, float[] amp_high, "
-        "int n_bins=18, int pha_cycle=3, int amp_cycle=6, int memory_budget=0, int n_perm=0, "
-        "str surrogate=\"block_swap\", int norm=4, int seed=0, str rng=\"torch\", bool independent=False, "
-        "bool return_dist=False, str nan=\"raise\", Tensor? phase_index=None, Tensor? shift=None) -> "
-        "(Tensor mi, Tensor z, Tensor p, Tensor surrogates, Tensor amp_dist)",
-        tags);
+  m.def(
+      "pac(Tensor x, float fs, float[] pha_low, float[] pha_high, float[] amp_low, float[] amp_high, "
+      "int n_bins=18, int pha_cycle=3, int amp_cycle=6, int memory_budget=0, int n_perm=0, "
+      "str surrogate=\"block_swap\", int norm=4, int seed=0, str rng=\"torch\", bool independent=False, "
+      "bool return_dist=False, str nan=\"raise\", Tensor? phase_index=None, Tensor? shift=None) -> "
+      "(Tensor mi, Tensor z, Tensor p, Tensor surrogates, Tensor amp_dist)",
+      tags);
 }
 
 TORCH_LIBRARY_IMPL(gpac, CompositeExplicitAutograd, m) {

@@ -1,4 +1,5 @@
-"""The whole test suite: builds the C++ tests, runs pytest, then the C++ tests with CTest, then
+"""The whole test suite: the style checks (ruff, clang-format: .clang-format), builds the C++
+tests, runs pytest, then the C++ tests with CTest, then
 the C++ tests again built with AddressSanitizer and UndefinedBehaviorSanitizer (in their own build
 dir, <build>-sanitize, CUDA sources left out: compute-sanitizer covers those on a GPU).
 
@@ -38,7 +39,23 @@ def sanitized_ctest(env: dict) -> int:
                           env=env).returncode
 
 
+def style_checks() -> int:
+    """ruff over the Python (pyproject.toml's [tool.ruff]) and clang-format over the C++ and CUDA
+    sources (.clang-format), both from the test extras; non-zero on any finding."""
+    print("== style: ruff, clang-format", flush=True)
+    bindir = Path(sys.executable).parent
+    python_dirs = [str(ROOT / d) for d in ("python", "tests", "benchmarks", "tools")]
+    ruff = subprocess.run([str(bindir / "ruff"), "check", *python_dirs]).returncode
+    sources = sorted(str(p) for d in ("csrc", "ops", "kernels", "tools", "tests")
+                     for p in (ROOT / d).rglob("*") if p.suffix in (".cpp", ".h", ".cu"))
+    fmt = subprocess.run([str(bindir / "clang-format"), "--dry-run", "-Werror", *sources]).returncode
+    if fmt:
+        print("clang-format: run `.venv/bin/clang-format -i` on the files above", flush=True)
+    return ruff or fmt
+
+
 def main() -> int:
+    style = style_checks()
     build = configure_and_build()
     # pytest first: it scripts the module that a C++ test then loads; it runs
     # the gpac_run program just built.
@@ -51,9 +68,9 @@ def main() -> int:
     ctest = subprocess.run([tool("ctest"), "--test-dir", str(build), "--output-on-failure", "--no-tests=error"],
                            env=env)
     sanitized = sanitized_ctest(env)
-    print(f"== pytest exit {pytest.returncode}, CTest exit {ctest.returncode}, sanitized CTest exit {sanitized}",
-          flush=True)
-    return 0 if ctest.returncode == 0 and pytest.returncode == 0 and sanitized == 0 else 1
+    print(f"== style exit {style}, pytest exit {pytest.returncode}, CTest exit {ctest.returncode}, "
+          f"sanitized CTest exit {sanitized}", flush=True)
+    return 0 if style == 0 and ctest.returncode == 0 and pytest.returncode == 0 and sanitized == 0 else 1
 
 
 if __name__ == "__main__":

@@ -60,7 +60,8 @@ def configure_and_build(targets: list[str] | None = None, out: Path | None = Non
     if not (out / "CMakeCache.txt").exists():
         cmd += ["-G", "Ninja", f"-DCMAKE_MAKE_PROGRAM={tool('ninja')}"]
     subprocess.check_call(cmd)
-    build = [tool("cmake"), "--build", str(out), "--parallel", os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", str(os.cpu_count() or 2))]
+    parallel = os.environ.get("CMAKE_BUILD_PARALLEL_LEVEL", str(os.cpu_count() or 2))
+    build = [tool("cmake"), "--build", str(out), "--parallel", parallel]
     for target in targets or []:
         build += ["--target", target]
     subprocess.check_call(build)

@@ -58,8 +58,8 @@ int main(int argc, char** argv) {
     std::ofstream file(output_path);
     if (!file) return fail(2, output_path + ": cannot write the output");
     file << out.dump(1) << "\n";
-    std::cout << "gpac_run: " << out["n_signals"] << " signal(s) x " << out["n_times"] << " samples -> "
-              << output_path << "\n";
+    std::cout << "gpac_run: " << out["n_signals"] << " signal(s) x " << out["n_times"] << " samples -> " << output_path
+              << "\n";
   } catch (const c10::ValueError& e) {  // the ops refused the input (a band above Nyquist, NaN samples, ...)
     return fail(2, e.what_without_backtrace());
   } catch (const c10::Error& e) {

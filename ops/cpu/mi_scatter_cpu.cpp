@@ -146,7 +146,7 @@ struct Prefix {
 };
 
 struct Outputs {
-  const int64_t* counts;  // (S, P, n_bins)
+  const int64_t* counts;          // (S, P, n_bins)
   const std::vector<Runs>* runs;  // (S, P)
   int64_t S, P, A, K, n_bins;
   const int64_t* phase_index;
@@ -156,8 +156,8 @@ struct Outputs {
 // Every histogram of amplitude bands [j0, j0 + width) of signal s, computed W
 // (>= width) lanes wide: observed (MI and sums) and surrogates (MI).
 template <int W, typename T>
-void signal_band_group(const T* amp, int64_t n, int64_t s, int64_t j0, int width, const Outputs& o, T* mi,
-                       T* sums, T* surr) {
+void signal_band_group(const T* amp, int64_t n, int64_t s, int64_t j0, int width, const Outputs& o, T* mi, T* sums,
+                       T* surr) {
   const T* rows[W];
   for (int q = 0; q < W; ++q) rows[q] = q < width ? amp + (s * o.A + j0 + q) * n : nullptr;
   Prefix<W> prefix(n);
@@ -193,11 +193,11 @@ void signal_band_group(const T* amp, int64_t n, int64_t s, int64_t j0, int width
 
 }  // namespace
 
-void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins,
-                        const Surrogates& surrogates, const HistogramOut& out, bool counts_given) {
+void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins, const Surrogates& surrogates,
+                        const HistogramOut& out, bool counts_given) {
   const int64_t S = bins.size(0), P = bins.size(1), A = amp.size(1), n = bins.size(2);
-  GPAC_CHECK_VALUE(n < INT32_MAX, "mi_scatter on the CPU takes signals of at most ", INT32_MAX - 1,
-                    " samples; got ", n, " (split the time axis and add the histograms)");
+  GPAC_CHECK_VALUE(n < INT32_MAX, "mi_scatter on the CPU takes signals of at most ", INT32_MAX - 1, " samples; got ", n,
+                   " (split the time axis and add the histograms)");
   const int64_t K = surrogates.count();
   // Written in place where the caller's views are contiguous, else through
   // contiguous buffers copied into them at the end. The counts come from the
@@ -227,7 +227,13 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n
 
   // Amplitude bands in groups of kMaxWidth, the last one padded to an even width.
   const int64_t n_groups = (A + kMaxWidth - 1) / kMaxWidth;
-  const Outputs o{counts_p, &runs, S, P, A, K, n_bins,
+  const Outputs o{counts_p,
+                  &runs,
+                  S,
+                  P,
+                  A,
+                  K,
+                  n_bins,
                   surrogates.phase_index.defined() ? surrogates.phase_index.data_ptr<int64_t>() : nullptr,
                   surrogates.shift.defined() ? surrogates.shift.data_ptr<int64_t>() : nullptr};
   AT_DISPATCH_FLOATING_TYPES(amp.scalar_type(), "gpac_bin_histograms_cpu", [&] {
@@ -241,10 +247,18 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n
                                                               sums.data_ptr<scalar_t>(), surr.data_ptr<scalar_t>());
         };
         switch ((width + 1) / 2 * 2) {
-          case 2: run(std::integral_constant<int, 2>()); break;
-          case 4: run(std::integral_constant<int, 4>()); break;
-          case 6: run(std::integral_constant<int, 6>()); break;
-          default: run(std::integral_constant<int, 8>()); break;
+          case 2:
+            run(std::integral_constant<int, 2>());
+            break;
+          case 4:
+            run(std::integral_constant<int, 4>());
+            break;
+          case 6:
+            run(std::integral_constant<int, 6>());
+            break;
+          default:
+            run(std::integral_constant<int, 8>());
+            break;
         }
       }
     });

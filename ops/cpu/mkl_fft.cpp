@@ -93,7 +93,8 @@ bool available() {
 
 template <typename T>
 RealTransform<T>::RealTransform(int64_t n)
-    : forward_plan_(plan(n, std::is_same_v<T, double>, false)), backward_plan_(plan(n, std::is_same_v<T, double>, true)) {}
+    : forward_plan_(plan(n, std::is_same_v<T, double>, false)),
+      backward_plan_(plan(n, std::is_same_v<T, double>, true)) {}
 
 template <typename T>
 void RealTransform<T>::forward(const T* in, std::complex<T>* out) const {

@@ -45,8 +45,7 @@ inline float approx_atan2(double y, double x) {
   const float t = static_cast<float>((upper ? mn - mx : mn) / (upper ? mn + mx : mx));
   // atan t = t sum_k (-1)^k z^k / (2k + 1), k = 0..7, z = t^2.
   const float z = t * t, z2 = z * z, z4 = z2 * z2;
-  const float p = (1.0f - z / 3) + z2 * (1.0f / 5 - z / 7) +
-                  z4 * ((1.0f / 9 - z / 11) + z2 * (1.0f / 13 - z / 15));
+  const float p = (1.0f - z / 3) + z2 * (1.0f / 5 - z / 7) + z4 * ((1.0f / 9 - z / 11) + z2 * (1.0f / 13 - z / 15));
   float r = t * p + (upper ? kPiF / 4 : 0.0f);
   r = ay > ax ? kPiF / 2 - r : r;
   r = x < 0 ? kPiF - r : r;
@@ -105,8 +104,7 @@ void bins_row(const float* x, const float* y, int64_t n, const PhaseBins<float>&
 }
 
 // The polar form is taken in re's precision and rounded to the outputs' dtype.
-void write_polar_cpu(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase,
-                     const at::Tensor& amplitude) {
+void write_polar_cpu(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase, const at::Tensor& amplitude) {
   const int64_t n = re.size(2);
   const auto out_type = (phase.defined() ? phase : amplitude).scalar_type();
   AT_DISPATCH_FLOATING_TYPES(re.scalar_type(), "gpac_write_polar", [&] {

@@ -11,7 +11,8 @@ namespace gpac {
 
 const DeviceKernels& cpu_kernels() {
   // Counts come from the histograms' runs; the prefix sums are per thread.
-  static const DeviceKernels kernels{&write_polar_cpu, &write_bins_cpu, &bin_histograms_cpu, &filter_hilbert_cpu,
+  static const DeviceKernels kernels{&write_polar_cpu,           &write_bins_cpu,
+                                     &bin_histograms_cpu,        &filter_hilbert_cpu,
                                      /*counts_with_bins=*/false, /*histogram_bytes_per_amplitude=*/0};
   return kernels;
 }
@@ -36,8 +37,8 @@ TORCH_LIBRARY_IMPL(gpac, CPU, m) {
          [](const std::optional<at::Tensor>& grad_mi, const std::optional<at::Tensor>& grad_amp_sums,
             const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps, const at::Tensor& amp_sums,
             const at::Tensor& counts, int64_t n_bins) {
-           return modulation_index_backward_op(grad_mi, grad_amp_sums, x, pha_taps, amp_taps, amp_sums, counts,
-                                               n_bins, cpu_kernels());
+           return modulation_index_backward_op(grad_mi, grad_amp_sums, x, pha_taps, amp_taps, amp_sums, counts, n_bins,
+                                               cpu_kernels());
          });
 }
 

@@ -41,8 +41,14 @@ struct RowWorker {
   std::vector<T> filtered, buf5, imag;
 
   explicit RowWorker(const Grid& grid)
-      : g(grid), extended(grid.n_fft), padded(grid.n5), spec(grid.n_fft / 2 + 1), spec5(grid.n5 / 2 + 1),
-        filtered(grid.n_fft), buf5(grid.n5), imag(grid.n5) {}
+      : g(grid),
+        extended(grid.n_fft),
+        padded(grid.n5),
+        spec(grid.n_fft / 2 + 1),
+        spec5(grid.n5 / 2 + 1),
+        filtered(grid.n_fft),
+        buf5(grid.n5),
+        imag(grid.n5) {}
 
   // The band signal (its n retained samples) of a signal's extended spectrum
   // x through the power response r; the inverse transform's 1 / n_fft rides

@@ -61,7 +61,8 @@ def _parse_bands(text: str | None, range_: list | None, kind: str) -> torch.Tens
     try:
         pairs = [[float(v) for v in band.split("-")] for band in text.split(",")]
     except ValueError:
-        raise SystemExit(f"--{kind[:3]}-bands: expected a preset or 'low-high,low-high,...' in Hz, got {text!r}")
+        raise SystemExit(f"--{kind[:3]}-bands: expected a preset or 'low-high,low-high,...' in Hz, "
+                         f"got {text!r}") from None
     if any(len(p) != 2 for p in pairs):
         raise SystemExit(f"--{kind[:3]}-bands: every band must be 'low-high' in Hz, got {text!r}")
     return torch.tensor(pairs, dtype=torch.float64)
@@ -92,7 +93,7 @@ def _read_signals(args: argparse.Namespace) -> tuple[np.ndarray, float | None]:
         try:
             import mne
         except ImportError:
-            raise SystemExit(f"{path}: reading {suffix} files needs MNE-Python (pip install mne)")
+            raise SystemExit(f"{path}: reading {suffix} files needs MNE-Python (pip install mne)") from None
         raw = mne.io.read_raw(path, preload=True, verbose="error")
         return raw.get_data(), float(raw.info["sfreq"])
     raise SystemExit(f"{path}: expected a .npy, .npz, .csv or an MNE-readable recording (.fif, .edf, ...)")
@@ -126,7 +127,7 @@ def compute(args: argparse.Namespace) -> int:
             res = pac(signals.to(args.device), fs, pha, amp, progress=args.progress, **options)
             where = args.device
     except (ValueError, TypeError) as err:
-        raise SystemExit(f"gpac compute: {err}")
+        raise SystemExit(f"gpac compute: {err}") from err
     elapsed = time.perf_counter() - start
     out = Path(args.out or Path(args.input).with_suffix(".pac.npz"))
     arrays = {"mi": res.mi.cpu().numpy(), "pha_bands": pha.numpy(), "amp_bands": amp.numpy(), "fs": np.array(fs),
@@ -155,7 +156,7 @@ def bench(args: argparse.Namespace) -> int:
         try:
             import tensorpac
         except ImportError:
-            raise SystemExit("--tensorpac needs TensorPAC (pip install tensorpac)")
+            raise SystemExit("--tensorpac needs TensorPAC (pip install tensorpac)") from None
         tensorpac.set_log_level("error")
         tp = tensorpac.Pac(idpac=(2, 0, 0), f_pha=pha.numpy(), f_amp=amp.numpy(), verbose=False)
     print(f"gpac.pac on {args.device}, {args.dtype}, {len(pha)} x {len(amp)} bands, fs 512 Hz, median of "
@@ -165,7 +166,7 @@ def bench(args: argparse.Namespace) -> int:
         x_np = np.random.default_rng(0).standard_normal((n_signals, n_times))
         x = torch.from_numpy(x_np).to(args.device, getattr(torch, args.dtype))
 
-        def run():
+        def run(x=x):
             pac(x, 512.0, pha, amp, n_perm=args.n_perm, seed=0, progress=False)
             if x.is_cuda:
                 torch.cuda.synchronize()
@@ -173,7 +174,8 @@ def bench(args: argparse.Namespace) -> int:
         seconds = _median_time(run, args.runs)
         line = f"{name:<7} {n_signals:>3} x {n_times:<6} gpac {seconds * 1e3:10.3f} ms"
         if tp is not None:
-            tp_seconds = _median_time(lambda: tp.filterfit(512.0, x_np, n_perm=0, n_jobs=-1), max(1, args.runs // 5))
+            tp_seconds = _median_time(lambda x_np=x_np: tp.filterfit(512.0, x_np, n_perm=0, n_jobs=-1),
+                                      max(1, args.runs // 5))
             line += f"   tensorpac {tp_seconds * 1e3:10.1f} ms   {tp_seconds / seconds:7.1f}x"
         print(line, flush=True)
     return 0

@@ -87,8 +87,8 @@ TEST(CpuKernels, BinsOfPhasesFollowPhaseBins) {
 
 // Per-sample float64 sums: sums[s][i][j][k] over t with bin(s', i, t) = k of
 // amp[s][j][(t + shift) % n], s' the phase's signal.
-std::vector<double> direct_sums(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins, int64_t s,
-                                int64_t ps, int64_t shift) {
+std::vector<double> direct_sums(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins, int64_t s, int64_t ps,
+                                int64_t shift) {
   const int64_t P = bins.size(1), A = amp.size(1), n = bins.size(2);
   const auto b = bins.accessor<uint8_t, 3>();
   const auto a = amp.accessor<double, 3>();
@@ -264,4 +264,3 @@ TEST(Segments, PlanKeepsShortRowsWholeAndSplitsLongOnes) {
   const int64_t window = seg.core + 2 * seg.margin;
   EXPECT_LE(4 * gpac::analytic_row_bytes(window, 1024) + 20 * 16 * window, (int64_t{256} << 20) * 11 / 10);
 }
-

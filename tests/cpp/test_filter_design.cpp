@@ -1,4 +1,4 @@
-// Filter design against TensorPAC's published values (DESIGN.md), Python's
+// Filter design against TensorPAC's published values (docs/algorithms.md), Python's
 // float floor division, and properties checked with independent float64 /
 // long double arithmetic written here.
 #include <gtest/gtest.h>
@@ -92,8 +92,7 @@ TEST(FilterDesign, NextFastLenMatchesBruteForce) {
 
 TEST(FilterDesign, BandErrorsNameTheProblem) {
   EXPECT_NE(gpac::band_error(512, 90, 256, 2000, 6, "amplitude band 2").find("Nyquist"), std::string::npos);
-  EXPECT_NE(gpac::band_error(512, 90, 256, 2000, 6, "amplitude band 2").find("amplitude band 2"),
-            std::string::npos);
+  EXPECT_NE(gpac::band_error(512, 90, 256, 2000, 6, "amplitude band 2").find("amplitude band 2"), std::string::npos);
   EXPECT_NE(gpac::band_error(512, 12, 8, 2000, 3, "band").find("low < high"), std::string::npos);
   EXPECT_NE(gpac::band_error(512, 8, 8, 2000, 3, "band").find("low < high"), std::string::npos);
   EXPECT_NE(gpac::band_error(0, 8, 12, 2000, 3, "band").find("sampling frequency"), std::string::npos);

@@ -109,8 +109,7 @@ struct NaiveMi {
   std::vector<int64_t> counts;
 };
 
-NaiveMi naive_mi(const std::vector<double>& phase, const std::vector<double>& amp, int64_t n_bins,
-                 double eps) {
+NaiveMi naive_mi(const std::vector<double>& phase, const std::vector<double>& amp, int64_t n_bins, double eps) {
   std::vector<double> edges(n_bins + 1);
   const double start = -kPi - eps, stop = kPi + eps, step = (stop - start) / n_bins;
   for (int64_t j = 0; j <= n_bins; ++j) edges[j] = j * step + start;
@@ -140,9 +139,8 @@ TEST(OpsCpu, MiScatterMatchesNaiveReference) {
     const auto phase = at::rand({S, P, n}, at::kDouble) * (2 * kPi) - kPi;
     // Coupled amplitudes: a bump at a phase that differs per band, plus noise.
     auto amplitude = at::rand({S, A, n}, at::kDouble);
-    amplitude = amplitude + (phase.select(1, 0).unsqueeze(1) - at::linspace(-2, 2, A, at::kDouble).view({1, A, 1}))
-                                .cos()
-                                .add(1);
+    amplitude = amplitude +
+                (phase.select(1, 0).unsqueeze(1) - at::linspace(-2, 2, A, at::kDouble).view({1, A, 1})).cos().add(1);
     auto [mi, sums, counts, surrogates] = gpac::ops::mi_scatter(phase, amplitude, n_bins);
     ASSERT_EQ(surrogates.sizes(), (at::IntArrayRef{S, 0, P, A}));
     ASSERT_EQ(mi.sizes(), (at::IntArrayRef{S, P, A}));

@@ -65,10 +65,10 @@ TEST(OpsCuda, SurrogatesMatchCpu) {
   const auto phase = at::rand({S, 3, n}, at::kDouble) * (2 * kPi) - kPi;
   const auto amplitude = at::rand({S, 4, n}, at::kDouble) + 0.5;
   const auto shift = at::randint(0, n, {K, S}, at::kLong);
-  const auto phase_index = at::stack({at::randperm(S, at::kLong), at::arange(S, at::kLong)}).repeat({5, 1}).narrow(0, 0, K);
+  const auto phase_index =
+      at::stack({at::randperm(S, at::kLong), at::arange(S, at::kLong)}).repeat({5, 1}).narrow(0, 0, K);
   const auto ref = std::get<3>(gpac::ops::mi_scatter(phase, amplitude, 18, phase_index, shift));
-  const auto got =
-      std::get<3>(gpac::ops::mi_scatter(cuda(phase), cuda(amplitude), 18, cuda(phase_index), cuda(shift)));
+  const auto got = std::get<3>(gpac::ops::mi_scatter(cuda(phase), cuda(amplitude), 18, cuda(phase_index), cuda(shift)));
   ASSERT_EQ(got.sizes(), (at::IntArrayRef{S, K, 3, 4}));
   EXPECT_LT(((got.cpu() - ref).abs() / ref.abs()).max().item<double>(), 1e-9);
 }
@@ -95,14 +95,17 @@ TEST(OpsCuda, PacOpMatchesCpu) {
   const auto c = gpac::ops::pac(x, o);
   const auto g = gpac::ops::pac(cuda(x), o);
   const std::pair<const char*, std::pair<at::Tensor, at::Tensor>> outputs[] = {
-      {"mi", {c.mi, g.mi}}, {"z", {c.z, g.z}}, {"surrogates", {c.surrogates, g.surrogates}},
+      {"mi", {c.mi, g.mi}},
+      {"z", {c.z, g.z}},
+      {"surrogates", {c.surrogates, g.surrogates}},
       {"amp_dist", {c.amp_dist, g.amp_dist}}};
   for (const auto& [name, pair] : outputs) {
     const auto& ref = pair.first;
     const auto got = pair.second.cpu();
     EXPECT_TRUE(at::equal(got.isnan(), ref.isnan())) << name;
     const auto ok = ref.isnan().logical_not();
-    const auto err = ((got.masked_select(ok) - ref.masked_select(ok)).abs() / ref.masked_select(ok).abs().clamp_min(1e-12));
+    const auto err =
+        ((got.masked_select(ok) - ref.masked_select(ok)).abs() / ref.masked_select(ok).abs().clamp_min(1e-12));
     EXPECT_LT(err.max().item<double>(), 1e-6) << name;
   }
 }

@@ -25,8 +25,8 @@ TEST(TorchScript, PythonScriptedModuleGivesTheEagerResult) {
     const auto got = out.at(name).toTensor();
     const auto expected = module.attr("expected_" + name).toTensor();
     ASSERT_EQ(got.sizes(), expected.sizes()) << name;
-    EXPECT_TRUE(at::equal(got, expected)) << name << " differs from the eager result by "
-                                          << (got - expected).abs().max().item<double>();
+    EXPECT_TRUE(at::equal(got, expected))
+        << name << " differs from the eager result by " << (got - expected).abs().max().item<double>();
   }
 }
 

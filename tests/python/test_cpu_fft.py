@@ -2,7 +2,6 @@
 default where the build has mkl_dfti.h and torch carries MKL) and ATen's batched FFTs
 (csrc/spectral.cpp, GPAC_CPU_FFT=aten). Each is also checked against SciPy/TensorPAC elsewhere
 (the cpu_fft fixture)."""
-import numpy as np
 import pytest
 import torch
 

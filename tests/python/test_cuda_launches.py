@@ -5,7 +5,6 @@ Counts are taken after a warm-up call (filter designs, band responses, cuFFT pla
 plans' pinned buffers are cached then), on small inputs so that everything fits one FFT block.
 """
 import sys
-import warnings
 from pathlib import Path
 
 import pytest

@@ -51,7 +51,8 @@ def test_too_few_bins(x, n_bins):
 
 def test_signal_too_short_for_band(rng):
     short = torch.from_numpy(rng.standard_normal((2, 100)))  # 4 Hz needs 128 samples at 512 Hz
-    with pytest.raises(ValueError, match=r"signals of 100 samples .* too short for phase band 0 \[4, 8\] Hz.*128 samples"):
+    message = r"signals of 100 samples .* too short for phase band 0 \[4, 8\] Hz.*128 samples"
+    with pytest.raises(ValueError, match=message):
         gpac.modulation_index(short, FS, PHA, AMP)
 
 

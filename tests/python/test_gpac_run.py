@@ -5,7 +5,6 @@ import subprocess
 
 import numpy as np
 import pytest
-import torch
 
 import gpac
 

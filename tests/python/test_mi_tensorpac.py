@@ -69,7 +69,7 @@ def test_mi_float32_close_to_tensorpac(rng, tensorpac, cpu_fft, kind):
 
 
 def test_design_md_reference_values(tensorpac):
-    """DESIGN.md: per-epoch Tort MI 0.0311909699 and 0.0319141262 (TensorPAC, one epoch per call)."""
+    """docs/algorithms.md: per-epoch Tort MI 0.0311909699 and 0.0319141262 (TensorPAC, one epoch per call)."""
     x, _ = tensorpac.signals.pac_signals_tort(10, 100, sf=512, n_times=2000, n_epochs=2, noise=1, rnd_state=0)
     mi = gpac.modulation_index(x, 512, [[8, 12]], [[90, 110]])  # both epochs in one call
     np.testing.assert_allclose(mi[:, 0, 0].numpy(), [0.0311909699, 0.0319141262], rtol=1e-8)

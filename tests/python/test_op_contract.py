@@ -32,7 +32,8 @@ def test_opcheck_filter_hilbert(x):
 
 
 def test_opcheck_mi_scatter(x):
-    phase, amplitude = torch.ops.gpac.filter_hilbert(x, taps([4.0, 8.0], [8.0, 12.0], 3), taps([60.0, 90.0, 120.0], [90.0, 110.0, 160.0], 6))
+    phase, amplitude = torch.ops.gpac.filter_hilbert(x, taps([4.0, 8.0], [8.0, 12.0], 3),
+                                                     taps([60.0, 90.0, 120.0], [90.0, 110.0, 160.0], 6))
     opcheck(torch.ops.gpac.mi_scatter.default, (phase, amplitude, 18))
     opcheck(torch.ops.gpac.mi_scatter.default, (phase, amplitude, 5))
 

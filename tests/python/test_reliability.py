@@ -25,7 +25,8 @@ def signals(rng, shape, dtype=torch.float64):
 def test_nan_raises_by_default_with_its_position(rng):
     x = signals(rng, (2, 3, 1024))
     x[1, 2, 77] = float("nan")
-    with pytest.raises(ValueError, match=r"the first is nan at index \[1, 2, 77\] of shape \[2, 3, 1024\].*nan=.propagate."):
+    message = r"the first is nan at index \[1, 2, 77\] of shape \[2, 3, 1024\].*nan=.propagate."
+    with pytest.raises(ValueError, match=message):
         gpac.pac(x, FS, "lres", "lres")
 
 
