@@ -25,15 +25,22 @@ TORCH_RANGE = ">=2.11,<2.16"
 class CMakeBuild(build_ext):
     """Builds the CMake target gpac_ops and places it at gpac/lib/libgpac_ops.so."""
 
+    def get_ext_filename(self, ext_name):
+        # The library is a plain shared object loaded by torch.ops.load_library,
+        # not a Python extension module: its file name carries no ABI tag. Naming
+        # it here makes setuptools' declared output the file that is written, which
+        # editable installs (pip install -e) map into the source tree.
+        return str(Path(*ext_name.split("."))) + ".so"
+
     def build_extension(self, ext):
         import torch
         from cmake_build import configure_and_build
 
         out = configure_and_build(["gpac_ops"])
-        package_dir = Path(self.get_ext_fullpath(ext.name)).parent.parent
-        lib_dir = package_dir / "lib"
-        lib_dir.mkdir(parents=True, exist_ok=True)
-        shutil.copy2(out / "libgpac_ops.so", lib_dir / "libgpac_ops.so")
+        target = Path(self.get_ext_fullpath(ext.name))
+        package_dir = target.parent.parent
+        target.parent.mkdir(parents=True, exist_ok=True)
+        shutil.copy2(out / "libgpac_ops.so", target)
         built = json.loads((out / "gpac_build.json").read_text())
         (package_dir / "_build_info.py").write_text(
             '"""Written by setup.py: the torch this build of gPAC was compiled against."""\n'

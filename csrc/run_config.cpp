@@ -3,9 +3,11 @@
 
 #include <ATen/ATen.h>
 
+#include <cstdint>
 #include <filesystem>
 #include <map>
 #include <set>
+#include <type_traits>
 
 #include "csrc/gpac.h"
 #include "csrc/npy.h"
@@ -14,6 +16,17 @@ namespace gpac {
 namespace {
 
 using nlohmann::json;
+
+// An integer setting. nlohmann converts a float to an integer with a plain
+// cast, undefined outside the integer's range (2e90 bands): only JSON integers
+// that fit int64 are taken.
+int64_t integer(const json& value, const std::string& key) {
+  const bool fits = value.is_number_integer() &&
+                    !(value.is_number_unsigned() && value.get<uint64_t>() > static_cast<uint64_t>(INT64_MAX));
+  if (!fits)
+    throw ConfigError(key + " must be an integer (at most " + std::to_string(INT64_MAX) + "), got " + value.dump());
+  return value.get<int64_t>();
+}
 
 std::vector<Band> parse_bands(const json& value, const std::string& key, const std::string& kind) {
   try {
@@ -26,7 +39,7 @@ std::vector<Band> parse_bands(const json& value, const std::string& key, const s
         throw ConfigError(key + " as an object needs \"range\": [low, high] and \"n_bands\": n");
       const auto range = value.at("range").get<std::vector<double>>();
       if (range.size() != 2) throw ConfigError(key + ".range must be [low, high] in Hz");
-      return linear_bands(range[0], range[1], value.at("n_bands").get<int64_t>(), kind);
+      return linear_bands(range[0], range[1], integer(value.at("n_bands"), key + ".n_bands"), kind);
     }
     if (value.is_array()) {
       std::vector<Band> bands;
@@ -50,7 +63,17 @@ template <typename T>
 T get(const json& config, const std::string& key, T fallback) {
   if (!config.contains(key)) return fallback;
   try {
-    return config.at(key).get<T>();
+    const auto& value = config.at(key);
+    if constexpr (std::is_same_v<T, int64_t>) {
+      return integer(value, key);
+    } else if constexpr (std::is_same_v<T, std::vector<int64_t>>) {
+      if (!value.is_array()) throw ConfigError(key + " must be a list of integers, got " + value.dump());
+      std::vector<int64_t> out;
+      for (const auto& v : value) out.push_back(integer(v, key));
+      return out;
+    } else {
+      return value.get<T>();
+    }
   } catch (const json::exception& e) {
     throw ConfigError(key + " has the wrong type: " + e.what());
   }
