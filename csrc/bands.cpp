@@ -15,6 +15,12 @@ std::vector<Band> linear_bands(double low, double high, int64_t n, const std::st
     throw std::invalid_argument(kind + " range_hz must be (low, high) with low < high, got (" + std::to_string(low) +
                                 ", " + std::to_string(high) + ")");
   if (n < 1) throw std::invalid_argument(kind + " n_bands must be >= 1, got " + std::to_string(n));
+  // A bound on what a caller can ask for (a JSON config may say 5e14): far
+  // beyond any comodulogram, far below an allocation that fails.
+  constexpr int64_t kMaxBands = 100000;
+  if (n > kMaxBands)
+    throw std::invalid_argument(kind + " n_bands must be <= " + std::to_string(kMaxBands) + ", got " +
+                                std::to_string(n));
   const double divisor = kind == "phase" ? 4.0 : 8.0;
   std::vector<Band> bands(n);
   // numpy.linspace: j * step + start, the last centre exactly the stop.
