@@ -31,6 +31,13 @@ struct HistogramOut {
   at::Tensor mi, amp_sums, counts, surrogates;
 };
 
+// Where a histogram primitive writes `out`: each view itself where it is
+// contiguous, else a contiguous buffer of its shape; the counts only when the
+// primitive writes them (not counts_given: then undefined, for the device to
+// fill as it reads them). write_back copies the buffers into `out`'s views.
+HistogramOut writable(const HistogramOut& out, bool counts_given);
+void write_back(const HistogramOut& out, const HistogramOut& written, bool counts_given);
+
 // One set of bands for the fused filter + analytic-signal path: band-pass
 // every signal through each row of taps (B, L) in `dtype`, take the analytic
 // signal, and write into `out` (S, B, n) its phase (out's dtype), its phase

@@ -46,6 +46,22 @@ HistogramOut histogram_outputs(int64_t S, int64_t P, int64_t A, int64_t K, int64
 
 }  // namespace
 
+HistogramOut writable(const HistogramOut& out, bool counts_given) {
+  auto target = [](const at::Tensor& t) { return t.is_contiguous() ? t : at::empty(t.sizes(), t.options()); };
+  return {target(out.mi), target(out.amp_sums), counts_given ? at::Tensor() : target(out.counts),
+          target(out.surrogates)};
+}
+
+void write_back(const HistogramOut& out, const HistogramOut& written, bool counts_given) {
+  auto copy = [](const at::Tensor& dst, const at::Tensor& buf) {
+    if (!dst.is_same(buf)) dst.copy_(buf);
+  };
+  copy(out.mi, written.mi);
+  copy(out.amp_sums, written.amp_sums);
+  if (!counts_given) copy(out.counts, written.counts);
+  copy(out.surrogates, written.surrogates);
+}
+
 at::Tensor filter_op(const at::Tensor& x, const at::Tensor& taps) {
   const auto rows = as_signal_rows(x, "x");
   check_taps(taps, x, "taps");
@@ -162,16 +178,9 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
   o.pha_key = taps.pha_key;
   o.amp_key = taps.amp_key;
   o.flags = flags;
-  // A group of bands is named by its design's key and its first band, so
-  // that its responses are cached apart from the other groups'.
-  auto group_key = [](const std::string& key, int64_t first) {
-    return key.empty() || first == 0 ? key : key + "/bands from " + std::to_string(first);
-  };
   auto bands = [&](const at::Tensor& chunk, const at::Tensor& taps_p, const at::Tensor& taps_a, int64_t t0, int64_t t1,
-                   const at::Tensor& counts_view, int64_t i0 = 0, int64_t j0 = 0) {
+                   const at::Tensor& counts_view) {
     BandOptions oc = o;
-    oc.pha_key = group_key(o.pha_key, i0);
-    oc.amp_key = group_key(o.amp_key, j0);
     oc.counts = seg.core == 0 && t0 == 0 && t1 == n ? counts_view : at::Tensor();
     return filter_hilbert_range(chunk, taps_p, taps_a, t0, t1, seg, k, oc);
   };
@@ -211,13 +220,12 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
       for (int64_t i0 = 0; i0 < P; i0 += pha_group) {
         const int64_t pc = std::min(pha_group, P - i0);
         const auto taps_p = pha_taps.narrow(0, i0, pc);
-        const auto phase = bands(chunk, taps_p, at::Tensor(), 0, n, counts.narrow(0, s0, sc).narrow(1, i0, pc), i0);
+        const auto phase = bands(chunk, taps_p, at::Tensor(), 0, n, counts.narrow(0, s0, sc).narrow(1, i0, pc));
         for (int64_t j0 = 0; j0 < A; j0 += amp_group) {
           const auto taps_a = amp_taps.narrow(0, j0, std::min(amp_group, A - j0));
           // Counted once, with the bins; the later groups read them.
           const bool counted = phase.counted;
-          store(s0, i0, j0, phase.phase, bands(chunk, at::Tensor(), taps_a, 0, n, at::Tensor(), 0, j0).amplitude,
-                counted);
+          store(s0, i0, j0, phase.phase, bands(chunk, at::Tensor(), taps_a, 0, n, at::Tensor()).amplitude, counted);
         }
       }
     }

@@ -55,10 +55,16 @@ at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType 
   if (key.empty() && !taps.is_cpu()) return compute();
   static LruCache<at::Tensor> responses(64, size_t{256} << 20);
   std::string k(key.empty() ? "bytes" : "design");
-  const int64_t head[] = {
-      taps.size(0),  taps.size(1), n_fft, static_cast<int64_t>(dtype), static_cast<int64_t>(device.type()),
-      device.index()};
-  append_key(k, head, 6);
+  // A design key names a whole bank; the pipeline passes groups of its bands
+  // as views, told apart by where they start in the bank's storage.
+  const int64_t head[] = {taps.size(0),
+                          taps.size(1),
+                          taps.storage_offset(),
+                          n_fft,
+                          static_cast<int64_t>(dtype),
+                          static_cast<int64_t>(device.type()),
+                          device.index()};
+  append_key(k, head, 7);
   if (key.empty()) {
     const auto t = taps.to(at::kDouble).contiguous();
     append_key(k, t.data_ptr<double>(), t.numel());

@@ -28,8 +28,9 @@ constexpr auto kPhaseDtype = at::kDouble;
 at::Tensor odd_extend(const at::Tensor& x, int64_t p);
 
 // |B(f)|^2 of each row of taps on the rfft grid of length n_fft, in dtype, on
-// `device`, cached: under `key` (a design key, csrc/tap_designs.h, naming exactly these taps)
-// when given, else under the bytes of CPU taps; responses of device taps
+// `device`, cached: under `key` when given (the design key of the bank the
+// taps are rows of, csrc/tap_designs.h; a view of some of its rows is told
+// apart by its storage offset), else under the bytes of CPU taps; responses of device taps
 // without a key are computed afresh (reading their bytes would need a sync).
 at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype, const at::Device& device,
                           const std::string& key = {});

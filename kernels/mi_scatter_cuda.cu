@@ -255,13 +255,9 @@ void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t 
                          const HistogramOut& out, bool counts_given) {
   const int64_t S = bins.size(0), P = bins.size(1), A = amp.size(1), n = bins.size(2);
   const int64_t K = surrogates.count();
-  // Written in place where the caller's views are contiguous, else through
-  // contiguous buffers copied into them at the end.
-  auto direct = [](const at::Tensor& t) { return t.is_contiguous() ? t : at::empty(t.sizes(), t.options()); };
-  auto mi = direct(out.mi);
-  auto sums = direct(out.amp_sums);
-  auto surr = direct(out.surrogates);
-  auto counts = counts_given ? out.counts.contiguous() : direct(out.counts);
+  auto h = writable(out, counts_given);
+  if (counts_given) h.counts = out.counts.contiguous();
+  const auto &mi = h.mi, &sums = h.amp_sums, &counts = h.counts, &surr = h.surrogates;
   auto* counts_u64 = reinterpret_cast<unsigned long long*>(counts.data_ptr<int64_t>());
 
   const auto stream = at::cuda::getCurrentCUDAStream();
@@ -321,13 +317,7 @@ void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t 
       C10_CUDA_KERNEL_LAUNCH_CHECK();
     }
   });
-  auto copy_back = [](const at::Tensor& dst, const at::Tensor& buf) {
-    if (!dst.is_same(buf)) dst.copy_(buf);
-  };
-  copy_back(out.mi, mi);
-  copy_back(out.amp_sums, sums);
-  if (!counts_given) copy_back(out.counts, counts);
-  copy_back(out.surrogates, surr);
+  write_back(out, h, counts_given);
 }
 
 }  // namespace gpac

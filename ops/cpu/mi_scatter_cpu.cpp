@@ -199,15 +199,12 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n
   GPAC_CHECK_VALUE(n < INT32_MAX, "mi_scatter on the CPU takes signals of at most ", INT32_MAX - 1, " samples; got ", n,
                    " (split the time axis and add the histograms)");
   const int64_t K = surrogates.count();
-  // Written in place where the caller's views are contiguous, else through
-  // contiguous buffers copied into them at the end. The counts come from the
-  // runs either way (this device never counts with the bins).
-  auto direct = [](const at::Tensor& t) { return t.is_contiguous() ? t : at::empty(t.sizes(), t.options()); };
-  auto mi = direct(out.mi);
-  auto sums = direct(out.amp_sums);
-  auto counts = counts_given ? at::empty(out.counts.sizes(), out.counts.options()) : direct(out.counts);
-  counts.zero_();
-  auto surr = direct(out.surrogates);
+  // The counts come from the runs either way (this device never counts with
+  // the bins): given ones are recomputed into scratch.
+  auto h = writable(out, counts_given);
+  if (counts_given) h.counts = at::empty(out.counts.sizes(), out.counts.options());
+  h.counts.zero_();
+  const auto &mi = h.mi, &sums = h.amp_sums, &counts = h.counts, &surr = h.surrogates;
   const uint8_t* bins_p = bins.data_ptr<uint8_t>();
   int64_t* counts_p = counts.data_ptr<int64_t>();
 
@@ -263,13 +260,7 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n
       }
     });
   });
-  auto copy_back = [](const at::Tensor& dst, const at::Tensor& buf) {
-    if (!dst.is_same(buf)) dst.copy_(buf);
-  };
-  copy_back(out.mi, mi);
-  copy_back(out.amp_sums, sums);
-  if (!counts_given) copy_back(out.counts, counts);
-  copy_back(out.surrogates, surr);
+  write_back(out, h, counts_given);
 }
 
 }  // namespace gpac
