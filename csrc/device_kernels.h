@@ -1,6 +1,6 @@
 // The few device-specific primitives that the shared, ATen-composed op
 // implementations (csrc/spectral.cpp, csrc/op_impl.cpp) call. Each device
-// provides one table: ops/cpu (at::parallel_for loops) and kernels/ (CUDA).
+// provides one table: kernels/cpu (at::parallel_for loops) and kernels/cuda.
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -98,7 +98,7 @@ struct DeviceKernels {
 const DeviceKernels& cpu_kernels();
 const DeviceKernels& cuda_kernels();  // defined only in builds with the CUDA kernels
 
-// The primitives themselves: ops/cpu/*.cpp and kernels/*.cu. The CUDA ones
+// The primitives themselves: kernels/cpu/*.cpp and kernels/cuda/*.cu. The CUDA ones
 // launch on the current stream of their tensors' device (the caller holds a
 // CUDAGuard).
 void write_polar_cpu(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase, const at::Tensor& amplitude);

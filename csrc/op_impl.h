@@ -1,6 +1,6 @@
 // The gpac ops as every device runs them: argument checks, then the shared
 // ATen-composed implementation with the device's primitives. The device files
-// (ops/cpu/register_cpu.cpp, kernels/register_cuda.cpp) only bind these to
+// (ops/register_cpu.cpp, ops/register_cuda.cpp) only bind these to
 // their dispatch keys.
 #pragma once
 

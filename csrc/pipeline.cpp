@@ -5,6 +5,7 @@
 #include <limits>
 
 #include "csrc/bands.h"
+#include "csrc/surrogate_stats.h"
 #include "csrc/data_checks.h"
 #include "csrc/device_copy.h"
 #include "csrc/error_text.h"

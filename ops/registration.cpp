@@ -1,12 +1,13 @@
 // The gpac operator library: every schema in one place, plus the device-free
 // filter design op. The ops' shared implementations are in csrc/op_impl.cpp;
-// ops/cpu and kernels/ bind them to the CPU and CUDA keys, ops/meta.cpp gives
+// ops/register_cpu.cpp and ops/register_cuda.cpp bind them to the CPU and CUDA keys, ops/meta.cpp gives
 // their shapes for torch.compile.
 #include <ATen/ATen.h>
 #include <torch/library.h>
 
 #include "csrc/error_text.h"
 #include "csrc/bands.h"
+#include "csrc/surrogate_stats.h"
 #include "csrc/device_copy.h"
 #include "csrc/gradients.h"
 #include "csrc/op_args.h"

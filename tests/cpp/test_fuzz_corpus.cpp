@@ -11,8 +11,8 @@
 #include <string>
 #include <vector>
 
-#include "csrc/npy.h"
-#include "csrc/run_config.h"
+#include "tools/gpac_run/npy.h"
+#include "tools/gpac_run/run_config.h"
 
 namespace {
 

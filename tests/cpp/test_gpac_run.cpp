@@ -10,8 +10,8 @@
 #include <sstream>
 
 #include "csrc/gpac.h"
-#include "csrc/npy.h"
-#include "csrc/run_config.h"
+#include "tools/gpac_run/npy.h"
+#include "tools/gpac_run/run_config.h"
 
 namespace {
 

@@ -7,7 +7,7 @@
 
 #include <cstdint>
 
-#include "csrc/run_config.h"
+#include "tools/gpac_run/run_config.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   const auto config = nlohmann::json::parse(data, data + size, nullptr, /*allow_exceptions=*/false);

@@ -9,7 +9,7 @@
 #include <string>
 #include <unistd.h>
 
-#include "csrc/npy.h"
+#include "tools/gpac_run/npy.h"
 
 extern "C" int LLVMFuzzerTestOneInput(const uint8_t* data, size_t size) {
   // read_npy maps files: each input goes through a file of its own.

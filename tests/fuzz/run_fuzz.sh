@@ -21,8 +21,8 @@ flags=(-std=c++20 -g -O1 -fsanitize=fuzzer,address,undefined -fno-sanitize-recov
        -I. -isystem "$torch/include" -isystem "$torch/include/torch/csrc/api/include" -isystem "$json"
        -D_GLIBCXX_USE_CXX11_ABI=1)
 libs=(-L"$torch/lib" -Wl,-rpath,"$torch/lib" -ltorch_cpu -lc10)
-$CXX "${flags[@]}" tests/fuzz/fuzz_npy.cpp csrc/npy.cpp "${libs[@]}" -o "$OUT/fuzz_npy"
-$CXX "${flags[@]}" tests/fuzz/fuzz_config.cpp csrc/run_config.cpp csrc/bands.cpp csrc/npy.cpp "${libs[@]}" \
+$CXX "${flags[@]}" tests/fuzz/fuzz_npy.cpp tools/gpac_run/npy.cpp "${libs[@]}" -o "$OUT/fuzz_npy"
+$CXX "${flags[@]}" tests/fuzz/fuzz_config.cpp tools/gpac_run/run_config.cpp csrc/bands.cpp tools/gpac_run/npy.cpp "${libs[@]}" \
   -o "$OUT/fuzz_config"
 build_only=${FUZZ_BUILD_ONLY:-0}
 [ "$build_only" = 1 ] && exit 0

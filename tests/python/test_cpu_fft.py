@@ -1,4 +1,4 @@
-"""The CPU's two paths for the fused transforms agree: MKL row by row (ops/cpu/spectral_cpu.cpp, the
+"""The CPU's two paths for the fused transforms agree: MKL row by row (kernels/cpu/filter_hilbert_cpu.cpp, the
 default where the build has mkl_dfti.h and torch carries MKL) and ATen's batched FFTs
 (csrc/spectral.cpp, GPAC_CPU_FFT=aten). Each is also checked against SciPy/TensorPAC elsewhere
 (the cpu_fft fixture)."""

@@ -81,9 +81,9 @@ def test_nan_raise_reads_its_flags_once(x, entry):
 
 
 # The ceiling on kernels per gpac.pac call (4 x 2048 float32, 10 x 10 bands, one FFT block), from
-# the design (csrc/pipeline.cpp, kernels/spectral_cuda.cu, kernels/mi_scatter_cuda.cu):
+# the design (csrc/pipeline.cpp, kernels/cuda/filter_hilbert_cuda.cu, kernels/cuda/bin_histograms_cuda.cu):
 #   nan='raise': 1 zero-fill of the NaN flag; counts zero-filled (1);
-#   kernels/spectral_cuda.cu: extend_rows, band_spectra, zero_tails or pad_rows, hilbert_spectra,
+#   kernels/cuda/filter_hilbert_cuda.cu: extend_rows, band_spectra, zero_tails or pad_rows, hilbert_spectra,
 #     polar_rows (5), and 4 cuFFT executions of at most 3 kernels each (12): 17;
 #   histograms: pair_histograms, finalize (2); the flags stacked for the one read (1);
 #   total 22, and 8 more for cuFFT's decomposition of other lengths: CEILING_MI = 30.

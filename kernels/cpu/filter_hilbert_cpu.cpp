@@ -1,0 +1,185 @@
+// The fused filter + analytic-signal path on the CPU, row by row.
+//
+// The same arithmetic as csrc/spectral.cpp (whose header explains why it
+// reproduces filtfilt and TensorPAC's hilbertm), but each (signal, band) row
+// goes through all its steps in per-thread buffers that stay in the caches:
+// spectrum x |B|^2, inverse transform on the extended grid, the n retained
+// samples zero-padded to the 5-smooth length, forward transform, times -i
+// (DC and Nyquist dropped), inverse transform, then the phase bins or the
+// amplitude written straight into the output. No (signals x bands) temporary
+// exists, and every transform reuses this thread's committed MKL descriptor
+// (kernels/cpu/mkl_fft.h). Rows are handed out dynamically to the threads.
+#include <ATen/ATen.h>
+#include <ATen/Dispatch.h>
+#include <ATen/Parallel.h>
+
+#include <algorithm>
+#include <atomic>
+#include <complex>
+#include <optional>
+#include <vector>
+
+#include "csrc/device_kernels.h"
+#include "csrc/filter_design.h"
+#include "csrc/spectral.h"
+#include "kernels/cpu/mkl_fft.h"
+#include "kernels/cpu/polar_rows.h"
+
+namespace gpac {
+namespace {
+
+struct Grid {
+  int64_t n, p, n_fft, n5;
+};
+
+// One thread's buffers and transforms for rows computed in precision T.
+template <typename T>
+struct RowWorker {
+  Grid g;
+  mkl_fft::RealTransform<T> extended, padded;
+  std::vector<std::complex<T>> spec, spec5;
+  std::vector<T> filtered, buf5, imag;
+
+  explicit RowWorker(const Grid& grid)
+      : g(grid),
+        extended(grid.n_fft),
+        padded(grid.n5),
+        spec(grid.n_fft / 2 + 1),
+        spec5(grid.n5 / 2 + 1),
+        filtered(grid.n_fft),
+        buf5(grid.n5),
+        imag(grid.n5) {}
+
+  // The band signal (its n retained samples) of a signal's extended spectrum
+  // x through the power response r; the inverse transform's 1 / n_fft rides
+  // on the product instead of a pass of its own.
+  T* band(const std::complex<T>* x, const T* r) {
+    const T scale = T(1) / static_cast<T>(g.n_fft);
+    for (size_t f = 0; f < spec.size(); ++f) spec[f] = x[f] * (r[f] * scale);
+    extended.backward(spec.data(), filtered.data());
+    return filtered.data() + g.p;
+  }
+
+  // The imaginary part of TensorPAC's analytic signal of the band signal y
+  // (n samples, as band() returned it): y zero-padded to n5 samples, in place
+  // when the extended grid has the room, transformed, times -i / n5 (the
+  // inverse's scale), DC and Nyquist dropped, transformed back.
+  const T* hilbert(T* y) {
+    const T* in = y;
+    if (g.p + g.n5 <= g.n_fft) {
+      std::fill(y + g.n, y + g.n5, T(0));  // past the retained samples: the extension, no longer needed
+    } else {
+      std::copy(y, y + g.n, buf5.begin());
+      std::fill(buf5.begin() + g.n, buf5.end(), T(0));
+      in = buf5.data();
+    }
+    padded.forward(in, spec5.data());
+    const T scale = T(1) / static_cast<T>(g.n5);
+    for (auto& z : spec5) z = std::complex<T>(z.imag() * scale, -z.real() * scale);
+    spec5.front() = 0;
+    if (g.n5 % 2 == 0) spec5.back() = 0;
+    padded.backward(spec5.data(), imag.data());
+    return imag.data();
+  }
+};
+
+// Writes row `row` of job's output (contiguous (S, B, n)) from the band signal
+// y and its Hilbert transform h.
+template <typename T>
+void write_row(const BandJob& job, int64_t row, const T* y, const T* h, int64_t n) {
+  if (job.phase && job.n_bins > 0) {
+    bins_row(y, h, n, PhaseBins<T>(job.n_bins), job.out.data_ptr<uint8_t>() + row * n);
+    return;
+  }
+  AT_DISPATCH_FLOATING_TYPES(job.out.scalar_type(), "gpac_filter_hilbert_cpu_out", [&] {
+    scalar_t* out = job.out.data_ptr<scalar_t>() + row * n;
+    if (job.phase) {
+      phase_row(y, h, n, out);
+    } else {
+      amplitude_row(y, h, n, out);
+    }
+  });
+}
+
+// The spectra (S, n_fft / 2 + 1) of the rows odd-extended by p samples each
+// side and zero-padded to n_fft, in precision T.
+template <typename T>
+at::Tensor extended_spectra(const at::Tensor& rows, const Grid& g) {
+  const int64_t S = rows.size(0), n = g.n, p = g.p;
+  const at::Tensor src = rows.to(c10::CppTypeToScalarType<T>::value);
+  auto spectra = at::empty({S, g.n_fft / 2 + 1}, rows.options().dtype(c10::toComplexType(src.scalar_type())));
+  const T* x_all = src.data_ptr<T>();
+  auto* out_all = reinterpret_cast<std::complex<T>*>(spectra.data_ptr());
+  at::parallel_for(0, S, 1, [&](int64_t begin, int64_t end) {
+    mkl_fft::RealTransform<T> transform(g.n_fft);
+    std::vector<T> ext(g.n_fft, T(0));
+    for (int64_t s = begin; s < end; ++s) {
+      const T* x = x_all + s * n;
+      // scipy's odd extension: 2 x[0] - x[p .. 1], x, 2 x[n-1] - x[n-2 .. n-1-p].
+      for (int64_t i = 0; i < p; ++i) ext[i] = 2 * x[0] - x[p - i];
+      std::copy(x, x + n, ext.begin() + p);
+      for (int64_t i = 0; i < p; ++i) ext[p + n + i] = 2 * x[n - 1] - x[n - 2 - i];
+      transform.forward(ext.data(), out_all + s * (g.n_fft / 2 + 1));
+    }
+  });
+  return spectra;
+}
+
+}  // namespace
+
+bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs, int64_t /*block_bytes*/,
+                        RowFlags* /*flags*/) {
+  // Row by row in per-thread buffers: no blocks. The rows were checked for
+  // NaN/Inf before (csrc/data_checks.h checks at once on the CPU).
+  if (!mkl_fft::available() || jobs.empty()) return false;
+  const int64_t S = rows.size(0), n = rows.size(1);
+  int64_t p = 0;
+  auto fft_dtype = rows.scalar_type();
+  for (const auto& job : jobs) {
+    p = std::max(p, job.taps.size(1) - 1);
+    fft_dtype = at::promote_types(fft_dtype, job.dtype);
+  }
+  const Grid g{n, p, next_fast_len(n + 2 * p), next_fast_len(n)};
+
+  // The signals' spectra, once, in the widest precision; then each job's
+  // spectra and responses in its own.
+  const auto spectra = fft_dtype == at::kDouble ? extended_spectra<double>(rows, g) : extended_spectra<float>(rows, g);
+  std::vector<at::Tensor> job_spectra, responses;
+  for (const auto& job : jobs) {
+    TORCH_INTERNAL_ASSERT(job.out.is_contiguous(), "filter_hilbert_cpu writes contiguous outputs");
+    job_spectra.push_back(spectra.to(c10::toComplexType(job.dtype)).contiguous());
+    responses.push_back(power_response(job.taps, g.n_fft, job.dtype, rows.device(), job.response_key).contiguous());
+  }
+
+  // Every (job, signal, band) row, handed out one at a time.
+  std::vector<int64_t> job_start{0};
+  for (const auto& job : jobs) job_start.push_back(job_start.back() + S * job.taps.size(0));
+  const int64_t total = job_start.back();
+  std::atomic<int64_t> next{0};
+  const int64_t F = g.n_fft / 2 + 1;
+  at::parallel_for(0, at::get_num_threads(), 1, [&](int64_t, int64_t) {
+    std::optional<RowWorker<double>> worker64;
+    std::optional<RowWorker<float>> worker32;
+    for (int64_t task = next++; task < total; task = next++) {
+      const size_t j = std::upper_bound(job_start.begin(), job_start.end(), task) - job_start.begin() - 1;
+      const auto& job = jobs[j];
+      const int64_t B = job.taps.size(0), s = (task - job_start[j]) / B, b = (task - job_start[j]) % B;
+      auto run = [&](auto& worker, auto zero) {
+        using T = decltype(zero);
+        const auto* x = reinterpret_cast<const std::complex<T>*>(job_spectra[j].data_ptr()) + s * F;
+        T* y = worker.band(x, responses[j].data_ptr<T>() + b * F);
+        write_row(job, s * B + b, y, worker.hilbert(y), n);
+      };
+      if (job.dtype == at::kDouble) {
+        if (!worker64) worker64.emplace(g);
+        run(*worker64, 0.0);
+      } else {
+        if (!worker32) worker32.emplace(g);
+        run(*worker32, 0.0f);
+      }
+    }
+  });
+  return true;
+}
+
+}  // namespace gpac
