@@ -34,7 +34,7 @@ import torch
 import torch.distributed as dist
 
 from .bands import BandsLike, resolve_bands
-from .pac import (PACResult, _as_signals, _budget, _check_nan, _check_signals, _cycles, _edges, _outputs,
+from .pac import (PACResult, _as_signals, _budget, _check_nan, _check_signals, _cycles, _edges, _Options, _outputs,
                   _stat_options, phase_bin_centers)
 
 __all__ = ["init", "rank", "world_size", "shard_range", "pac", "load_shards"]
@@ -180,9 +180,10 @@ def pac(
                 phase_index = (phase_index[k0:k1, start:stop] - start).contiguous().to(shard.device) \
                     if method == "swap_trials" else None
             n_mine = k1 - k0
-            out = _outputs(shard, float(fs), *_edges(pha), *_edges(amp), int(n_bins), pha_cycle, amp_cycle,
-                           _budget(memory_budget), n_mine, method, norm_id, seed, rng, independent,
-                           return_surrogates or split == "surrogates", return_dist, nan, phase_index, shift)
+            options = _Options(float(fs), *_edges(pha), *_edges(amp), int(n_bins), pha_cycle, amp_cycle,
+                               _budget(memory_budget), n_mine, method, norm_id, seed, rng, bool(independent),
+                               return_surrogates or split == "surrogates", bool(return_dist), nan)
+            out = _outputs(shard, options, phase_index, shift)
             if split == "surrogates":
                 out.pop("z", None)
                 out.pop("p", None)

@@ -114,61 +114,78 @@ def _draw_seed() -> int:
     return int(torch.randint(0, 2147483647, [1]).item())
 
 
-def _outputs(x: torch.Tensor, fs: float, pha_low: List[float], pha_high: List[float], amp_low: List[float],
-             amp_high: List[float], n_bins: int, pha_cycle: int, amp_cycle: int, memory_budget: int, n_perm: int,
-             surrogate: str, norm: int, seed: Optional[int], rng: str, independent: bool,
-             return_surrogates: bool, return_dist: bool, nan: str = "raise",
-             plan_phase_index: Optional[torch.Tensor] = None,
+class _Options(NamedTuple):
+    """Every option of one call, as gpac::pac's schema (and C++'s PacOptions) orders them, plus
+    what the Python layer keeps (whether to return the surrogates). seed None: drawn per call."""
+
+    fs: float
+    pha_low: List[float]
+    pha_high: List[float]
+    amp_low: List[float]
+    amp_high: List[float]
+    n_bins: int
+    pha_cycle: int
+    amp_cycle: int
+    memory_budget: int
+    n_perm: int
+    surrogate: str
+    norm: int
+    seed: Optional[int]
+    rng: str
+    independent: bool
+    return_surrogates: bool
+    return_dist: bool
+    nan: str
+
+
+def _outputs(x: torch.Tensor, o: _Options, plan_phase_index: Optional[torch.Tensor] = None,
              plan_shift: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
     """Everything one call computes, by name: mi, and z, p, surrogates, amp_dist as asked. The
-    surrogate plan is drawn from seed unless given (plan_shift; gpac.distributed passes each shard
-    its columns of the whole dataset's plan). One gpac::pac call, unless x needs a gradient: then
-    the differentiable ops, composed."""
+    surrogate plan is drawn from o.seed unless given (plan_shift; gpac.distributed passes each
+    shard its columns of the whole dataset's plan). One gpac::pac call, unless x needs a
+    gradient: then the differentiable ops, composed."""
     _check_signals(x)
-    if seed is None and n_perm > 0:
+    seed = o.seed
+    if seed is None and o.n_perm > 0:
         seed = _draw_seed()
     if x.requires_grad and torch.is_grad_enabled():
-        return _differentiable_outputs(x, fs, pha_low, pha_high, amp_low, amp_high, n_bins, pha_cycle, amp_cycle,
-                                       memory_budget, n_perm, surrogate, norm, seed, rng, independent,
-                                       return_surrogates, return_dist, nan, plan_phase_index, plan_shift)
+        return _differentiable_outputs(x, o, seed, plan_phase_index, plan_shift)
     mi, z, p, surrogates, amp_dist = torch.ops.gpac.pac(
-        x, fs, pha_low, pha_high, amp_low, amp_high, n_bins, pha_cycle, amp_cycle, memory_budget, n_perm, surrogate,
-        norm, 0 if seed is None else seed, rng, independent, return_dist, nan, plan_phase_index, plan_shift)
+        x, o.fs, o.pha_low, o.pha_high, o.amp_low, o.amp_high, o.n_bins, o.pha_cycle, o.amp_cycle, o.memory_budget,
+        o.n_perm, o.surrogate, o.norm, 0 if seed is None else seed, o.rng, o.independent, o.return_dist, o.nan,
+        plan_phase_index, plan_shift)
     out: Dict[str, torch.Tensor] = {"mi": mi}
-    if n_perm > 0:
+    if o.n_perm > 0:
         out["z"], out["p"] = z, p
-        if return_surrogates:
+        if o.return_surrogates:
             out["surrogates"] = surrogates
-    if return_dist:
+    if o.return_dist:
         out["amp_dist"] = amp_dist
     return out
 
 
-def _differentiable_outputs(x: torch.Tensor, fs: float, pha_low: List[float], pha_high: List[float],
-                            amp_low: List[float], amp_high: List[float], n_bins: int, pha_cycle: int,
-                            amp_cycle: int, memory_budget: int, n_perm: int, surrogate: str, norm: int,
-                            seed: Optional[int], rng: str, independent: bool, return_surrogates: bool,
-                            return_dist: bool, nan: str, plan_phase_index: Optional[torch.Tensor],
+def _differentiable_outputs(x: torch.Tensor, o: _Options, seed: Optional[int],
+                            plan_phase_index: Optional[torch.Tensor],
                             plan_shift: Optional[torch.Tensor]) -> Dict[str, torch.Tensor]:
     """_outputs through the ops that have a gradient (gpac::modulation_index and ATen); the NaN
     policy is applied here, around them."""
-    x, bad = _nan_policy(x, nan, n_perm > 0 and surrogate == "swap_trials")
-    pha_taps, amp_taps = _design(x, fs, pha_low, pha_high, amp_low, amp_high, pha_cycle, amp_cycle)
+    x, bad = _nan_policy(x, o.nan, o.n_perm > 0 and o.surrogate == "swap_trials")
+    pha_taps, amp_taps = _design(x, o.fs, o.pha_low, o.pha_high, o.amp_low, o.amp_high, o.pha_cycle, o.amp_cycle)
     phase_index: Optional[torch.Tensor] = None
     shift: Optional[torch.Tensor] = None
-    if n_perm > 0:
+    if o.n_perm > 0:
         if plan_shift is None:
-            phase_index, shift = _plan(x, n_perm, surrogate, seed, rng, independent)
+            phase_index, shift = _plan(x, o.n_perm, o.surrogate, seed, o.rng, o.independent)
         else:
             phase_index, shift = plan_phase_index, plan_shift
-    mi, amp_sums, counts, surrogates = torch.ops.gpac.modulation_index(x, pha_taps, amp_taps, n_bins, memory_budget,
-                                                                       phase_index, shift)
+    mi, amp_sums, counts, surrogates = torch.ops.gpac.modulation_index(x, pha_taps, amp_taps, o.n_bins,
+                                                                       o.memory_budget, phase_index, shift)
     out: Dict[str, torch.Tensor] = {"mi": mi}
-    if n_perm > 0:
-        out["z"], out["p"] = torch.ops.gpac.surrogate_stats(mi, surrogates, norm)
-        if return_surrogates:
+    if o.n_perm > 0:
+        out["z"], out["p"] = torch.ops.gpac.surrogate_stats(mi, surrogates, o.norm)
+        if o.return_surrogates:
             out["surrogates"] = surrogates
-    if return_dist:
+    if o.return_dist:
         out["amp_dist"] = _amp_dist(amp_sums, counts)
     if bad is not None:
         marked: Dict[str, torch.Tensor] = {}
@@ -427,13 +444,15 @@ def pac(
     pha_low, pha_high = _band_edges(pha_bands, "phase", x.device)
     amp_low, amp_high = _band_edges(amp_bands, "amplitude", x.device)
     pha_cycle, amp_cycle = _cycles(cycle)
-    args = (float(fs), pha_low, pha_high, amp_low, amp_high, int(n_bins), pha_cycle, amp_cycle, _budget(memory_budget))
     if seed is None and n_perm > 0:
         seed = _draw_seed()
+    options = _Options(float(fs), pha_low, pha_high, amp_low, amp_high, int(n_bins), pha_cycle, amp_cycle,
+                       _budget(memory_budget), n_perm, method, norm_id, seed, rng, bool(independent), True,
+                       bool(return_dist), nan)
 
     updates = float(x.numel()) * len(pha_low) * len(amp_low) * (n_perm + 1)
     if n_perm == 0 or not _show_progress(progress, updates, x.device):
-        out = _outputs(x, *args, n_perm, method, norm_id, seed, rng, independent, True, return_dist, nan)
+        out = _outputs(x, options)
         surrogates = out.get("surrogates")
     else:
         # Surrogates in chunks, one op call each (the filtering is repeated per
@@ -446,9 +465,8 @@ def pac(
         with tqdm(total=n_perm, unit="surrogate", desc="gpac.pac") as bar:
             for k0 in range(0, n_perm, step):
                 rows = slice(k0, min(n_perm, k0 + step))
-                part = _outputs(x, *args, rows.stop - rows.start, method, norm_id, seed, rng, independent, True,
-                                return_dist and k0 == 0, nan, None if phase_index is None else phase_index[rows],
-                                shift[rows])
+                part = _outputs(x, options._replace(n_perm=rows.stop - rows.start, return_dist=return_dist and k0 == 0),
+                                None if phase_index is None else phase_index[rows], shift[rows])
                 if k0 == 0:
                     out = {name: part[name] for name in ("mi", "amp_dist") if name in part}
                 parts.append(part["surrogates"])
@@ -582,11 +600,10 @@ class PAC(nn.Module):
         self.register_buffer("phase_bin_centers", phase_bin_centers(self.n_bins), persistent=False)
 
     def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
-        return _outputs(
-            x, self.fs, self.pha_low, self.pha_high, self.amp_low, self.amp_high, self.n_bins, self.pha_cycle,
-            self.amp_cycle, self.memory_budget, self.n_perm, self.surrogate, self.norm, self.seed, self.rng,
-            self.independent, self.return_surrogates, self.return_dist,
-        )
+        return _outputs(x, _Options(self.fs, self.pha_low, self.pha_high, self.amp_low, self.amp_high, self.n_bins,
+                                    self.pha_cycle, self.amp_cycle, self.memory_budget, self.n_perm, self.surrogate,
+                                    self.norm, self.seed, self.rng, self.independent, self.return_surrogates,
+                                    self.return_dist, "raise"))
 
     def extra_repr(self) -> str:
         stats = f", n_perm={self.n_perm}, surrogate={self.surrogate!r}" if self.n_perm else ""
