@@ -42,13 +42,23 @@ class CMakeBuild(build_ext):
         target.parent.mkdir(parents=True, exist_ok=True)
         shutil.copy2(out / "libgpac_ops.so", target)
         built = json.loads((out / "gpac_build.json").read_text())
-        (package_dir / "_build_info.py").write_text(
+        self.build_record = package_dir / "_build_info.py"
+        self.build_record.write_text(
             '"""Written by setup.py: the torch this build of gPAC was compiled against."""\n'
             f"TORCH_VERSION = {torch.__version__!r}\n"
             f"TORCH_CUDA = {torch.version.cuda!r}\n"
             f"WITH_CUDA_KERNELS = {built['cuda_kernels']!r}\n"
             f"WITH_MKL_FFT = {built['mkl_fft']!r}\n"
         )
+
+    def copy_extensions_to_source(self):
+        # pip install -e copies the library into the source tree's gpac/lib, which
+        # git does not hold (ignored, like the build record beside it): make it,
+        # and copy the record too, so that the editable package finds both.
+        source = ROOT / "python" / "gpac"
+        (source / "lib").mkdir(exist_ok=True)
+        super().copy_extensions_to_source()
+        shutil.copy2(self.build_record, source / "_build_info.py")
 
 
 setup(
