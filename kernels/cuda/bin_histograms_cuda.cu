@@ -159,19 +159,25 @@ struct PairBlock {
   }
 };
 
+// A block index whose fastest coordinates are the amplitude group, then the
+// phase group: those two and the index of what the block covers above them.
+struct BandGroups {
+  int64_t ip, ja, outer;
+};
+__device__ BandGroups band_groups(int64_t block, const PairGrid& g) {
+  const int64_t ja = block % g.n_ag;
+  block /= g.n_ag;
+  return {block % g.n_pg, ja, block / g.n_pg};
+}
+
 // The observed histograms: block (signal, phase group, amplitude group, time
 // chunk); each writes its chunk's sums to its own workspace slot.
 template <typename T>
 __global__ void pair_histograms_kernel(const uint8_t* __restrict__ bins, const T* __restrict__ amp,
                                        double* __restrict__ work, PairGrid g) {
   extern __shared__ double smem[];
-  int64_t block = blockIdx.x;
-  const int64_t c = block % g.n_chunks;
-  block /= g.n_chunks;
-  const int64_t ja = block % g.n_ag;
-  block /= g.n_ag;
-  const int64_t ip = block % g.n_pg;
-  const int64_t s = block / g.n_pg;
+  const int64_t c = blockIdx.x % g.n_chunks;
+  const auto [ip, ja, s] = band_groups(blockIdx.x / g.n_chunks, g);
   PairBlock<T> pb(smem, g, ip, ja);
   const int64_t t0 = c * g.chunk;
   pb.accumulate(bins, amp, g, s, s, 0, t0, min(t0 + g.chunk, g.n));
@@ -190,13 +196,9 @@ __global__ void surrogate_mi_kernel(const uint8_t* __restrict__ bins, const T* _
                                     const int64_t* __restrict__ phase_index, const int64_t* __restrict__ shift,
                                     T* __restrict__ surrogates, int64_t K, PairGrid g) {
   extern __shared__ double smem[];
-  int64_t block = blockIdx.x;
-  const int64_t ja = block % g.n_ag;
-  block /= g.n_ag;
-  const int64_t ip = block % g.n_pg;
-  block /= g.n_pg;
-  const int64_t k = block % K;
-  const int64_t s = block / K;
+  const auto [ip, ja, outer] = band_groups(blockIdx.x, g);
+  const int64_t k = outer % K;
+  const int64_t s = outer / K;
   // Entries out of range make the op fail after the call (csrc/data_checks.h);
   // until then they read signal s, unshifted, rather than outside the inputs.
   int64_t ps = phase_index ? phase_index[k * g.S + s] : s;
