@@ -9,6 +9,7 @@
 #include "csrc/data_checks.h"
 #include "csrc/device_copy.h"
 #include "csrc/error_text.h"
+#include "csrc/gpac.h"
 #include "csrc/op_args.h"
 #include "csrc/op_impl.h"
 #include "csrc/surrogate_plan.h"
@@ -50,11 +51,52 @@ void check_options(const at::Tensor& x, const PacOptions& o) {
   }
 }
 
-// NaN into out's entries (S, ...) where mask (S, ...) is set, broadcast over the rest.
-void mark(const at::Tensor& out, const at::Tensor& mask) {
+// out (S, ...) with NaN where mask (S, ...) is set, broadcast over the rest;
+// out of place, so that the gradient path records it.
+at::Tensor marked(const at::Tensor& out, const at::Tensor& mask) {
   auto shape = mask.sizes().vec();
   shape.resize(out.dim(), 1);
-  out.masked_fill_(mask.view(shape), std::numeric_limits<double>::quiet_NaN());
+  return out.masked_fill(mask.view(shape), std::numeric_limits<double>::quiet_NaN());
+}
+
+// What both pipelines make of the histograms (mi, amp_sums, counts,
+// surrogates over the S signal rows) of the call's o.n_perm surrogates, whose
+// plan is given when phase_index (n_perm, S) is: z and p, the amplitude
+// distributions, NaN in the outputs of the rows marked bad (S,)
+// (nan="propagate"; undefined when none is), all shaped like x's leading
+// dims. Symbolic shapes throughout, for the gradient path under torch.compile.
+PacOutputs pac_outputs(const at::Tensor& x, const PacOptions& o, const at::Tensor& phase_index, const at::Tensor& bad,
+                       const at::Tensor& mi, const at::Tensor& sums, const at::Tensor& counts,
+                       const at::Tensor& surrogates) {
+  const bool stats = o.n_perm > 0;
+  PacOutputs out{mi, at::Tensor(), at::Tensor(), surrogates, at::Tensor()};
+  if (stats) std::tie(out.z, out.p) = surrogate_stats(mi, surrogates, o.norm);
+  if (o.return_dist) out.amp_dist = amplitude_distribution(sums, counts);
+  if (bad.defined()) {
+    out.mi = marked(out.mi, bad);
+    if (o.return_dist) out.amp_dist = marked(out.amp_dist, bad);
+    if (stats) {
+      // Surrogate k of signal s is NaN when s is bad or, with swapped trials,
+      // when the signal whose phase it borrows is; z and p with it.
+      auto bad_surrogates = bad.unsqueeze(1).expand_symint({bad.sym_size(0), o.n_perm});
+      if (phase_index.defined())
+        bad_surrogates = bad_surrogates.logical_or(
+            bad.index_select(0, phase_index.flatten()).view_symint({o.n_perm, bad.sym_size(0)}).t());
+      out.surrogates = marked(out.surrogates, bad_surrogates);
+      const auto bad_stats = bad_surrogates.any(1);
+      out.z = marked(out.z, bad_stats);
+      out.p = marked(out.p, bad_stats);
+    }
+  }
+  auto lead = [&](const at::Tensor& t, int64_t tail) {
+    auto shape = x.sym_sizes().slice(0, x.dim() - 1).vec();
+    for (int64_t d = t.dim() - tail; d < t.dim(); ++d) shape.push_back(t.sym_size(d));
+    return t.view_symint(shape);
+  };
+  // Outputs must not alias one another: each empty one is its own tensor.
+  auto none = [&] { return at::empty({0}, mi.options()); };
+  return {lead(out.mi, 2), stats ? lead(out.z, 2) : none(), stats ? lead(out.p, 2) : none(), lead(out.surrogates, 3),
+          o.return_dist ? lead(out.amp_dist, 3) : none()};
 }
 
 }  // namespace
@@ -119,42 +161,47 @@ PacOutputs pac_pipeline(const at::Tensor& x, const PacOptions& o, const DeviceKe
     flags = checks.finite_rows(rows, "x", x.sizes());
   }
 
-  auto [mi, sums, counts, surrogates] =
+  const auto [mi, sums, counts, surrogates] =
       modulation_index_rows(rows, {pha.taps, amp.taps, pha.key, amp.key}, o.n_bins, o.memory_budget, plan, k, flags);
-  PacOutputs out{mi, at::Tensor(), at::Tensor(), surrogates, at::Tensor()};
-  // Outputs must not alias one another: each empty one is its own tensor.
-  auto none = [&] { return at::empty({0}, mi.options()); };
-  if (plan.count() > 0) {
-    std::tie(out.z, out.p) = surrogate_stats(mi, surrogates, o.norm);
-  } else {
-    out.z = none();
-    out.p = none();
-  }
-  out.amp_dist = o.return_dist ? amplitude_distribution(sums, counts) : none();
-  if (bad.defined()) {
-    mark(out.mi, bad);
-    if (o.return_dist) mark(out.amp_dist, bad);
-    if (plan.count() > 0) {
-      // Surrogate k of signal s is NaN when s is bad or, with swapped trials,
-      // when the signal whose phase it borrows is; z and p with it.
-      auto bad_surrogates = bad.unsqueeze(1).expand({S, plan.count()});
-      if (plan.phase_index.defined())
-        bad_surrogates =
-            bad_surrogates.logical_or(bad.index_select(0, plan.phase_index.flatten()).view({plan.count(), S}).t());
-      mark(out.surrogates, bad_surrogates);
-      const auto bad_stats = bad_surrogates.any(1);
-      mark(out.z, bad_stats);
-      mark(out.p, bad_stats);
-    }
-  }
+  auto out = pac_outputs(x, o, plan.phase_index, bad, mi, sums, counts, surrogates);
   checks.finish();
-  auto lead = [&](const at::Tensor& t, int64_t tail) {
-    if (t.numel() == 0 && t.dim() == 1) return t;
-    auto shape = x.sizes().slice(0, x.dim() - 1).vec();
-    for (int64_t d = t.dim() - tail; d < t.dim(); ++d) shape.push_back(t.size(d));
-    return t.view(shape);
-  };
-  return {lead(out.mi, 2), lead(out.z, 2), lead(out.p, 2), lead(out.surrogates, 3), lead(out.amp_dist, 3)};
+  return out;
+}
+
+PacOutputs pac_differentiable(const at::Tensor& x, const PacOptions& o) {
+  check_options(x, o);
+  // The design and the plan need whole numbers: under torch.compile the
+  // graph is specialised on them, as the Python caller's ints were.
+  const int64_t n = x.sym_size(-1).guard_int(__FILE__, __LINE__);
+  const auto device = x.device();
+  // Designs and plan through their ops, so that torch.compile traces them.
+  const auto pha_taps = ops::fir_taps(o.fs, o.pha_low, o.pha_high, n, o.pha_cycle, "phase band", device);
+  const auto amp_taps = ops::fir_taps(o.fs, o.amp_low, o.amp_high, n, o.amp_cycle, "amplitude band", device);
+  std::optional<at::Tensor> phase_index = o.phase_index, shift = o.shift;
+  if (!phase_index && !shift && o.n_perm > 0) {
+    const int64_t S = (x.sym_numel() / n).guard_int(__FILE__, __LINE__);
+    const int64_t n_trials = o.surrogate == "swap_trials" ? x.sym_size(-2).guard_int(__FILE__, __LINE__) : 1;
+    auto [drawn_index, drawn_shift] =
+        ops::surrogate_plan(o.n_perm, S, n, o.surrogate, o.seed, o.rng, o.independent, n_trials, device);
+    shift = drawn_shift;
+    if (o.surrogate == "swap_trials") phase_index = drawn_index;
+  }
+  // nan="propagate": as pac_pipeline, the bad signals computed as zeros and
+  // marked afterwards; always masked, which needs no host read. "raise":
+  // gpac::modulation_index refuses NaN/Inf samples by their position in x.
+  at::Tensor signals = x, bad;
+  if (o.nan == "propagate") {
+    const auto bad_lead = at::isfinite(x).all(-1, /*keepdim=*/true).logical_not_();
+    signals = x.masked_fill(bad_lead, 0);
+    bad = bad_lead.reshape({-1});
+  }
+  const auto [mi, sums, counts, surrogates] =
+      ops::modulation_index(signals, pha_taps, amp_taps, o.n_bins, o.memory_budget, phase_index, shift);
+  const c10::SymInt S = x.sym_numel() / x.sym_size(-1);
+  const int64_t P = pha_taps.size(0), A = amp_taps.size(0);
+  return pac_outputs(x, o, phase_index.value_or(at::Tensor()), bad, mi.reshape_symint({S, P, A}),
+                     sums.reshape_symint({S, P, A, o.n_bins}), counts.reshape_symint({S, P, o.n_bins}),
+                     surrogates.reshape_symint({S, o.n_perm, P, A}));
 }
 
 }  // namespace gpac

@@ -57,6 +57,12 @@ struct PacOutputs {
 
 PacOutputs pac_pipeline(const at::Tensor& x, const PacOptions& o, const DeviceKernels& k);
 
+// The same outputs for x that needs a gradient (gpac::pac's Autograd kernel,
+// ops/autograd.cpp): composed of the differentiable gpac::modulation_index,
+// gpac::surrogate_stats and ATen ops, called through the dispatcher. The same
+// numbers as pac_pipeline, which has no backward of its own.
+PacOutputs pac_differentiable(const at::Tensor& x, const PacOptions& o);
+
 // The output shapes alone (Meta): the same argument checks that need no data.
 PacOutputs pac_shapes(const at::Tensor& x, const PacOptions& o);
 

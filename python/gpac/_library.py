@@ -44,9 +44,6 @@ def load() -> Path:
         )
     torch.ops.load_library(str(path))
     _register_fake_kernels()
-    from . import _autograd
-
-    _autograd.register()
     return path
 
 

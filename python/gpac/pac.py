@@ -78,14 +78,6 @@ def _check_signals(x: torch.Tensor) -> None:
         raise ValueError(f"x is empty (shape {list(x.shape)}); expected signals of shape (..., n_times)")
 
 
-def _design(x: torch.Tensor, fs: float, pha_low: List[float], pha_high: List[float], amp_low: List[float],
-            amp_high: List[float], pha_cycle: int, amp_cycle: int) -> Tuple[torch.Tensor, torch.Tensor]:
-    n_times = x.size(-1)
-    pha_taps = torch.ops.gpac.fir_taps(fs, pha_low, pha_high, n_times, pha_cycle, "phase band", device=x.device)
-    amp_taps = torch.ops.gpac.fir_taps(fs, amp_low, amp_high, n_times, amp_cycle, "amplitude band", device=x.device)
-    return pha_taps, amp_taps
-
-
 def _plan(x: torch.Tensor, n_perm: int, surrogate: str, seed: Optional[int], rng: str,
           independent: bool) -> Tuple[Optional[torch.Tensor], torch.Tensor]:
     """(phase_index or None, shift) for n_perm surrogates of x's signals."""
@@ -103,11 +95,6 @@ def _plan(x: torch.Tensor, n_perm: int, surrogate: str, seed: Optional[int], rng
     if surrogate == "swap_trials":
         return phase_index, shift
     return None, shift
-
-
-def _amp_dist(amp_sums: torch.Tensor, counts: torch.Tensor) -> torch.Tensor:
-    """Mean amplitude per phase bin (..., P, A, n_bins), normalised to sum 1."""
-    return torch.ops.gpac.amp_dist(amp_sums, counts)
 
 
 def _draw_seed() -> int:
@@ -142,14 +129,12 @@ def _outputs(x: torch.Tensor, o: _Options, plan_phase_index: Optional[torch.Tens
              plan_shift: Optional[torch.Tensor] = None) -> Dict[str, torch.Tensor]:
     """Everything one call computes, by name: mi, and z, p, surrogates, amp_dist as asked. The
     surrogate plan is drawn from o.seed unless given (plan_shift; gpac.distributed passes each
-    shard its columns of the whole dataset's plan). One gpac::pac call, unless x needs a
-    gradient: then the differentiable ops, composed."""
+    shard its columns of the whole dataset's plan). One gpac::pac call, which is differentiable
+    with respect to x (its C++ Autograd kernel composes the differentiable ops)."""
     _check_signals(x)
     seed = o.seed
     if seed is None and o.n_perm > 0:
         seed = _draw_seed()
-    if x.requires_grad and torch.is_grad_enabled():
-        return _differentiable_outputs(x, o, seed, plan_phase_index, plan_shift)
     mi, z, p, surrogates, amp_dist = torch.ops.gpac.pac(
         x, o.fs, o.pha_low, o.pha_high, o.amp_low, o.amp_high, o.n_bins, o.pha_cycle, o.amp_cycle, o.memory_budget,
         o.n_perm, o.surrogate, o.norm, 0 if seed is None else seed, o.rng, o.independent, o.return_dist, o.nan,
@@ -161,37 +146,6 @@ def _outputs(x: torch.Tensor, o: _Options, plan_phase_index: Optional[torch.Tens
             out["surrogates"] = surrogates
     if o.return_dist:
         out["amp_dist"] = amp_dist
-    return out
-
-
-def _differentiable_outputs(x: torch.Tensor, o: _Options, seed: Optional[int],
-                            plan_phase_index: Optional[torch.Tensor],
-                            plan_shift: Optional[torch.Tensor]) -> Dict[str, torch.Tensor]:
-    """_outputs through the ops that have a gradient (gpac::modulation_index and ATen); the NaN
-    policy is applied here, around them."""
-    x, bad = _nan_policy(x, o.nan, o.n_perm > 0 and o.surrogate == "swap_trials")
-    pha_taps, amp_taps = _design(x, o.fs, o.pha_low, o.pha_high, o.amp_low, o.amp_high, o.pha_cycle, o.amp_cycle)
-    phase_index: Optional[torch.Tensor] = None
-    shift: Optional[torch.Tensor] = None
-    if o.n_perm > 0:
-        if plan_shift is None:
-            phase_index, shift = _plan(x, o.n_perm, o.surrogate, seed, o.rng, o.independent)
-        else:
-            phase_index, shift = plan_phase_index, plan_shift
-    mi, amp_sums, counts, surrogates = torch.ops.gpac.modulation_index(x, pha_taps, amp_taps, o.n_bins,
-                                                                       o.memory_budget, phase_index, shift)
-    out: Dict[str, torch.Tensor] = {"mi": mi}
-    if o.n_perm > 0:
-        out["z"], out["p"] = torch.ops.gpac.surrogate_stats(mi, surrogates, o.norm)
-        if o.return_surrogates:
-            out["surrogates"] = surrogates
-    if o.return_dist:
-        out["amp_dist"] = _amp_dist(amp_sums, counts)
-    if bad is not None:
-        marked: Dict[str, torch.Tensor] = {}
-        for name, t in out.items():
-            marked[name] = t.masked_fill(bad.view(list(bad.shape) + [1] * (t.dim() - bad.dim())), float("nan"))
-        return marked
     return out
 
 
@@ -347,20 +301,29 @@ def _check_nan(nan: str) -> None:
         raise ValueError(f"nan must be 'raise' or 'propagate', got '{nan}'")
 
 
-def _nan_policy(x: torch.Tensor, nan: str, swapped: bool) -> Tuple[torch.Tensor, Optional[torch.Tensor]]:
-    """For the differentiable path (gpac::pac applies the policy itself): x with the signals
-    holding NaN/Inf zeroed, and their mask over the leading dims (None when there are none);
-    'raise' leaves x to the ops, which refuse non-finite samples by position."""
-    _check_nan(nan)
-    if nan == "raise" or not x.is_floating_point():
-        return x, None
-    bad = ~torch.isfinite(x).all(dim=-1)
-    if not bool(bad.any()):
-        return x, None
-    if swapped:
-        raise ValueError("nan='propagate' with surrogate='swap_trials' on signals that need a gradient: not "
-                         "supported when signals hold NaN or Inf; drop those trials, or call without a gradient")
-    return x.masked_fill(bad.unsqueeze(-1), 0), bad
+def _outputs_by_signal_chunks(x: torch.Tensor, o: _Options) -> Dict[str, torch.Tensor]:
+    """_outputs with a progress bar (tqdm) over the signals: about 20 calls of gpac::pac on
+    chunks of them, each with its columns of the whole call's surrogate plan, so that every
+    signal is filtered once and the result is the whole call's. With swapped trials a chunk
+    holds whole trial sets (the trials whose phases a surrogate exchanges)."""
+    from tqdm.auto import tqdm
+
+    if o.nan == "raise" and not bool(torch.isfinite(x).all()):
+        return _outputs(x, o)  # raises, naming the sample's position in x
+    phase_index, shift = _plan(x, o.n_perm, o.surrogate, o.seed, o.rng, o.independent)
+    rows = x.reshape(-1, x.size(-1))
+    group = x.size(-2) if o.surrogate == "swap_trials" else 1
+    step = max(1, math.ceil(rows.size(0) / group / 20)) * group
+    parts: List[Dict[str, torch.Tensor]] = []
+    with tqdm(total=rows.size(0), unit="signal", desc="gpac.pac") as bar:
+        for s0 in range(0, rows.size(0), step):
+            cols = slice(s0, min(rows.size(0), s0 + step))
+            parts.append(_outputs(rows[cols], o, None if phase_index is None else phase_index[:, cols] - s0,
+                                  shift[:, cols]))
+            bar.update(cols.stop - cols.start)
+    lead = list(x.shape[:-1])
+    return {name: torch.cat([part[name] for part in parts]).view(lead + list(parts[0][name].shape[1:]))
+            for name in parts[0]}
 
 
 def _show_progress(progress: Optional[bool], updates: float, device: torch.device) -> bool:
@@ -423,14 +386,16 @@ def pac(
     return_surrogates, return_dist : bool
         Also return the surrogates' MI and the amplitude distributions.
     progress : bool, optional
-        A progress bar (tqdm) over the surrogates; by default only for calls
+        A progress bar (tqdm) over the signals, advanced as each of about 20
+        chunks of them is done (every signal is filtered once, and the result is
+        the same as without the bar); by default only for calls with surrogates
         estimated to take more than ~2 s, and only on a terminal.
     nan : {'raise', 'propagate'}
         What a NaN or Inf sample does. 'raise' (default): a ValueError naming
         its position. 'propagate': every output of a signal holding one (its
         MI, z, p, surrogates, distributions) is NaN; the other signals are
-        computed as usual. Not with 'swap_trials' surrogates, which would lend
-        such a trial's phase to the others.
+        computed as usual; with 'swap_trials', so is every surrogate that
+        borrows such a trial's phase, with the z and p it enters.
 
     Returns
     -------
@@ -453,29 +418,9 @@ def pac(
     updates = float(x.numel()) * len(pha_low) * len(amp_low) * (n_perm + 1)
     if n_perm == 0 or not _show_progress(progress, updates, x.device):
         out = _outputs(x, options)
-        surrogates = out.get("surrogates")
     else:
-        # Surrogates in chunks, one op call each (the filtering is repeated per
-        # chunk: a few percent of a call this long): the same draw, split.
-        from tqdm.auto import tqdm
-
-        phase_index, shift = _plan(x, n_perm, method, seed, rng, independent)
-        step = max(1, math.ceil(n_perm / 20))
-        parts = []
-        with tqdm(total=n_perm, unit="surrogate", desc="gpac.pac") as bar:
-            for k0 in range(0, n_perm, step):
-                rows = slice(k0, min(n_perm, k0 + step))
-                part = _outputs(x, options._replace(n_perm=rows.stop - rows.start, return_dist=return_dist and k0 == 0),
-                                None if phase_index is None else phase_index[rows], shift[rows])
-                if k0 == 0:
-                    out = {name: part[name] for name in ("mi", "amp_dist") if name in part}
-                parts.append(part["surrogates"])
-                bar.update(rows.stop - rows.start)
-        surrogates = torch.cat(parts, dim=-3)
-        out["z"], out["p"] = torch.ops.gpac.surrogate_stats(out["mi"], surrogates, norm_id)
-        # As gpac::pac marks them: z and p are NaN where a surrogate is.
-        bad = surrogates.isnan().any(-3)
-        out["z"], out["p"] = out["z"].masked_fill(bad, float("nan")), out["p"].masked_fill(bad, float("nan"))
+        out = _outputs_by_signal_chunks(x, options)
+    surrogates = out.get("surrogates")
     return PACResult(
         mi=out["mi"], z=out.get("z"), p=out.get("p"),
         surrogates=surrogates if return_surrogates and n_perm > 0 else None,

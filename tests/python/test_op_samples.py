@@ -2,12 +2,11 @@
 requires_grad) per op feeds the reference comparison (SciPy / NumPy in float64), opcheck in both
 grad modes, and gradcheck where the op has a gradient.
 
-Ops with a gradient (filter, hilbert, filter_hilbert, mi_scatter, modulation_index) are checked
-with inputs that require it too. The others have none to register: the factory ops
-(fir_taps, linear_bands, preset_bands, surrogate_plan) take no tensor, the backward ops are not
-differentiated again, pac is called without gradients (Python composes the differentiable ops
-when the signals require one), and surrogate_stats and amp_dist are composed of ATen ops, whose
-own gradients apply.
+Ops with a gradient (filter, hilbert, filter_hilbert, mi_scatter, modulation_index, pac: C++
+Autograd kernels in ops/autograd.cpp) are checked with inputs that require it too. The others
+have none to register: the factory ops (fir_taps, linear_bands, preset_bands, surrogate_plan) take
+no tensor, the backward ops are not differentiated again, and surrogate_stats and amp_dist are
+composed of ATen ops, whose own gradients apply.
 """
 import numpy as np
 import pytest
@@ -93,8 +92,8 @@ def sample_inputs(name, device, requires_grad):
     raise KeyError(name)
 
 
-DIFFERENTIABLE = ["filter", "hilbert", "filter_hilbert", "mi_scatter", "modulation_index"]
-OTHERS = ["pac", "surrogate_stats", "amp_dist", "fir_taps", "linear_bands", "preset_bands", "surrogate_plan",
+DIFFERENTIABLE = ["filter", "hilbert", "filter_hilbert", "mi_scatter", "modulation_index", "pac"]
+OTHERS = ["surrogate_stats", "amp_dist", "fir_taps", "linear_bands", "preset_bands", "surrogate_plan",
           "filter_backward", "hilbert_backward", "filter_hilbert_backward", "mi_scatter_backward",
           "modulation_index_backward"]
 
@@ -120,17 +119,19 @@ def test_opcheck_others(name, device):
 
 
 @pytest.mark.parametrize("device", DEVICES)
-@pytest.mark.parametrize("name", ["filter", "hilbert", "filter_hilbert", "modulation_index"])
+@pytest.mark.parametrize("name", ["filter", "hilbert", "filter_hilbert", "modulation_index", "pac"])
 def test_gradcheck(name, device):
     """The signals' gradient against finite differences, on short float64 signals."""
-    for args, _ in sample_inputs(name, device, True)[:1]:
+    for args, kwargs in sample_inputs(name, device, True)[-1:]:
         x = args[0].detach()[..., :N].clone().requires_grad_(True)
 
-        def f(x, rest=args[1:]):
-            out = getattr(ops, name)(x, *rest)
+        def f(x, rest=args[1:], kwargs=kwargs):
+            out = getattr(ops, name)(x, *rest, **kwargs)
             outs = out if isinstance(out, tuple) else (out,)
-            # the phase has no gradient (csrc/gradients.h); the counts and surrogates neither
-            keep = {"filter": [0], "hilbert": [1], "filter_hilbert": [1], "modulation_index": [0, 1]}[name]
+            # the phase has no gradient (csrc/gradients.h); the counts and surrogates neither,
+            # nor z and p through them
+            keep = {"filter": [0], "hilbert": [1], "filter_hilbert": [1], "modulation_index": [0, 1],
+                    "pac": [0, 4]}[name]
             return tuple(outs[i] for i in keep)
 
         assert torch.autograd.gradcheck(f, (x,), atol=1e-6, rtol=1e-5, fast_mode=True)

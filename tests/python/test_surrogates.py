@@ -131,15 +131,30 @@ def test_amp_dist_and_preferred_phase(tensorpac):
         gpac.pac(x, FS, [[4.5, 7.5]], [[75, 105]]).preferred_phase()
 
 
-def test_progress_bar_chunks_give_the_same_result(rng, capsys):
-    x = torch.from_numpy(rng.standard_normal((3, 1200)))
-    quiet = gpac.pac(x, FS, [[4, 8]], AMP, n_perm=45, seed=9, progress=False, return_surrogates=True,
-                     return_dist=True)
-    shown = gpac.pac(x, FS, [[4, 8]], AMP, n_perm=45, seed=9, progress=True, return_surrogates=True,
-                     return_dist=True)
-    assert "45/45" in capsys.readouterr().err
+@pytest.mark.parametrize("shape,surrogate,nan", [((3, 1200), "block_swap", "raise"),
+                                                  ((2, 5, 1200), "swap_trials", "propagate"),
+                                                  ((45, 600), "time_lag", "propagate")])
+def test_progress_bar_chunks_give_the_same_result(rng, capsys, shape, surrogate, nan):
+    """The bar's chunks of signals (whole trial sets with swap_trials) give the whole call's result."""
+    x = torch.from_numpy(rng.standard_normal(shape))
+    if nan == "propagate":
+        x.view(-1, shape[-1])[1, 7] = float("nan")
+    kw = dict(n_perm=12, seed=9, surrogate=surrogate, nan=nan, return_surrogates=True, return_dist=True)
+    quiet = gpac.pac(x, FS, [[4, 8]], AMP, progress=False, **kw)
+    shown = gpac.pac(x, FS, [[4, 8]], AMP, progress=True, **kw)
+    n_signals = x.numel() // shape[-1]
+    assert f"{n_signals}/{n_signals}" in capsys.readouterr().err
     for name in ("mi", "z", "p", "surrogates", "amp_dist"):
-        assert torch.equal(getattr(quiet, name), getattr(shown, name)), name
+        assert torch.equal(getattr(quiet, name).isnan(), getattr(shown, name).isnan()), name
+        assert torch.equal(getattr(quiet, name).nan_to_num(), getattr(shown, name).nan_to_num()), name
+    assert (nan == "propagate") == bool(quiet.mi.isnan().any())
+
+
+def test_progress_bar_names_a_bad_sample_in_the_callers_shape(rng):
+    x = torch.from_numpy(rng.standard_normal((2, 3, 1200)))
+    x[1, 2, 33] = float("inf")
+    with pytest.raises(ValueError, match=r"index \[1, 2, 33\] of shape \[2, 3, 1200\]"):
+        gpac.pac(x, FS, [[4, 8]], AMP, n_perm=4, seed=1, progress=True)
 
 
 def test_pac_module_with_surrogates_scripts(rng):

@@ -30,9 +30,15 @@ class ScriptedCase(nn.Module):
 
 
 def scripted_case(rng) -> ScriptedCase:
+    """Also holds the eager gradient of mi.sum() with respect to x (as expected_grad), for the
+    C++ program to backpropagate through the loaded module."""
     x = torch.from_numpy(rng.standard_normal((2, 3, 1500))).float()
     pac = gpac.PAC(FS, "lres", [[60, 90], [90, 140]], n_perm=16, seed=5, return_dist=True)
-    return torch.jit.script(ScriptedCase(pac, x, pac(x)))
+    expected = pac(x)
+    v = x.clone().requires_grad_()
+    (expected["grad"],) = torch.autograd.grad(pac(v)["mi"].sum(), v)
+    assert expected["grad"].abs().sum() > 0
+    return torch.jit.script(ScriptedCase(pac, x, expected))
 
 
 def test_scripted_module_loads_in_a_fresh_process(rng, tmp_path):
