@@ -84,6 +84,16 @@ inline std::tuple<at::Tensor, at::Tensor> surrogate_plan(int64_t n_perm, int64_t
   return h.call(n_perm, n_signals, n_times, method, seed, rng, independent, n_trials, device);
 }
 
+// The complex phase-amplitude sums and their surrogates' (csrc/pac_methods.h).
+inline std::tuple<at::Tensor, at::Tensor> phase_amp_sums(const at::Tensor& phase, const at::Tensor& amplitude,
+                                                         const std::optional<at::Tensor>& phase_index = std::nullopt,
+                                                         const std::optional<at::Tensor>& shift = std::nullopt) {
+  static const auto h = detail::op<std::tuple<at::Tensor, at::Tensor>(
+      const at::Tensor&, const at::Tensor&, const std::optional<at::Tensor>&, const std::optional<at::Tensor>&)>(
+      "gpac::phase_amp_sums");
+  return h.call(phase, amplitude, phase_index, shift);
+}
+
 // (z, p) of the MI against its surrogates; norm as TensorPAC's idpac[2] (4: z-score).
 inline std::tuple<at::Tensor, at::Tensor> surrogate_stats(const at::Tensor& mi, const at::Tensor& surrogates,
                                                           int64_t norm = 4) {
@@ -95,13 +105,15 @@ inline std::tuple<at::Tensor, at::Tensor> surrogate_stats(const at::Tensor& mi, 
 // Everything gpac.pac computes, in one op (csrc/pipeline.h says what each
 // option does): mi, z, p, surrogates, amp_dist.
 inline PacOutputs pac(const at::Tensor& x, const PacOptions& o) {
-  static const auto h = detail::op<PacTuple(
-      const at::Tensor&, double, at::ArrayRef<double>, at::ArrayRef<double>, at::ArrayRef<double>, at::ArrayRef<double>,
-      int64_t, int64_t, int64_t, int64_t, int64_t, c10::string_view, int64_t, int64_t, c10::string_view, bool, bool,
-      c10::string_view, const std::optional<at::Tensor>&, const std::optional<at::Tensor>&)>("gpac::pac");
+  static const auto h =
+      detail::op<PacTuple(const at::Tensor&, double, at::ArrayRef<double>, at::ArrayRef<double>, at::ArrayRef<double>,
+                          at::ArrayRef<double>, int64_t, int64_t, int64_t, int64_t, int64_t, c10::string_view, int64_t,
+                          int64_t, c10::string_view, bool, bool, c10::string_view, const std::optional<at::Tensor>&,
+                          const std::optional<at::Tensor>&, c10::string_view, std::optional<double>)>("gpac::pac");
   auto [mi, z, p, surrogates, amp_dist] =
       h.call(x, o.fs, o.pha_low, o.pha_high, o.amp_low, o.amp_high, o.n_bins, o.pha_cycle, o.amp_cycle, o.memory_budget,
-             o.n_perm, o.surrogate, o.norm, o.seed, o.rng, o.independent, o.return_dist, o.nan, o.phase_index, o.shift);
+             o.n_perm, o.surrogate, o.norm, o.seed, o.rng, o.independent, o.return_dist, o.nan, o.phase_index, o.shift,
+             o.method, o.ndpac_p);
   return {mi, z, p, surrogates, amp_dist};
 }
 

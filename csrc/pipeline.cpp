@@ -12,6 +12,7 @@
 #include "csrc/gpac.h"
 #include "csrc/op_args.h"
 #include "csrc/op_impl.h"
+#include "csrc/pac_methods.h"
 #include "csrc/surrogate_plan.h"
 #include "csrc/tap_designs.h"
 
@@ -37,6 +38,10 @@ void check_options(const at::Tensor& x, const PacOptions& o) {
                    "norm 4 (z-score) needs n_perm >= 2 surrogates for a "
                    "standard deviation");
   GPAC_CHECK_VALUE(o.nan == "raise" || o.nan == "propagate", "nan must be 'raise' or 'propagate', got '", o.nan, "'");
+  check_method(o.method, o.ndpac_p);
+  GPAC_CHECK_VALUE(!(o.return_dist && o.method != "mi"),
+                   "return_dist (the binned amplitude distributions) needs method 'mi'; method '", o.method,
+                   "' bins no phases");
   GPAC_CHECK_VALUE(o.surrogate == "block_swap" || o.surrogate == "swap_trials" || o.surrogate == "time_lag",
                    "surrogate must be 'block_swap', 'swap_trials' or 'time_lag', got '", o.surrogate, "'");
   GPAC_CHECK_VALUE(!(o.n_perm > 0 && o.surrogate == "swap_trials" && x.dim() < 2),
@@ -99,6 +104,16 @@ PacOutputs pac_outputs(const at::Tensor& x, const PacOptions& o, const at::Tenso
           o.return_dist ? lead(out.amp_dist, 3) : none()};
 }
 
+// The sums methods' options from the call's.
+SumMethodOptions sum_options(const at::Tensor& x, const PacOptions& o) {
+  SumMethodOptions so;
+  so.method = o.method;
+  so.ndpac_p = o.ndpac_p;
+  so.memory_budget = o.memory_budget;
+  so.trial_group = o.n_perm > 0 && o.surrogate == "swap_trials" ? x.size(-2) : 1;
+  return so;
+}
+
 }  // namespace
 
 at::Tensor amplitude_distribution(const at::Tensor& amp_sums, const at::Tensor& counts) {
@@ -150,6 +165,7 @@ PacOutputs pac_pipeline(const at::Tensor& x, const PacOptions& o, const DeviceKe
   // CPU skips the copy when no signal needs it (its read costs no sync).
   at::Tensor bad;
   RowFlags* flags = nullptr;
+  const bool sums_method = is_sum_method(o.method);
   if (o.nan == "propagate") {
     bad = at::isfinite(rows).all(1).logical_not_();
     if (device.is_cuda() || bad.any().item<bool>()) {
@@ -157,13 +173,21 @@ PacOutputs pac_pipeline(const at::Tensor& x, const PacOptions& o, const DeviceKe
     } else {
       bad = at::Tensor();
     }
+  } else if (sums_method) {
+    checks.finite(rows, "x", x.sizes());
   } else {
     flags = checks.finite_rows(rows, "x", x.sizes());
   }
 
-  const auto [mi, sums, counts, surrogates] =
-      modulation_index_rows(rows, {pha.taps, amp.taps, pha.key, amp.key}, o.n_bins, o.memory_budget, plan, k, flags);
-  auto out = pac_outputs(x, o, plan.phase_index, bad, mi, sums, counts, surrogates);
+  PacOutputs out;
+  if (sums_method) {
+    const auto [measure, surrogates] = sum_method_rows(rows, pha.taps, amp.taps, plan, sum_options(x, o));
+    out = pac_outputs(x, o, plan.phase_index, bad, measure, at::Tensor(), at::Tensor(), surrogates);
+  } else {
+    const auto [mi, sums, counts, surrogates] =
+        modulation_index_rows(rows, {pha.taps, amp.taps, pha.key, amp.key}, o.n_bins, o.memory_budget, plan, k, flags);
+    out = pac_outputs(x, o, plan.phase_index, bad, mi, sums, counts, surrogates);
+  }
   checks.finish();
   return out;
 }
@@ -194,6 +218,15 @@ PacOutputs pac_differentiable(const at::Tensor& x, const PacOptions& o) {
     const auto bad_lead = at::isfinite(x).all(-1, /*keepdim=*/true).logical_not_();
     signals = x.masked_fill(bad_lead, 0);
     bad = bad_lead.reshape({-1});
+  }
+  if (is_sum_method(o.method)) {
+    // The sums' ops record the gradient; NaN/Inf samples are refused here, by
+    // their position in x (read on the host, unless FakeTensor is tracing).
+    if (o.nan == "raise" && !x.key_set().has(c10::DispatchKey::Python)) check_finite(x, "x");
+    const Surrogates plan{phase_index.value_or(at::Tensor()), shift.value_or(at::Tensor())};
+    const auto [measure, surrogates] =
+        sum_method_rows(as_signal_rows(signals, "x"), pha_taps, amp_taps, plan, sum_options(x, o));
+    return pac_outputs(x, o, plan.phase_index, bad, measure, at::Tensor(), at::Tensor(), surrogates);
   }
   const auto [mi, sums, counts, surrogates] =
       ops::modulation_index(signals, pha_taps, amp_taps, o.n_bins, o.memory_budget, phase_index, shift);

@@ -45,6 +45,11 @@ struct PacOptions {
   // that borrows such a signal's phase (swap_trials) with the z and p it
   // enters.
   std::string nan = "raise";
+  // The coupling measure (csrc/pac_methods.h): "mi" (Tort), "mvl", "ndpac"
+  // (thresholded at ndpac_p; None or 1: no threshold) or "ps". z, p and the
+  // surrogates are of that measure; amp_dist only with "mi".
+  std::string method = "mi";
+  std::optional<double> ndpac_p = 0.05;
 };
 
 // Shaped like x's leading dims (...): mi (..., P, A); z, p (..., P, A) with
@@ -80,7 +85,8 @@ auto pac_kernel(Run run) {
                at::ArrayRef<double> amp_low, at::ArrayRef<double> amp_high, int64_t n_bins, int64_t pha_cycle,
                int64_t amp_cycle, int64_t memory_budget, int64_t n_perm, c10::string_view surrogate, int64_t norm,
                int64_t seed, c10::string_view rng, bool independent, bool return_dist, c10::string_view nan,
-               const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift) -> PacTuple {
+               const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift,
+               c10::string_view method, std::optional<double> ndpac_p) -> PacTuple {
     PacOptions o;
     o.fs = fs;
     o.pha_low = pha_low.vec();
@@ -101,6 +107,8 @@ auto pac_kernel(Run run) {
     o.nan = std::string(nan);
     o.phase_index = phase_index;
     o.shift = shift;
+    o.method = std::string(method);
+    o.ndpac_p = ndpac_p;
     const PacOutputs r = run(x, o);
     return {r.mi, r.z, r.p, r.surrogates, r.amp_dist};
   };

@@ -11,6 +11,7 @@
 #include "csrc/device_copy.h"
 #include "csrc/gradients.h"
 #include "csrc/op_args.h"
+#include "csrc/pac_methods.h"
 #include "csrc/pipeline.h"
 #include "csrc/surrogate_plan.h"
 #include "csrc/tap_designs.h"
@@ -157,16 +158,27 @@ TORCH_LIBRARY(gpac, m) {
       "Tensor? phase_index=None, Tensor? shift=None) -> "
       "(Tensor mi, Tensor amp_sums, Tensor counts, Tensor surrogates)",
       tags);
+  // The complex sums sum_t amplitude[.., j, t] e^(i phase[.., i, t]) that
+  // MVL, ndPAC and PS reduce (csrc/pac_methods.h): phase (..., P, n) real,
+  // amplitude (..., A, n) real or complex -> sums (..., P, A) complex and the
+  // surrogates' sums (..., n_perm, P, A), the plan as mi_scatter's (shifts
+  // modulo n_times; phase indices read once, a synchronisation on CUDA).
+  m.def(
+      "phase_amp_sums(Tensor phase, Tensor amplitude, Tensor? phase_index=None, Tensor? shift=None) -> "
+      "(Tensor sums, Tensor surrogates)",
+      tags);
   // What gpac.pac computes, as one op (csrc/pipeline.h): the filter designs,
   // the surrogate plan (drawn from seed, or the given phase_index and shift),
   // the MI, z and p (empty (0,) without surrogates), the surrogates' MI and
   // the amplitude distributions (empty (0,) unless return_dist), with the NaN
-  // policy nan ('raise' or 'propagate').
+  // policy nan ('raise' or 'propagate'), for the coupling measure `method`
+  // ('mi', 'mvl', 'ndpac', 'ps'; see PacOptions).
   m.def(
       "pac(Tensor x, float fs, float[] pha_low, float[] pha_high, float[] amp_low, float[] amp_high, "
       "int n_bins=18, int pha_cycle=3, int amp_cycle=6, int memory_budget=0, int n_perm=0, "
       "str surrogate=\"block_swap\", int norm=4, int seed=0, str rng=\"torch\", bool independent=False, "
-      "bool return_dist=False, str nan=\"raise\", Tensor? phase_index=None, Tensor? shift=None) -> "
+      "bool return_dist=False, str nan=\"raise\", Tensor? phase_index=None, Tensor? shift=None, "
+      "str method=\"mi\", float? ndpac_p=0.05) -> "
       "(Tensor mi, Tensor z, Tensor p, Tensor surrogates, Tensor amp_dist)",
       tags);
 }
@@ -190,6 +202,7 @@ TORCH_LIBRARY_IMPL(gpac, CompositeExplicitAutograd, m) {
 TORCH_LIBRARY_IMPL(gpac, CompositeImplicitAutograd, m) {
   m.impl("surrogate_stats", &surrogate_stats);
   m.impl("amp_dist", &amplitude_distribution);
+  m.impl("phase_amp_sums", &phase_amp_sums);
 }
 
 }  // namespace gpac

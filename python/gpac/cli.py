@@ -100,7 +100,8 @@ def _read_signals(args: argparse.Namespace) -> tuple[np.ndarray, float | None]:
 
 
 def compute(args: argparse.Namespace) -> int:
-    """Computes the MI (and z, p with surrogates) of a file's signals; writes .npz and a comodulogram PNG."""
+    """Computes PAC (the MI, or --method; z, p with surrogates) of a file's signals; writes .npz and a
+    comodulogram PNG."""
     x, file_fs = _read_signals(args)
     fs = args.fs if args.fs is not None else file_fs
     if fs is None:
@@ -111,8 +112,8 @@ def compute(args: argparse.Namespace) -> int:
     if args.dtype != "auto":
         signals = signals.to(getattr(torch, args.dtype))
     options = dict(n_bins=args.n_bins, n_perm=args.n_perm, surrogate=args.surrogate, norm=args.norm, seed=args.seed,
-                   rng=args.rng, independent=args.independent, return_dist=True, memory_budget=args.memory_budget,
-                   nan=args.nan)
+                   rng=args.rng, independent=args.independent, return_dist=args.method == "mi",
+                   memory_budget=args.memory_budget, nan=args.nan, method=args.method, ndpac_p=args.ndpac_p)
     start = time.perf_counter()
     try:
         if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # started by torchrun: shard the signals over the ranks
@@ -130,18 +131,24 @@ def compute(args: argparse.Namespace) -> int:
         raise SystemExit(f"gpac compute: {err}") from err
     elapsed = time.perf_counter() - start
     out = Path(args.out or Path(args.input).with_suffix(".pac.npz"))
-    arrays = {"mi": res.mi.cpu().numpy(), "pha_bands": pha.numpy(), "amp_bands": amp.numpy(), "fs": np.array(fs),
-              "amp_dist": res.amp_dist.cpu().numpy(), "phase_bin_centers": res.phase_bin_centers.numpy()}
+    arrays = {args.method: res.mi.cpu().numpy(), "pha_bands": pha.numpy(), "amp_bands": amp.numpy(),
+              "fs": np.array(fs), "method": np.array(args.method)}
+    if res.amp_dist is not None:
+        arrays.update(amp_dist=res.amp_dist.cpu().numpy(), phase_bin_centers=res.phase_bin_centers.numpy())
     if res.z is not None:
         arrays.update(z=res.z.cpu().numpy(), p=res.p.cpu().numpy())
     np.savez(out, **arrays)
     comod = res.mi.reshape(-1, len(pha), len(amp)).mean(0).cpu()
-    png = plot_comodulogram(comod, pha, amp, args.png or out.with_suffix(".png"),
-                            title=f"{Path(args.input).name}: MI, mean of {res.mi.numel() // comod.numel()} signal(s)")
+    n_mean = res.mi.numel() // comod.numel()
+    title = f"{Path(args.input).name}: {METHOD_TITLES[args.method]}, mean of {n_mean} signal(s)"
+    png = plot_comodulogram(comod, pha, amp, args.png or out.with_suffix(".png"), title=title)
     print(f"{tuple(signals.shape)} at {fs:g} Hz, {len(pha)} x {len(amp)} bands, {args.n_perm} surrogates: "
           f"{elapsed:.2f} s on {where}")
     print(f"results written to {out.resolve()} ({', '.join(sorted(arrays))}); comodulogram {png.resolve()}")
     return 0
+
+
+METHOD_TITLES = {"mi": "MI", "mvl": "MVL", "ndpac": "ndPAC", "ps": "PS"}
 
 
 # --- bench -------------------------------------------------------------------
@@ -229,6 +236,9 @@ def build_parser() -> argparse.ArgumentParser:
                    help="N linear phase bands centred over LOW..HIGH Hz (widths f/2, as TensorPAC)")
     p.add_argument("--amp-range", nargs=3, metavar=("LOW", "HIGH", "N"),
                    help="N linear amplitude bands centred over LOW..HIGH Hz (widths f/4)")
+    p.add_argument("--method", choices=list(METHOD_TITLES), default="mi",
+                   help="coupling measure, as TensorPAC's idpac[0]: mi (2), mvl (1), ndpac (4), ps (5)")
+    p.add_argument("--ndpac-p", type=float, default=0.05, help="ndPAC's threshold p-value (1: none)")
     p.add_argument("--n-bins", type=int, default=18, help="phase bins of the MI")
     p.add_argument("--n-perm", type=int, default=0, help="surrogates for z-scores and p-values (TensorPAC: 200)")
     p.add_argument("--surrogate", choices=sorted(SURROGATES), default="block_swap",

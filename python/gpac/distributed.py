@@ -34,8 +34,8 @@ import torch
 import torch.distributed as dist
 
 from .bands import BandsLike, resolve_bands
-from .pac import (PACResult, _as_signals, _budget, _check_nan, _check_signals, _cycles, _edges, _Options, _outputs,
-                  _stat_options, phase_bin_centers)
+from .pac import (PACResult, _as_signals, _budget, _check_nan, _check_signals, _cycles, _edges, _method_name, _Options,
+                  _outputs, _stat_options, phase_bin_centers)
 
 __all__ = ["init", "rank", "world_size", "shard_range", "pac", "load_shards"]
 
@@ -119,6 +119,8 @@ def pac(
     return_dist: bool = False,
     out_dir: Optional[str] = None,
     split: str = "auto",
+    method: str = "mi",
+    ndpac_p: Optional[float] = 0.05,
 ) -> Optional[PACResult]:
     """:func:`gpac.pac` over the ranks of the process group (or alone without one).
 
@@ -136,7 +138,8 @@ def pac(
     """
     x = _as_signals(x) if not isinstance(x, torch.Tensor) else x
     _check_signals(x)
-    method, norm_id = _stat_options(n_perm, surrogate, norm, rng)
+    surrogate_name, norm_id = _stat_options(n_perm, surrogate, norm, rng)
+    measure = _method_name(method)
     _check_nan(nan)
     n_perm = int(n_perm)
     if seed is None and n_perm > 0:
@@ -147,7 +150,7 @@ def pac(
     lead, n_times = list(x.shape[:-1]), x.shape[-1]
     flat = x.reshape(-1, n_times)
     n_signals = flat.shape[0]
-    unit = x.shape[-2] if method == "swap_trials" and n_perm > 0 and x.dim() >= 2 else 1
+    unit = x.shape[-2] if surrogate_name == "swap_trials" and n_perm > 0 and x.dim() >= 2 else 1
     if split == "auto":
         split = "surrogates" if n_perm > 0 and n_signals // unit < world_size() else "signals"
     if split not in ("signals", "surrogates"):
@@ -174,15 +177,16 @@ def pac(
             phase_index, shift = None, None
             if n_perm > 0:
                 # The whole dataset's plan, then this rank's part of it: independent of the ranks.
-                phase_index, shift = torch.ops.gpac.surrogate_plan(n_perm, n_signals, n_times, method, int(seed), rng,
-                                                                   independent, unit)
+                phase_index, shift = torch.ops.gpac.surrogate_plan(n_perm, n_signals, n_times, surrogate_name,
+                                                                   int(seed), rng, independent, unit)
                 shift = shift[k0:k1, start:stop].contiguous().to(shard.device)
                 phase_index = (phase_index[k0:k1, start:stop] - start).contiguous().to(shard.device) \
-                    if method == "swap_trials" else None
+                    if surrogate_name == "swap_trials" else None
             n_mine = k1 - k0
             options = _Options(float(fs), *_edges(pha), *_edges(amp), int(n_bins), pha_cycle, amp_cycle,
-                               _budget(memory_budget), n_mine, method, norm_id, seed, rng, bool(independent),
-                               return_surrogates or split == "surrogates", bool(return_dist), nan)
+                               _budget(memory_budget), n_mine, surrogate_name, norm_id, seed, rng, bool(independent),
+                               return_surrogates or split == "surrogates", bool(return_dist), nan, measure,
+                               None if ndpac_p is None else float(ndpac_p))
             out = _outputs(shard, options, phase_index, shift)
             if split == "surrogates":
                 out.pop("z", None)
@@ -204,8 +208,11 @@ def pac(
     if rank() != 0:
         return None
     if split == "surrogates":
-        return _assemble_surrogates([g for g in gathered if g], lead, n_bins, norm_id, n_perm, return_surrogates)
-    return _assemble([g for g in gathered if g], lead, n_bins)
+        res = _assemble_surrogates([g for g in gathered if g], lead, n_bins, norm_id, n_perm, return_surrogates)
+    else:
+        res = _assemble([g for g in gathered if g], lead, n_bins)
+    res.method = measure
+    return res
 
 
 def _assemble_surrogates(parts: List[Dict[str, torch.Tensor]], lead: List[int], n_bins: int, norm_id: int,

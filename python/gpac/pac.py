@@ -123,6 +123,8 @@ class _Options(NamedTuple):
     return_surrogates: bool
     return_dist: bool
     nan: str
+    method: str
+    ndpac_p: Optional[float]
 
 
 def _outputs(x: torch.Tensor, o: _Options, plan_phase_index: Optional[torch.Tensor] = None,
@@ -138,7 +140,7 @@ def _outputs(x: torch.Tensor, o: _Options, plan_phase_index: Optional[torch.Tens
     mi, z, p, surrogates, amp_dist = torch.ops.gpac.pac(
         x, o.fs, o.pha_low, o.pha_high, o.amp_low, o.amp_high, o.n_bins, o.pha_cycle, o.amp_cycle, o.memory_budget,
         o.n_perm, o.surrogate, o.norm, 0 if seed is None else seed, o.rng, o.independent, o.return_dist, o.nan,
-        plan_phase_index, plan_shift)
+        plan_phase_index, plan_shift, o.method, o.ndpac_p)
     out: Dict[str, torch.Tensor] = {"mi": mi}
     if o.n_perm > 0:
         out["z"], out["p"] = z, p
@@ -238,6 +240,20 @@ def _norm_id(norm) -> int:
     raise ValueError(f"norm must be one of {sorted(NORMS)} (or TensorPAC's 0-4), got {norm!r}")
 
 
+METHODS = {"mvl": 1, "mi": 2, "ndpac": 4, "ps": 5}  # TensorPAC's idpac[0]
+
+
+def _method_name(method) -> str:
+    if isinstance(method, str) and method in METHODS:
+        return method
+    if isinstance(method, int) and not isinstance(method, bool):
+        for name, idpac in METHODS.items():
+            if idpac == method:
+                return name
+    raise ValueError(f"method must be one of {sorted(METHODS)} (or TensorPAC's idpac[0] 1, 2, 4, 5), got {method!r}; "
+                     "heights ratio (3) and Gaussian-copula PAC (6) are not available yet")
+
+
 def _stat_options(n_perm: int, surrogate, norm, rng: str) -> Tuple[str, int]:
     name, norm_id = _surrogate_name(surrogate), _norm_id(norm)
     if rng not in ("torch", "tensorpac"):
@@ -266,13 +282,14 @@ class PACResult:
     Attributes
     ----------
     mi : (..., n_pha, n_amp)
-        Tort's Modulation Index.
+        The coupling measure of ``method``: Tort's Modulation Index by default
+        (also reachable as ``pac``, whatever the method).
     z : (..., n_pha, n_amp) or None
-        The MI normalised by its surrogates (``norm``; a z-score by default).
+        The measure normalised by its surrogates (``norm``; a z-score by default).
     p : (..., n_pha, n_amp) or None
         (1 + #{surrogate >= observed}) / (1 + n_perm), per cell.
     surrogates : (..., n_perm, n_pha, n_amp) or None
-        The surrogates' MI, when ``return_surrogates``.
+        The surrogates' measure, when ``return_surrogates``.
     amp_dist : (..., n_pha, n_amp, n_bins) or None
         Mean amplitude per phase bin, normalised to sum 1, when ``return_dist``.
     phase_bin_centers : (n_bins,)
@@ -285,6 +302,12 @@ class PACResult:
     surrogates: Optional[torch.Tensor]
     amp_dist: Optional[torch.Tensor]
     phase_bin_centers: torch.Tensor
+    method: str = "mi"
+
+    @property
+    def pac(self) -> torch.Tensor:
+        """The coupling measure of ``method`` (the same tensor as ``mi``)."""
+        return self.mi
 
     def preferred_phase(self) -> PreferredPhase:
         """TensorPAC's PreferredPhase from ``amp_dist``: the peak bin's centre and the circular mean."""
@@ -353,8 +376,11 @@ def pac(
     memory_budget: Optional[int] = None,
     progress: Optional[bool] = None,
     nan: str = "raise",
+    method: str = "mi",
+    ndpac_p: Optional[float] = 0.05,
 ) -> PACResult:
-    """Tort's MI with surrogate statistics: z-scores and p-values.
+    """Phase-amplitude coupling (Tort's MI by default, or TensorPAC's other measures) with
+    surrogate statistics: z-scores and p-values.
 
     Parameters
     ----------
@@ -397,13 +423,31 @@ def pac(
         computed as usual; with 'swap_trials', so is every surrogate that
         borrows such a trial's phase, with the z and p it enters.
 
+    method : {'mi', 'mvl', 'ndpac', 'ps'} or TensorPAC's idpac[0] 2, 1, 4, 5
+        The coupling measure, as TensorPAC defines it (``Pac(idpac=(k, ., .))``):
+        'mi' Tort's Modulation Index; 'mvl' Canolty's mean vector length
+        |sum_t amp e^(i phase)| / n_times; 'ndpac' Ozkurt's normalised direct
+        PAC (the amplitude z-scored over time with the sample standard
+        deviation, then as MVL, set to 0 where |sum|^2 <= 2 n_times
+        erfinv(1 - ndpac_p)^2); 'ps' phase synchrony, |sum_t e^(-i phase of
+        the amplitude envelope) e^(i phase)| / n_times, the envelope's phase
+        from its analytic signal zero-padded to a 5-smooth length (as
+        TensorPAC's ``Pac.fit``; its ``filterfit`` takes that phase twice).
+        z, p and the surrogates are of the chosen measure; ``return_dist``
+        needs 'mi'. The methods other than 'mi' hold whole signals (whole trial
+        sets with 'swap_trials') in ``memory_budget``.
+    ndpac_p : float or None
+        ndPAC's threshold p-value, in (0, 1] (TensorPAC's ``fit(p=...)``);
+        None or 1: no threshold.
+
     Returns
     -------
     PACResult
     """
     x, fs = _signals_and_fs(x, fs)
     _check_signals(x)
-    method, norm_id = _stat_options(n_perm, surrogate, norm, rng)
+    surrogate_name, norm_id = _stat_options(n_perm, surrogate, norm, rng)
+    measure = _method_name(method)
     _check_nan(nan)
     n_perm = int(n_perm)
     pha_low, pha_high = _band_edges(pha_bands, "phase", x.device)
@@ -412,8 +456,8 @@ def pac(
     if seed is None and n_perm > 0:
         seed = _draw_seed()
     options = _Options(float(fs), pha_low, pha_high, amp_low, amp_high, int(n_bins), pha_cycle, amp_cycle,
-                       _budget(memory_budget), n_perm, method, norm_id, seed, rng, bool(independent), True,
-                       bool(return_dist), nan)
+                       _budget(memory_budget), n_perm, surrogate_name, norm_id, seed, rng, bool(independent), True,
+                       bool(return_dist), nan, measure, None if ndpac_p is None else float(ndpac_p))
 
     updates = float(x.numel()) * len(pha_low) * len(amp_low) * (n_perm + 1)
     if n_perm == 0 or not _show_progress(progress, updates, x.device):
@@ -424,7 +468,7 @@ def pac(
     return PACResult(
         mi=out["mi"], z=out.get("z"), p=out.get("p"),
         surrogates=surrogates if return_surrogates and n_perm > 0 else None,
-        amp_dist=out.get("amp_dist"), phase_bin_centers=phase_bin_centers(n_bins),
+        amp_dist=out.get("amp_dist"), phase_bin_centers=phase_bin_centers(n_bins), method=measure,
     )
 
 
@@ -513,6 +557,8 @@ class PAC(nn.Module):
         independent: bool = False,
         return_surrogates: bool = False,
         return_dist: bool = False,
+        method: str = "mi",
+        ndpac_p: Optional[float] = 0.05,
     ):
         super().__init__()
         pha = resolve_bands(pha_bands, pha_range_hz, pha_n_bands, "phase")
@@ -530,6 +576,8 @@ class PAC(nn.Module):
         self.independent = bool(independent)
         self.return_surrogates = bool(return_surrogates)
         self.return_dist = bool(return_dist)
+        self.method = _method_name(method)
+        self.ndpac_p: Optional[float] = None if ndpac_p is None else float(ndpac_p)
         # The ops' own checks, on shapes only (meta device), for a clear error at
         # construction: the taps are designed at forward time, for the signal length.
         n = 1 << 30
@@ -540,6 +588,9 @@ class PAC(nn.Module):
                                            device=meta)
         torch.ops.gpac.modulation_index(torch.empty(1, n, device=meta), pha_taps, amp_taps, self.n_bins,
                                         self.memory_budget)
+        torch.ops.gpac.pac(torch.empty(1, n, device=meta), self.fs, self.pha_low, self.pha_high, self.amp_low,
+                           self.amp_high, self.n_bins, return_dist=self.return_dist, method=self.method,
+                           ndpac_p=self.ndpac_p)
         self.register_buffer("pha_bands_hz", pha, persistent=False)
         self.register_buffer("amp_bands_hz", amp, persistent=False)
         self.register_buffer("phase_bin_centers", phase_bin_centers(self.n_bins), persistent=False)
@@ -548,8 +599,9 @@ class PAC(nn.Module):
         return _outputs(x, _Options(self.fs, self.pha_low, self.pha_high, self.amp_low, self.amp_high, self.n_bins,
                                     self.pha_cycle, self.amp_cycle, self.memory_budget, self.n_perm, self.surrogate,
                                     self.norm, self.seed, self.rng, self.independent, self.return_surrogates,
-                                    self.return_dist, "raise"))
+                                    self.return_dist, "raise", self.method, self.ndpac_p))
 
     def extra_repr(self) -> str:
         stats = f", n_perm={self.n_perm}, surrogate={self.surrogate!r}" if self.n_perm else ""
+        stats += f", method={self.method!r}" if self.method != "mi" else ""
         return f"fs={self.fs}, n_pha={len(self.pha_low)}, n_amp={len(self.amp_low)}, n_bins={self.n_bins}{stats}"

@@ -140,6 +140,39 @@ TEST(RunConfig, RunGivesTheOpsResult) {
   EXPECT_TRUE(at::equal(r.z, std::get<0>(gpac::ops::surrogate_stats(mi, surrogates, 4))));
 }
 
+TEST(RunConfig, MethodsReachTheOp) {
+  at::manual_seed(5);
+  const auto x = at::randn({2, 1500}, at::kDouble);
+  const auto c = gpac::parse_config(nlohmann::json::parse(
+      R"({"fs": 512, "pha_bands": [[4, 8]], "amp_bands": [[60, 90]], "method": "ndpac", "ndpac_p": null})"));
+  EXPECT_EQ(c.method, "ndpac");
+  EXPECT_FALSE(c.ndpac_p.has_value());
+  gpac::PacOptions o;
+  o.fs = 512;
+  o.pha_low = {4};
+  o.pha_high = {8};
+  o.amp_low = {60};
+  o.amp_high = {90};
+  o.method = "ndpac";
+  o.ndpac_p = std::nullopt;
+  EXPECT_TRUE(at::equal(gpac::run_pac(c, x).mi, gpac::ops::pac(x, o).mi));
+  o.method = "mvl";
+  EXPECT_FALSE(at::equal(gpac::run_pac(c, x).mi, gpac::ops::pac(x, o).mi));
+  const auto json = gpac::results_json(c, gpac::run_pac(c, x), x, (temp_dir() / "r.json").string());
+  EXPECT_EQ(json.at("method"), "ndpac");
+  EXPECT_TRUE(json.contains("ndpac") && !json.contains("mi"));
+  for (const char* bad : {R"({"fs": 512, "method": "plv"})", R"({"fs": 512, "ndpac_p": 0})"}) {
+    try {
+      gpac::parse_config(nlohmann::json::parse(bad));
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const gpac::ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string(bad).find("plv") != std::string::npos ? "method" : "ndpac_p"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 // Runs gpac_run; returns its exit code, stderr into `err`.
 int run_program(const std::vector<std::string>& args, std::string& err) {
   const auto log = temp_dir() / "stderr.txt";

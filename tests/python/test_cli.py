@@ -77,6 +77,26 @@ def test_compute_on_npy_npz_and_csv(rng, tmp_path):
     assert torch.is_tensor(ref.mi)
 
 
+def test_compute_with_other_methods(rng, tmp_path):
+    import numpy as np
+
+    import gpac
+
+    x = rng.standard_normal((2, 1500))
+    np.save(tmp_path / "x.npy", x)
+    for method in ("mvl", "ndpac", "ps"):
+        out = tmp_path / f"{method}.npz"
+        done = run_cli("compute", tmp_path / "x.npy", "--fs", 512, "--method", method, "--ndpac-p", 1, "--n-perm", 6,
+                       "--out", out)
+        assert done.returncode == 0, done.stderr
+        ref = gpac.pac(x, 512, "lres", "lres", method=method, ndpac_p=1.0, n_perm=6, seed=0)
+        with np.load(out) as res:
+            assert str(res["method"]) == method and "amp_dist" not in res and "mi" not in res
+            np.testing.assert_allclose(res[method], ref.mi.numpy(), rtol=1e-10)
+            np.testing.assert_allclose(res["z"], ref.z.numpy(), rtol=1e-8, atol=1e-12)
+        assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+
+
 def test_compute_reports_bad_input_clearly(rng, tmp_path):
     import numpy as np
 

@@ -215,3 +215,17 @@ def test_pac_module_with_surrogates_on_cuda(rng):
     ref = gpac.pac(x.cpu(), FS, [[4, 8]], [[60, 90]], n_perm=30, seed=3, return_dist=True)
     torch.testing.assert_close(out["z"].cpu(), ref.z, rtol=1e-9, atol=1e-12)
     torch.testing.assert_close(out["amp_dist"].cpu(), ref.amp_dist, rtol=1e-9, atol=1e-12)
+
+
+@pytest.mark.parametrize("method", ["mvl", "ndpac", "ps"])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_other_methods_match_cpu(rng, method, dtype):
+    x = torch.from_numpy(rng.standard_normal((3, 4, 2000))).to(dtype)
+    kw = dict(method=method, ndpac_p=None, n_perm=8, seed=2, surrogate="swap_trials", return_surrogates=True)
+    poison_allocator()
+    got = gpac.pac(x.cuda(), FS, "lres", [[60, 90], [90, 130]], **kw)
+    ref = gpac.pac(x, FS, "lres", [[60, 90], [90, 130]], **kw)
+    tol = 1e-10 if dtype == torch.float64 else 1e-4
+    for name in ("mi", "z", "surrogates"):
+        assert got.mi.device.type == "cuda"
+        assert np.median(rel(getattr(got, name), getattr(ref, name))) < tol, name

@@ -36,6 +36,7 @@ def dataset(tmp_path, rng):
     dict(n_perm=12, seed=5),
     dict(n_perm=12, seed=5, independent=True, surrogate="time_lag", return_dist=True),
     dict(n_perm=12, seed=5, surrogate="swap_trials"),
+    dict(n_perm=12, seed=5, surrogate="swap_trials", method="ndpac"),
 ])
 def test_two_gloo_ranks_give_the_single_process_result(dataset, tmp_path, options):
     path, x = dataset

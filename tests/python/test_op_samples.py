@@ -3,7 +3,8 @@ requires_grad) per op feeds the reference comparison (SciPy / NumPy in float64),
 grad modes, and gradcheck where the op has a gradient.
 
 Ops with a gradient (filter, hilbert, filter_hilbert, mi_scatter, modulation_index, pac: C++
-Autograd kernels in ops/autograd.cpp) are checked with inputs that require it too. The others
+Autograd kernels in ops/autograd.cpp; phase_amp_sums, composed of ATen ops) are checked with
+inputs that require it too. The others
 have none to register: the factory ops (fir_taps, linear_bands, preset_bands, surrogate_plan) take
 no tensor, the backward ops are not differentiated again, and surrogate_stats and amp_dist are
 composed of ATen ops, whose own gradients apply.
@@ -54,6 +55,12 @@ def sample_inputs(name, device, requires_grad):
     if name == "modulation_index":
         _, shift = ops.surrogate_plan(3, 2, N, "time_lag", 1, device=device)
         return [((x, pha, amp, 18, 0), {}), ((x, pha, amp, 12, 0, None, shift), {})]
+    if name == "phase_amp_sums":
+        phase, amplitude = histogram_inputs(device, requires_grad)
+        carrier = torch.polar(torch.ones_like(phase[:, :1]), phase.detach()[:, 1:]).requires_grad_(requires_grad)
+        phase_index, shift = ops.surrogate_plan(3, 2, N, "swap_trials", 1, "torch", False, 2, device=device)
+        return [((phase, amplitude), {}), ((phase, amplitude, None, shift), {}),
+                ((phase, carrier, phase_index, shift), {})]
     if name == "pac":
         edges = ([4.0, 8.0], [8.0, 12.0], [60.0, 90.0], [90.0, 120.0])
         return [((x, FS, *edges), {}), ((x, FS, *edges), {"n_perm": 4, "seed": 2, "return_dist": True})]
@@ -92,7 +99,7 @@ def sample_inputs(name, device, requires_grad):
     raise KeyError(name)
 
 
-DIFFERENTIABLE = ["filter", "hilbert", "filter_hilbert", "mi_scatter", "modulation_index", "pac"]
+DIFFERENTIABLE = ["filter", "hilbert", "filter_hilbert", "mi_scatter", "modulation_index", "pac", "phase_amp_sums"]
 OTHERS = ["surrogate_stats", "amp_dist", "fir_taps", "linear_bands", "preset_bands", "surrogate_plan",
           "filter_backward", "hilbert_backward", "filter_hilbert_backward", "mi_scatter_backward",
           "modulation_index_backward"]
@@ -182,3 +189,15 @@ def test_references(device):
                 with np.errstate(divide="ignore", invalid="ignore"):
                     ent = np.where(P > 0, P * np.log(P), 0.0).sum()
                 np.testing.assert_allclose(mi[s, i, j], 1 + ent / np.log(n_bins), rtol=1e-9)
+
+    # The phase-amplitude sums and their surrogates, by NumPy's einsum and explicit index arithmetic.
+    for (phase, amplitude, phase_index, shift), _ in sample_inputs("phase_amp_sums", device, False)[2:]:
+        sums, surrogates = ops.phase_amp_sums(phase, amplitude, phase_index, shift)
+        ph, am = phase.cpu().numpy(), amplitude.cpu().numpy()
+        np.testing.assert_allclose(sums.cpu().numpy(), np.einsum("sit,sjt->sij", np.exp(1j * ph), am), rtol=1e-10)
+        pi, sh = phase_index.cpu().numpy(), shift.cpu().numpy()
+        for k in range(pi.shape[0]):
+            for sig in range(ph.shape[0]):
+                rolled = np.roll(am[sig], -sh[k, sig], axis=-1)
+                want = np.einsum("it,jt->ij", np.exp(1j * ph[pi[k, sig]]), rolled)
+                np.testing.assert_allclose(surrogates[sig, k].cpu().numpy(), want, rtol=1e-10)

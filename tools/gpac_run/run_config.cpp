@@ -100,9 +100,9 @@ json tensor_json(const at::Tensor& t) {
 
 RunConfig parse_config(const json& config) {
   if (!config.is_object()) throw ConfigError("the configuration must be a JSON object");
-  static const std::set<std::string> known{"fs",          "pha_bands", "amp_bands", "n_bins",        "cycle",
-                                           "n_perm",      "surrogate", "norm",      "seed",          "rng",
-                                           "independent", "device",    "dtype",     "memory_budget", "npy_threshold"};
+  static const std::set<std::string> known{
+      "fs",  "pha_bands",   "amp_bands", "n_bins", "cycle",         "n_perm",        "surrogate", "norm",   "seed",
+      "rng", "independent", "device",    "dtype",  "memory_budget", "npy_threshold", "method",    "ndpac_p"};
   for (const auto& [key, value] : config.items())
     if (!known.count(key)) throw ConfigError("unknown key '" + key + "' in the configuration");
   RunConfig c;
@@ -138,6 +138,16 @@ RunConfig parse_config(const json& config) {
     throw ConfigError("dtype must be \"auto\", \"float32\" or \"float64\", got \"" + c.dtype + "\"");
   c.memory_budget = get<int64_t>(config, "memory_budget", 0);
   c.npy_threshold = get<int64_t>(config, "npy_threshold", 10000);
+  c.method = get<std::string>(config, "method", "mi");
+  if (c.method != "mi" && c.method != "mvl" && c.method != "ndpac" && c.method != "ps")
+    throw ConfigError("method must be \"mi\", \"mvl\", \"ndpac\" or \"ps\", got \"" + c.method + "\"");
+  if (config.contains("ndpac_p") && config.at("ndpac_p").is_null()) {
+    c.ndpac_p = std::nullopt;
+  } else {
+    c.ndpac_p = get<double>(config, "ndpac_p", 0.05);
+    if (!(*c.ndpac_p > 0 && *c.ndpac_p <= 1))
+      throw ConfigError("ndpac_p must be in (0, 1], or null for no threshold, got " + config.at("ndpac_p").dump());
+  }
   return c;
 }
 
@@ -170,6 +180,8 @@ RunResult run_pac(const RunConfig& c, const at::Tensor& signals) {
   o.seed = c.seed;
   o.rng = c.rng;
   o.independent = c.independent;
+  o.method = c.method;
+  o.ndpac_p = c.ndpac_p;
   // swap_trials permutes the rows of a (n_signals, n_times) array: trials on axis -2.
   const auto r = ops::pac(x, o);
   return {r.mi, c.n_perm > 0 ? r.z : at::Tensor(), c.n_perm > 0 ? r.p : at::Tensor()};
@@ -186,13 +198,14 @@ json results_json(const RunConfig& c, const RunResult& r, const at::Tensor& sign
   out["n_perm"] = c.n_perm;
   out["pha_bands"] = tensor_json(bands_tensor(c.pha_bands));
   out["amp_bands"] = tensor_json(bands_tensor(c.amp_bands));
+  out["method"] = c.method;
   if (c.n_perm > 0) {
     out["surrogate"] = c.surrogate;
     out["seed"] = c.seed;
     out["rng"] = c.rng;
   }
   const auto stem = std::filesystem::path(output_path).replace_extension("");
-  for (const auto& [name, t] : std::map<std::string, at::Tensor>{{"mi", r.mi}, {"z", r.z}, {"p", r.p}}) {
+  for (const auto& [name, t] : std::map<std::string, at::Tensor>{{c.method, r.mi}, {"z", r.z}, {"p", r.p}}) {
     if (!t.defined()) continue;
     const auto value = signals.dim() == 1 ? t.squeeze(0) : t;
     if (value.numel() > c.npy_threshold) {

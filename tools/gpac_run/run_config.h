@@ -10,7 +10,9 @@
 // independent (false); device ("cpu", "cuda", "cuda:1"); dtype ("auto": the
 // file's float type, integers as float32; "float32", "float64");
 // memory_budget (bytes, 0: default); npy_threshold (arrays with more elements
-// are written to .npy files beside the JSON output; 10000).
+// are written to .npy files beside the JSON output; 10000); method ("mi",
+// "mvl", "ndpac", "ps": csrc/pac_methods.h); ndpac_p (0.05; null: no
+// threshold).
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -44,12 +46,15 @@ struct RunConfig {
   std::string dtype = "auto";
   int64_t memory_budget = 0;
   int64_t npy_threshold = 10000;
+  std::string method = "mi";             // csrc/pac_methods.h
+  std::optional<double> ndpac_p = 0.05;  // null in the JSON: no threshold
 };
 
 // Validates the JSON and fills a RunConfig; ConfigError names the bad key.
 RunConfig parse_config(const nlohmann::json& config);
 
-// mi (n_signals, P, A), and z and p when n_perm > 0.
+// The measure of config.method (n_signals, P, A), written under the method's
+// name ("mi", "mvl", ...), and z and p when n_perm > 0.
 struct RunResult {
   at::Tensor mi, z, p;
 };

@@ -1,0 +1,178 @@
+#include "csrc/pac_methods.h"
+
+#include <ATen/ATen.h>
+
+#include <algorithm>
+#include <cmath>
+#include <vector>
+
+#include "csrc/error_text.h"
+#include "csrc/gpac.h"
+#include "csrc/op_args.h"
+#include "csrc/op_impl.h"
+
+namespace gpac {
+namespace {
+
+// Scratch for one batch of surrogates' gathered amplitudes.
+constexpr int64_t kSurrogateBatchBytes = int64_t{64} << 20;
+
+// amplitude (S, A, n) read circularly from shift[k, s] for each k of `ks`
+// (kb, S) -> (kb, S, A, n).
+at::Tensor shifted(const at::Tensor& amplitude, const at::Tensor& ks) {
+  const int64_t S = amplitude.size(0), A = amplitude.size(1), n = amplitude.size(2);
+  const auto t = at::arange(n, ks.options());
+  const auto index = (ks.unsqueeze(-1) + t).remainder_(n);  // (kb, S, n)
+  const int64_t kb = ks.size(0);
+  return amplitude.unsqueeze(0).expand({kb, S, A, n}).gather(3, index.unsqueeze(2).expand({kb, S, A, n}));
+}
+
+// sum_t c[.., j, t] (cos + i sin)[.., i, t] as (.., P, A): two real products
+// when c is real, one complex product otherwise.
+at::Tensor sums_of(const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& c) {
+  const auto ct = c.transpose(-1, -2);
+  if (!c.is_complex()) return at::complex(at::matmul(cos, ct), at::matmul(sin, ct));
+  return at::matmul(at::complex(cos, sin), ct);
+}
+
+// phase_amp_sums on checked arguments.
+std::tuple<at::Tensor, at::Tensor> sums_with_surrogates(const at::Tensor& phase, const at::Tensor& amplitude,
+                                                        const std::optional<at::Tensor>& phase_index,
+                                                        const std::optional<at::Tensor>& shift) {
+  const auto lead = phase.sym_sizes().slice(0, phase.dim() - 2);
+  const auto P = phase.sym_size(-2), A = amplitude.sym_size(-2), n = phase.sym_size(-1);
+  // Computed in the amplitude's real precision.
+  const auto real = at::toRealValueType(amplitude.scalar_type());
+  const auto pha = phase.to(real).reshape_symint({-1, P, n});
+  const auto amp = amplitude.reshape_symint({-1, A, n});
+  const auto cos = pha.cos(), sin = pha.sin();
+  auto shape = [&](std::initializer_list<c10::SymInt> tail) {
+    auto s = lead.vec();
+    s.insert(s.end(), tail);
+    return s;
+  };
+  const auto sums = sums_of(cos, sin, amp).view_symint(shape({P, A}));
+  const auto& plan = shift ? shift : phase_index;
+  if (!plan) {
+    const auto none = at::empty_symint(shape({0, P, A}), sums.options());
+    return {sums, none};
+  }
+  const int64_t K = plan->size(0), S = plan->size(1), nn = amp.size(2), nA = amp.size(1);
+  const int64_t per_k = std::max<int64_t>(1, S * nA * nn * amp.element_size() * (amp.is_complex() ? 1 : 2));
+  const int64_t batch = std::clamp<int64_t>(kSurrogateBatchBytes / per_k, 1, K);
+  std::vector<at::Tensor> parts;
+  for (int64_t k0 = 0; k0 < K; k0 += batch) {
+    const int64_t kb = std::min(batch, K - k0);
+    auto c = cos.unsqueeze(0), s = sin.unsqueeze(0);
+    if (phase_index) {
+      const auto index = phase_index->narrow(0, k0, kb).reshape({-1});
+      c = cos.index_select(0, index).view({kb, S, cos.size(1), nn});
+      s = sin.index_select(0, index).view({kb, S, sin.size(1), nn});
+    }
+    const auto a = shift ? shifted(amp, shift->narrow(0, k0, kb)) : amp.unsqueeze(0);
+    parts.push_back(sums_of(c, s, a).expand({kb, S, cos.size(1), nA}));
+  }
+  // (K, S, P, A) -> (..., K, P, A)
+  const auto surrogates = at::cat(parts, 0).permute({1, 0, 2, 3}).reshape_symint(shape({K, P, A}));
+  return {sums, surrogates};
+}
+
+// The inverse error function on the host (ndPAC's threshold): Winitzki's
+// approximation, then Newton steps on erf to double precision.
+double erfinv(double y) {
+  const double a = 0.147, pi = 3.141592653589793238462643383279502884;
+  const double ln = std::log((1 - y) * (1 + y)), t = 2 / (pi * a) + ln / 2;
+  double x = std::copysign(std::sqrt(std::sqrt(t * t - ln / a) - t), y);
+  for (int i = 0; i < 4; ++i) x -= (std::erf(x) - y) / (2 / std::sqrt(pi) * std::exp(-x * x));
+  return x;
+}
+
+}  // namespace
+
+bool is_sum_method(const std::string& method) { return method == "mvl" || method == "ndpac" || method == "ps"; }
+
+void check_method(const std::string& method, std::optional<double> ndpac_p) {
+  GPAC_CHECK_VALUE(method == "mi" || is_sum_method(method),
+                   "method must be 'mi' (Tort's Modulation Index), 'mvl' (Canolty's mean vector length), 'ndpac' "
+                   "(Ozkurt's normalised direct PAC) or 'ps' (phase synchrony), got '",
+                   method, "'");
+  GPAC_CHECK_VALUE(!ndpac_p || (*ndpac_p > 0 && *ndpac_p <= 1),
+                   "ndpac_p (ndPAC's threshold p-value) must be in (0, 1], or None for no threshold; got ",
+                   ndpac_p.value_or(0));
+}
+
+std::tuple<at::Tensor, at::Tensor> phase_amp_sums(const at::Tensor& phase, const at::Tensor& amplitude,
+                                                  const std::optional<at::Tensor>& phase_index,
+                                                  const std::optional<at::Tensor>& shift) {
+  GPAC_CHECK_VALUE(phase.dim() >= 2 && amplitude.dim() >= 2,
+                   "phase_amp_sums takes phase (..., n_pha, n_times) and amplitude (..., n_amp, n_times); got shapes ",
+                   phase.sym_sizes(), " and ", amplitude.sym_sizes());
+  GPAC_CHECK_TYPE(at::isFloatingType(phase.scalar_type()), "phase must be a real floating tensor, got ",
+                  phase.scalar_type());
+  GPAC_CHECK_TYPE(at::isFloatingType(amplitude.scalar_type()) || at::isComplexType(amplitude.scalar_type()),
+                  "amplitude must be a floating or complex tensor, got ", amplitude.scalar_type());
+  GPAC_CHECK_VALUE(phase.device() == amplitude.device(), "phase is on ", phase.device(), " but amplitude is on ",
+                   amplitude.device(), "; move both to one device");
+  GPAC_CHECK_VALUE(
+      phase.dim() == amplitude.dim() &&
+          phase.sym_sizes().slice(0, phase.dim() - 2) == amplitude.sym_sizes().slice(0, amplitude.dim() - 2) &&
+          phase.sym_size(-1) == amplitude.sym_size(-1),
+      "phase and amplitude must share their leading dims and n_times: got shapes ", phase.sym_sizes(), " and ",
+      amplitude.sym_sizes());
+  check_surrogate_args(phase_index, shift, phase, 2);
+  // The phase indices are read once (a synchronisation on CUDA) unless
+  // FakeTensor is tracing, whose data cannot be read; shifts are taken modulo
+  // n_times, so every value is valid.
+  if (phase_index && !phase.key_set().has(c10::DispatchKey::Python))
+    check_surrogate_values(phase_index, std::nullopt, phase_index->size(1), phase.size(-1));
+  return sums_with_surrogates(phase, amplitude, phase_index, shift);
+}
+
+std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const at::Tensor& pha_taps,
+                                                   const at::Tensor& amp_taps, const Surrogates& plan,
+                                                   const SumMethodOptions& o) {
+  const int64_t S = rows.size(0), n = rows.size(1), P = pha_taps.size(0), A = amp_taps.size(0);
+  const int64_t budget = o.memory_budget > 0 ? o.memory_budget : kDefaultMemoryBudget;
+  // A signal's bands, their cos and sin, its complex amplitude factor and the
+  // filter's FFT temporaries, roughly.
+  const int64_t per_signal = n * (P + A) * (3 * rows.element_size() + 32);
+  const int64_t group = std::max<int64_t>(1, o.trial_group);
+  GPAC_CHECK_VALUE(group * per_signal <= budget, "method '", o.method, "' needs whole signals in memory: ", group,
+                   " signal(s) of ", n, " samples with ", P, " + ", A, " bands take about ", group * per_signal,
+                   " bytes, more than the memory_budget (", budget,
+                   " bytes); raise memory_budget, or use method 'mi', which windows long signals");
+  const int64_t chunk = std::max<int64_t>(1, budget / per_signal / group) * group;
+  const int64_t K = plan.count();
+  const double threshold =
+      o.method == "ndpac" && o.ndpac_p && *o.ndpac_p < 1 ? 2.0 * n * std::pow(erfinv(1.0 - *o.ndpac_p), 2) : -1.0;
+  // What the method makes of the sums: |sum| / n, with ndPAC's threshold on |sum|^2.
+  auto measure = [&](const at::Tensor& sums) {
+    auto m = sums.abs() / static_cast<double>(n);
+    if (threshold >= 0) m = m.masked_fill(sums.abs().square() <= threshold, 0.0);
+    return m;
+  };
+  std::vector<at::Tensor> values, surrogates;
+  for (int64_t s0 = 0; s0 < S; s0 += chunk) {
+    const int64_t sc = std::min(chunk, S - s0);
+    auto [phase, amplitude] = ops::filter_hilbert(rows.narrow(0, s0, sc), pha_taps, amp_taps);
+    at::Tensor carrier = amplitude;
+    if (o.method == "ndpac") {
+      // TensorPAC: z-scored with the sample standard deviation (ddof 1).
+      carrier = (amplitude - amplitude.mean(-1, true)) / at::std(amplitude, {-1}, /*unbiased=*/true, /*keepdim=*/true);
+    } else if (o.method == "ps") {
+      // e^(-i phase of the amplitude envelope), its analytic signal zero-padded
+      // to a 5-smooth length as TensorPAC's hilbertm.
+      const auto envelope_phase = std::get<0>(ops::hilbert(amplitude));
+      carrier = at::polar(at::ones_like(envelope_phase), -envelope_phase);
+    }
+    std::optional<at::Tensor> index, lag;
+    if (plan.phase_index.defined()) index = plan.phase_index.narrow(1, s0, sc) - s0;
+    if (plan.shift.defined()) lag = plan.shift.narrow(1, s0, sc);
+    auto [sums, surrogate_sums] = sums_with_surrogates(phase, carrier, index, lag);
+    values.push_back(measure(sums));
+    surrogates.push_back(K > 0 ? measure(surrogate_sums) : surrogate_sums);
+  }
+  return {at::cat(values, 0), at::cat(surrogates, 0)};
+}
+
+}  // namespace gpac

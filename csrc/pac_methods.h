@@ -1,0 +1,52 @@
+// TensorPAC's PAC measures beside the Modulation Index
+// (tensorpac/methods/meth_pac.py), computed from one reduction, the complex
+// phase-amplitude sums: sum_t c[j, t] e^(i phase[i, t]) for every phase band i
+// and amplitude band j, where c is the amplitude (MVL), the amplitude
+// z-scored over time (ndPAC) or e^(-i phase of the amplitude envelope) (PS).
+// Surrogates are the same sums with the plan's index arithmetic
+// (csrc/device_kernels.h): no shifted copies of the signals.
+#pragma once
+
+#include <ATen/core/Tensor.h>
+
+#include <optional>
+#include <string>
+#include <tuple>
+
+#include "csrc/device_kernels.h"
+
+namespace gpac {
+
+// The methods gpac.pac computes; "mi" is the binned pipeline (csrc/op_impl.h),
+// the others go through sum_method_rows.
+bool is_sum_method(const std::string& method);
+
+// Checks method (one of mi, mvl, ndpac, ps) and ndpac_p (None or in (0, 1]).
+void check_method(const std::string& method, std::optional<double> ndpac_p);
+
+// phase (..., P, n) real, amplitude (..., A, n) real or complex ->
+// sums (..., P, A) complex, sum_t amplitude[j, t] e^(i phase[i, t]), and the
+// surrogates' sums (..., K, P, A): surrogate k of signal s pairs the phase of
+// signal phase_index[k, s] with the amplitude of s read circularly from sample
+// shift[k, s] on. Composed of ATen ops (every device, differentiable).
+std::tuple<at::Tensor, at::Tensor> phase_amp_sums(const at::Tensor& phase, const at::Tensor& amplitude,
+                                                  const std::optional<at::Tensor>& phase_index,
+                                                  const std::optional<at::Tensor>& shift);
+
+struct SumMethodOptions {
+  std::string method;             // mvl, ndpac or ps
+  std::optional<double> ndpac_p;  // ndPAC's threshold; None or 1: none
+  int64_t memory_budget = 0;      // bytes; 0: the default
+  int64_t trial_group = 1;        // signals a surrogate may borrow phases among (swap_trials: n_trials)
+};
+
+// The method's measure (S, P, A) and its surrogates (S, K, P, A) for signal
+// rows (S, n): chunks of whole signals (whole trial groups) within the
+// budget, each filtered once by gpac::filter_hilbert, then the sums. The ops
+// are called through the dispatcher, so that the same code records gradients
+// when the rows need one.
+std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const at::Tensor& pha_taps,
+                                                   const at::Tensor& amp_taps, const Surrogates& plan,
+                                                   const SumMethodOptions& o);
+
+}  // namespace gpac
