@@ -78,10 +78,13 @@ def _read_signals(args: argparse.Namespace) -> tuple[np.ndarray, float | None]:
         return np.load(path, mmap_mode="r"), None  # read in place: recordings may exceed memory
     if suffix == ".npz":
         with np.load(path) as archive:
-            key = args.key or (archive.files[0] if len(archive.files) == 1 else None)
+            # The sampling rate may be stored as 'fs' or, as in TensorPAC's example data, 'sf'.
+            rates = [name for name in ("fs", "sf") if name in archive.files]
+            arrays = [name for name in archive.files if name not in rates]
+            key = args.key or (arrays[0] if len(arrays) == 1 else None)
             if key is None or key not in archive.files:
                 raise SystemExit(f"{path}: name the array with --key (arrays: {', '.join(archive.files)})")
-            fs = float(archive["fs"]) if "fs" in archive.files and key != "fs" else None
+            fs = next((float(archive[name]) for name in rates if name != key), None)
             return archive[key], fs
     if suffix in (".csv", ".txt"):
         data = np.genfromtxt(path, delimiter=",", skip_header=args.skip_rows)
@@ -137,11 +140,23 @@ def compute(args: argparse.Namespace) -> int:
         arrays.update(amp_dist=res.amp_dist.cpu().numpy(), phase_bin_centers=res.phase_bin_centers.numpy())
     if res.z is not None:
         arrays.update(z=res.z.cpu().numpy(), p=res.p.cpu().numpy())
+    shown, label = res.mi, METHOD_TITLES[args.method]
+    if args.plot == "z":
+        if res.z is None:
+            raise SystemExit("gpac compute: --plot z needs surrogates (--n-perm)")
+        shown, label = res.z, "z"
+    comod = shown.reshape(-1, len(pha), len(amp)).mean(0).cpu()
+    pvalues = None
+    if res.all_surrogates is not None:
+        # TensorPAC's pacplot outline: p corrected over the cells, the trial axis averaged
+        # (pvalues_corrected); a cell is outlined when every remaining group finds it significant.
+        arrays["p_corrected"] = res.pvalues_corrected(args.mcp, args.alpha).cpu().numpy()
+        pvalues = torch.from_numpy(arrays["p_corrected"]).reshape(-1, len(pha), len(amp)).amax(0)
     np.savez(out, **arrays)
-    comod = res.mi.reshape(-1, len(pha), len(amp)).mean(0).cpu()
     n_mean = res.mi.numel() // comod.numel()
-    title = f"{Path(args.input).name}: {METHOD_TITLES[args.method]}, mean of {n_mean} signal(s)"
-    png = plot_comodulogram(comod, pha, amp, args.png or out.with_suffix(".png"), title=title)
+    title = f"{Path(args.input).name}: {label}, mean of {n_mean} signal(s)"
+    png = plot_comodulogram(comod, pha, amp, args.png or out.with_suffix(".png"), title=title, label=label,
+                            pvalues=pvalues, alpha=args.alpha)
     print(f"{tuple(signals.shape)} at {fs:g} Hz, {len(pha)} x {len(amp)} bands, {args.n_perm} surrogates: "
           f"{elapsed:.2f} s on {where}")
     print(f"results written to {out.resolve()} ({', '.join(sorted(arrays))}); comodulogram {png.resolve()}")
@@ -258,6 +273,11 @@ def build_parser() -> argparse.ArgumentParser:
                    help="signals with NaN/Inf samples: refuse them (default) or give them NaN results")
     p.add_argument("--progress", action=argparse.BooleanOptionalAction, default=None,
                    help="progress bar over the surrogates (default: for long calls on a terminal)")
+    p.add_argument("--plot", choices=["measure", "z"], default="measure",
+                   help="what the comodulogram shows: the measure, or its z against the surrogates")
+    p.add_argument("--mcp", choices=["maxstat", "fdr", "bonferroni"], default="maxstat",
+                   help="correction of the p-values outlined on the comodulogram (with --n-perm)")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level of the outline")
     p.add_argument("--out", help="results .npz (default: INPUT with .pac.npz)")
     p.add_argument("--png", help="comodulogram PNG (default: the .npz path with .png)")
     p.set_defaults(func=compute)

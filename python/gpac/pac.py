@@ -24,7 +24,7 @@ import functools
 import math
 import sys
 import warnings
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Dict, List, NamedTuple, Optional, Sequence, Tuple
 
 import numpy as np
@@ -243,6 +243,22 @@ def _norm_id(norm) -> int:
 METHODS = {"mvl": 1, "mi": 2, "ndpac": 4, "ps": 5}  # TensorPAC's idpac[0]
 
 
+def _benjamini_hochberg(pvalues: torch.Tensor, alpha: float) -> Tuple[torch.Tensor, torch.Tensor]:
+    """MNE's fdr_correction (method 'indep') along the last axis: (corrected, significant)."""
+    n = pvalues.size(-1)
+    ordered, order = pvalues.sort(dim=-1, stable=True)
+    ecdf = torch.arange(1, n + 1, dtype=pvalues.dtype, device=pvalues.device) / n
+    below = ordered < ecdf * alpha
+    # every hypothesis up to the largest rank below its line is rejected
+    rank = torch.arange(n, device=pvalues.device).expand_as(below)
+    last = torch.where(below, rank, torch.full_like(rank, -1)).amax(-1, keepdim=True)
+    reject = (rank < last) | below
+    raw = ordered / ecdf
+    corrected = raw.flip(-1).cummin(-1).values.flip(-1).clamp_max(1.0)
+    inverse = order.argsort(-1)
+    return corrected.gather(-1, inverse), reject.gather(-1, inverse)
+
+
 def _method_name(method) -> str:
     if isinstance(method, str) and method in METHODS:
         return method
@@ -294,6 +310,8 @@ class PACResult:
         Mean amplitude per phase bin, normalised to sum 1, when ``return_dist``.
     phase_bin_centers : (n_bins,)
         Centres of the phase bins, radians.
+    method : str
+        The coupling measure (see :func:`pac`).
     """
 
     mi: torch.Tensor
@@ -303,9 +321,56 @@ class PACResult:
     amp_dist: Optional[torch.Tensor]
     phase_bin_centers: torch.Tensor
     method: str = "mi"
+    #: every surrogate, kept (even without return_surrogates) for pvalues_corrected
+    all_surrogates: Optional[torch.Tensor] = field(default=None, repr=False)
 
-    @property
-    def pac(self) -> torch.Tensor:
+    def pvalues_corrected(self, mcp: str = "maxstat", p: float = 0.05) -> torch.Tensor:
+        """P-values corrected for multiple comparisons over the (n_pha, n_amp) cells, as
+        TensorPAC's ``Pac.infer_pvalues(p, mcp)``.
+
+        The measure and its surrogates are first averaged over the trials: axis -3 of ``mi``
+        (the last leading dim of the signals; a single signal is its own average), as
+        TensorPAC averages its epochs. Each surrogate is compared with the observed value
+        ``>=``; the smallest p is 1 / n_perm.
+
+        Parameters
+        ----------
+        mcp : {'maxstat', 'fdr', 'bonferroni'}
+            'maxstat': the share of surrogates whose largest value over the cells reaches the
+            cell's. 'fdr': Benjamini-Hochberg over the cells (MNE's ``fdr_correction``).
+            'bonferroni': times the number of cells, at most 1.
+        p : float
+            Significance level in (0, 1): p-values of cells that are not significant at it are
+            set to 1, as TensorPAC does.
+
+        Returns
+        -------
+        (..., n_pha, n_amp) float64 tensor, the signals' leading dims without the trial axis.
+        """
+        if self.all_surrogates is None:
+            raise ValueError("corrected p-values need surrogates: call pac(..., n_perm=200) (TensorPAC's default)")
+        if mcp not in ("maxstat", "fdr", "bonferroni"):
+            raise ValueError(f"mcp must be 'maxstat', 'fdr' or 'bonferroni', got {mcp!r}")
+        if not 0 < p < 1:
+            raise ValueError(f"p (the significance level) must be in (0, 1), got {p!r}")
+        effect, perm = self.mi.double(), self.all_surrogates.double()
+        if effect.dim() >= 3:
+            effect, perm = effect.mean(-3), perm.mean(-4)
+        n_perm = perm.size(-3)
+        if mcp == "maxstat":
+            largest = perm.flatten(-2).amax(-1)[..., None, None]  # (..., n_perm, 1, 1)
+            pvalues = (effect.unsqueeze(-3) <= largest).sum(-3).double() / n_perm
+            pvalues = pvalues.masked_fill(pvalues >= p, 1.0).clamp_min(1.0 / n_perm)
+            return pvalues
+        pvalues = ((effect.unsqueeze(-3) <= perm).sum(-3).double() / n_perm).clamp_min(1.0 / n_perm)
+        cells = pvalues.flatten(-2)
+        if mcp == "bonferroni":
+            corrected = (cells * cells.size(-1)).clamp_max(1.0)
+            significant = corrected < p
+        else:
+            corrected, significant = _benjamini_hochberg(cells, p)
+        return corrected.masked_fill(~significant, 1.0).view(pvalues.shape)
+
         """The coupling measure of ``method`` (the same tensor as ``mi``)."""
         return self.mi
 
@@ -469,6 +534,7 @@ def pac(
         mi=out["mi"], z=out.get("z"), p=out.get("p"),
         surrogates=surrogates if return_surrogates and n_perm > 0 else None,
         amp_dist=out.get("amp_dist"), phase_bin_centers=phase_bin_centers(n_bins), method=measure,
+        all_surrogates=surrogates if n_perm > 0 else None,
     )
 
 

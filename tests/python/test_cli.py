@@ -97,6 +97,28 @@ def test_compute_with_other_methods(rng, tmp_path):
         assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_compute_outlines_significance_and_reads_tensorpac_npz(tmp_path, tensorpac):
+    import numpy as np
+
+    import gpac
+
+    x, _ = tensorpac.signals.pac_signals_wavelet(f_pha=6, f_amp=90, sf=512, n_times=4000, n_epochs=3, noise=0.3,
+                                                 rnd_state=1)
+    np.savez(tmp_path / "example.npz", data=x, sf=512.0)  # TensorPAC's example data names the rate 'sf'
+    out = tmp_path / "r.npz"
+    done = run_cli("compute", tmp_path / "example.npz", "--method", "mvl", "--n-perm", 200, "--plot", "z",
+                   "--mcp", "fdr", "--out", out)
+    assert done.returncode == 0, done.stderr
+    ref = gpac.pac(x, 512, "lres", "lres", method="mvl", n_perm=200, seed=0)
+    with np.load(out) as res:
+        assert float(res["fs"]) == 512.0
+        np.testing.assert_allclose(res["p_corrected"], ref.pvalues_corrected("fdr").numpy(), rtol=1e-12)
+        assert (res["p_corrected"] < 0.05).any() and (res["p_corrected"] == 1).any()
+    assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+    done = run_cli("compute", tmp_path / "example.npz", "--plot", "z", "--out", out)
+    assert done.returncode != 0 and "--plot z needs surrogates" in done.stderr
+
+
 def test_compute_reports_bad_input_clearly(rng, tmp_path):
     import numpy as np
 

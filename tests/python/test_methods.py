@@ -194,3 +194,56 @@ def test_tensorpac_method_numbers(rng):
     x = torch.from_numpy(rng.standard_normal((1, 1500)))
     for name, idpac in IDPAC.items():
         assert torch.equal(gpac.pac(x, FS, PHA, AMP, method=idpac).mi, gpac.pac(x, FS, PHA, AMP, method=name).mi)
+
+
+def tensorpac_pvalues(tensorpac, x, method, mcp, p, n_perm, seed):
+    """TensorPAC's corrected p-values (n_amp, n_pha) for every epoch of x together."""
+    from tensorpac.pac import _PacObj
+
+    pac = tensorpac.Pac(idpac=(IDPAC[method], 2, 4), f_pha=PHA, f_amp=AMP, verbose=False)
+    if method == "ps":
+        pha, amp = pac.filter(FS, x, "phase", n_jobs=1), pac.filter(FS, x, "amplitude", n_jobs=1)
+        pac.fit(pha, amp, n_perm=n_perm, random_state=seed, n_jobs=1, p=p, mcp=mcp)
+    else:
+        pac.filterfit(FS, x, n_perm=n_perm, random_state=seed, n_jobs=1, p=p, mcp=mcp)
+    assert isinstance(pac, _PacObj)
+    return pac.pvalues
+
+
+@pytest.mark.parametrize("mcp", ["maxstat", "fdr", "bonferroni"])
+@pytest.mark.parametrize("method", ["mvl", "ps"])
+def test_corrected_pvalues_equal_tensorpac(rng, tensorpac, method, mcp):
+    """On coupled signals (some cells significant, some not), over 3 epochs averaged."""
+    x, _ = tensorpac.signals.pac_signals_wavelet(f_pha=6, f_amp=90, sf=FS, n_times=4000, n_epochs=3, noise=0.3,
+                                                 rnd_state=int(rng.integers(1 << 20)))
+    seed, n_perm, alpha = int(rng.integers(0, 10000)), 200, 0.05  # bonferroni: 9 cells x 1/200 < alpha
+    res = gpac.pac(torch.from_numpy(x), FS, PHA, AMP, method=method, n_perm=n_perm, seed=seed, rng="tensorpac")
+    got = res.pvalues_corrected(mcp, alpha)
+    ref = tensorpac_pvalues(tensorpac, x, method, mcp, alpha, n_perm, seed)
+    np.testing.assert_allclose(got.numpy().T, ref, rtol=1e-12)
+    assert (ref < 1).any(), "nothing significant: the comparison would be vacuous"
+    assert res.surrogates is None  # kept for the correction without being returned
+
+
+def test_benjamini_hochberg_equals_mne(rng):
+    mne_stats = pytest.importorskip("mne.stats")
+    from gpac.pac import _benjamini_hochberg
+
+    for _ in range(20):
+        pv = np.concatenate([rng.uniform(0, 0.02, int(rng.integers(0, 6))), rng.uniform(0, 1, 30)])
+        reject, corrected = mne_stats.fdr_correction(pv, alpha=0.05)
+        got, significant = _benjamini_hochberg(torch.from_numpy(pv)[None], 0.05)
+        np.testing.assert_allclose(got[0].numpy(), corrected, rtol=1e-14)
+        assert np.array_equal(significant[0].numpy(), reject)
+
+
+def test_corrected_pvalues_need_surrogates_and_valid_options(rng):
+    x = torch.from_numpy(rng.standard_normal((2, 1500)))
+    with pytest.raises(ValueError, match="corrected p-values need surrogates"):
+        gpac.pac(x, FS, PHA, AMP).pvalues_corrected()
+    res = gpac.pac(x, FS, PHA, AMP, n_perm=10, seed=0)
+    with pytest.raises(ValueError, match="mcp must be 'maxstat', 'fdr' or 'bonferroni'"):
+        res.pvalues_corrected("holm")
+    with pytest.raises(ValueError, match=r"p \(the significance level\) must be in \(0, 1\)"):
+        res.pvalues_corrected("fdr", 1.5)
+    assert res.pvalues_corrected().shape == (len(PHA), len(AMP))
