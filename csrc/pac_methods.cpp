@@ -35,17 +35,17 @@ at::Tensor sums_of(const at::Tensor& cos, const at::Tensor& sin, const at::Tenso
   return at::matmul(at::complex(cos, sin), ct);
 }
 
-// phase_amp_sums on checked arguments.
-std::tuple<at::Tensor, at::Tensor> sums_with_surrogates(const at::Tensor& phase, const at::Tensor& amplitude,
+// phase_amp_sums on checked arguments, with the phase factor given as its
+// real and imaginary parts: sums of amplitude[j] (cos + i sin)[i], where cos
+// and sin (..., P, n) may be any real rows (GC passes copula-normalised ones).
+std::tuple<at::Tensor, at::Tensor> sums_with_surrogates(const at::Tensor& cos_rows, const at::Tensor& sin_rows,
+                                                        const at::Tensor& amplitude,
                                                         const std::optional<at::Tensor>& phase_index,
                                                         const std::optional<at::Tensor>& shift) {
-  const auto lead = phase.sym_sizes().slice(0, phase.dim() - 2);
-  const auto P = phase.sym_size(-2), A = amplitude.sym_size(-2), n = phase.sym_size(-1);
-  // Computed in the amplitude's real precision.
-  const auto real = at::toRealValueType(amplitude.scalar_type());
-  const auto pha = phase.to(real).reshape_symint({-1, P, n});
+  const auto lead = cos_rows.sym_sizes().slice(0, cos_rows.dim() - 2);
+  const auto P = cos_rows.sym_size(-2), A = amplitude.sym_size(-2), n = cos_rows.sym_size(-1);
   const auto amp = amplitude.reshape_symint({-1, A, n});
-  const auto cos = pha.cos(), sin = pha.sin();
+  const auto cos = cos_rows.reshape_symint({-1, P, n}), sin = sin_rows.reshape_symint({-1, P, n});
   auto shape = [&](std::initializer_list<c10::SymInt> tail) {
     auto s = lead.vec();
     s.insert(s.end(), tail);
@@ -87,14 +87,39 @@ double erfinv(double y) {
   return x;
 }
 
+// TensorPAC's copnorm along time: ndtri((rank + 1) / (n + 1)), ranks from a
+// stable sort (ties keep their order).
+at::Tensor copnorm(const at::Tensor& x) {
+  // The overloads taking `stable` first, spelled out: x.sort(true, -1) would
+  // pick sort(dim, descending).
+  const auto order = x.argsort(/*stable=*/true, /*dim=*/-1, /*descending=*/false);
+  const auto rank = order.argsort(/*stable=*/true, /*dim=*/-1, /*descending=*/false).to(x.scalar_type());
+  return at::special_ndtri((rank + 1) / static_cast<double>(x.size(-1) + 1));
+}
+
+// Gaussian-copula MI in bits (tensorpac/gcmi.py nd_mi_gg, no demeaning, no
+// bias correction) between the phase's copula-normalised (cos, sin) and the
+// copula-normalised amplitude, from their sums of products: cross = sum cos a +
+// i sum sin a; uu, vv, uv the phase's (broadcastable to cross); aa the
+// amplitude's. det(C_xy) = det(C_x) (aa - c' C_x^-1 c), so the MI is
+// -log(1 - c' C_x^-1 c / aa) / (2 ln 2); the 1 / (n - 1) cancels.
+at::Tensor gaussian_copula_mi(const at::Tensor& cross, const at::Tensor& uu, const at::Tensor& vv, const at::Tensor& uv,
+                              const at::Tensor& aa) {
+  const auto cu = at::real(cross), cv = at::imag(cross);
+  const auto explained = (vv * cu * cu - 2 * uv * cu * cv + uu * cv * cv) / ((uu * vv - uv * uv) * aa);
+  return at::log1p(-explained) * (-0.5 / std::log(2.0));
+}
+
 }  // namespace
 
-bool is_sum_method(const std::string& method) { return method == "mvl" || method == "ndpac" || method == "ps"; }
+bool is_sum_method(const std::string& method) {
+  return method == "mvl" || method == "ndpac" || method == "ps" || method == "gc";
+}
 
 void check_method(const std::string& method, std::optional<double> ndpac_p) {
   GPAC_CHECK_VALUE(method == "mi" || is_sum_method(method),
                    "method must be 'mi' (Tort's Modulation Index), 'mvl' (Canolty's mean vector length), 'ndpac' "
-                   "(Ozkurt's normalised direct PAC) or 'ps' (phase synchrony), got '",
+                   "(Ozkurt's normalised direct PAC), 'ps' (phase synchrony) or 'gc' (Gaussian-copula PAC), got '",
                    method, "'");
   GPAC_CHECK_VALUE(!ndpac_p || (*ndpac_p > 0 && *ndpac_p <= 1),
                    "ndpac_p (ndPAC's threshold p-value) must be in (0, 1], or None for no threshold; got ",
@@ -125,7 +150,9 @@ std::tuple<at::Tensor, at::Tensor> phase_amp_sums(const at::Tensor& phase, const
   // n_times, so every value is valid.
   if (phase_index && !phase.key_set().has(c10::DispatchKey::Python))
     check_surrogate_values(phase_index, std::nullopt, phase_index->size(1), phase.size(-1));
-  return sums_with_surrogates(phase, amplitude, phase_index, shift);
+  // Computed in the amplitude's real precision.
+  const auto pha = phase.to(at::toRealValueType(amplitude.scalar_type()));
+  return sums_with_surrogates(pha.cos(), pha.sin(), amplitude, phase_index, shift);
 }
 
 std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const at::Tensor& pha_taps,
@@ -155,6 +182,30 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
   for (int64_t s0 = 0; s0 < S; s0 += chunk) {
     const int64_t sc = std::min(chunk, S - s0);
     auto [phase, amplitude] = ops::filter_hilbert(rows.narrow(0, s0, sc), pha_taps, amp_taps);
+    std::optional<at::Tensor> index, lag;
+    if (plan.phase_index.defined()) index = plan.phase_index.narrow(1, s0, sc) - s0;
+    if (plan.shift.defined()) lag = plan.shift.narrow(1, s0, sc);
+    if (o.method == "gc") {
+      // Copula-normalised along time, so the amplitude's circular shifts and
+      // the borrowed phases keep their normalisation: only the cross sums change.
+      const auto u = copnorm(phase.cos()), v = copnorm(phase.sin()), a = copnorm(amplitude);
+      const auto uu = u.square().sum(-1), vv = v.square().sum(-1), uv = (u * v).sum(-1);  // (sc, P)
+      const auto aa = a.square().sum(-1).unsqueeze(-2);                                   // (sc, 1, A)
+      auto [cross, surrogate_cross] = sums_with_surrogates(u, v, a, index, lag);
+      values.push_back(gaussian_copula_mi(cross, uu.unsqueeze(-1), vv.unsqueeze(-1), uv.unsqueeze(-1), aa));
+      if (K == 0) {
+        surrogates.push_back(at::real(surrogate_cross));
+        continue;
+      }
+      // Each surrogate's phase statistics are those of the signal whose phase it borrows.
+      auto stats = [&](const at::Tensor& t) {
+        const auto per_k = index ? t.index_select(0, index->flatten()).view({K, sc, P}).transpose(0, 1)
+                                 : t.unsqueeze(1).expand({sc, K, P});
+        return per_k.unsqueeze(-1);  // (sc, K, P, 1)
+      };
+      surrogates.push_back(gaussian_copula_mi(surrogate_cross, stats(uu), stats(vv), stats(uv), aa.unsqueeze(1)));
+      continue;
+    }
     at::Tensor carrier = amplitude;
     if (o.method == "ndpac") {
       // TensorPAC: z-scored with the sample standard deviation (ddof 1).
@@ -165,10 +216,8 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
       const auto envelope_phase = std::get<0>(ops::hilbert(amplitude));
       carrier = at::polar(at::ones_like(envelope_phase), -envelope_phase);
     }
-    std::optional<at::Tensor> index, lag;
-    if (plan.phase_index.defined()) index = plan.phase_index.narrow(1, s0, sc) - s0;
-    if (plan.shift.defined()) lag = plan.shift.narrow(1, s0, sc);
-    auto [sums, surrogate_sums] = sums_with_surrogates(phase, carrier, index, lag);
+    const auto pha = phase.to(at::toRealValueType(carrier.scalar_type()));
+    auto [sums, surrogate_sums] = sums_with_surrogates(pha.cos(), pha.sin(), carrier, index, lag);
     values.push_back(measure(sums));
     surrogates.push_back(K > 0 ? measure(surrogate_sums) : surrogate_sums);
   }

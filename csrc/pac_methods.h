@@ -2,7 +2,9 @@
 // (tensorpac/methods/meth_pac.py), computed from one reduction, the complex
 // phase-amplitude sums: sum_t c[j, t] e^(i phase[i, t]) for every phase band i
 // and amplitude band j, where c is the amplitude (MVL), the amplitude
-// z-scored over time (ndPAC) or e^(-i phase of the amplitude envelope) (PS).
+// z-scored over time (ndPAC) or e^(-i phase of the amplitude envelope) (PS);
+// GC takes the same sums of the copula-normalised cos and sin of the phase
+// with the copula-normalised amplitude.
 // Surrogates are the same sums with the plan's index arithmetic
 // (csrc/device_kernels.h): no shifted copies of the signals.
 #pragma once
@@ -21,7 +23,7 @@ namespace gpac {
 // the others go through sum_method_rows.
 bool is_sum_method(const std::string& method);
 
-// Checks method (one of mi, mvl, ndpac, ps) and ndpac_p (None or in (0, 1]).
+// Checks method (one of mi, mvl, ndpac, ps, gc) and ndpac_p (None or in (0, 1]).
 void check_method(const std::string& method, std::optional<double> ndpac_p);
 
 // phase (..., P, n) real, amplitude (..., A, n) real or complex ->
@@ -34,7 +36,7 @@ std::tuple<at::Tensor, at::Tensor> phase_amp_sums(const at::Tensor& phase, const
                                                   const std::optional<at::Tensor>& shift);
 
 struct SumMethodOptions {
-  std::string method;             // mvl, ndpac or ps
+  std::string method;             // mvl, ndpac, ps or gc
   std::optional<double> ndpac_p;  // ndPAC's threshold; None or 1: none
   int64_t memory_budget = 0;      // bytes; 0: the default
   int64_t trial_group = 1;        // signals a surrogate may borrow phases among (swap_trials: n_trials)

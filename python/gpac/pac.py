@@ -240,7 +240,7 @@ def _norm_id(norm) -> int:
     raise ValueError(f"norm must be one of {sorted(NORMS)} (or TensorPAC's 0-4), got {norm!r}")
 
 
-METHODS = {"mvl": 1, "mi": 2, "ndpac": 4, "ps": 5}  # TensorPAC's idpac[0]
+METHODS = {"mvl": 1, "mi": 2, "ndpac": 4, "ps": 5, "gc": 6}  # TensorPAC's idpac[0]
 
 
 def _benjamini_hochberg(pvalues: torch.Tensor, alpha: float) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -266,8 +266,8 @@ def _method_name(method) -> str:
         for name, idpac in METHODS.items():
             if idpac == method:
                 return name
-    raise ValueError(f"method must be one of {sorted(METHODS)} (or TensorPAC's idpac[0] 1, 2, 4, 5), got {method!r}; "
-                     "heights ratio (3) and Gaussian-copula PAC (6) are not available yet")
+    raise ValueError(f"method must be one of {sorted(METHODS)} (or TensorPAC's idpac[0] 1, 2, 4, 5, 6), got "
+                     f"{method!r}; the heights ratio (3) is not available yet")
 
 
 def _stat_options(n_perm: int, surrogate, norm, rng: str) -> Tuple[str, int]:
@@ -371,6 +371,8 @@ class PACResult:
             corrected, significant = _benjamini_hochberg(cells, p)
         return corrected.masked_fill(~significant, 1.0).view(pvalues.shape)
 
+    @property
+    def pac(self) -> torch.Tensor:
         """The coupling measure of ``method`` (the same tensor as ``mi``)."""
         return self.mi
 
@@ -488,7 +490,7 @@ def pac(
         computed as usual; with 'swap_trials', so is every surrogate that
         borrows such a trial's phase, with the z and p it enters.
 
-    method : {'mi', 'mvl', 'ndpac', 'ps'} or TensorPAC's idpac[0] 2, 1, 4, 5
+    method : {'mi', 'mvl', 'ndpac', 'ps', 'gc'} or TensorPAC's idpac[0] 2, 1, 4, 5, 6
         The coupling measure, as TensorPAC defines it (``Pac(idpac=(k, ., .))``):
         'mi' Tort's Modulation Index; 'mvl' Canolty's mean vector length
         |sum_t amp e^(i phase)| / n_times; 'ndpac' Ozkurt's normalised direct
@@ -497,7 +499,10 @@ def pac(
         erfinv(1 - ndpac_p)^2); 'ps' phase synchrony, |sum_t e^(-i phase of
         the amplitude envelope) e^(i phase)| / n_times, the envelope's phase
         from its analytic signal zero-padded to a 5-smooth length (as
-        TensorPAC's ``Pac.fit``; its ``filterfit`` takes that phase twice).
+        TensorPAC's ``Pac.fit``; its ``filterfit`` takes that phase twice); 'gc'
+        Ince's Gaussian-copula PAC, the mutual information in bits between the
+        phase's (cos, sin) and the amplitude, each copula-normalised along time
+        (``ndtri(rank / (n + 1))``), without demeaning or bias correction.
         z, p and the surrogates are of the chosen measure; ``return_dist``
         needs 'mi'. The methods other than 'mi' hold whole signals (whole trial
         sets with 'swap_trials') in ``memory_budget``.

@@ -84,7 +84,7 @@ def test_compute_with_other_methods(rng, tmp_path):
 
     x = rng.standard_normal((2, 1500))
     np.save(tmp_path / "x.npy", x)
-    for method in ("mvl", "ndpac", "ps"):
+    for method in ("mvl", "ndpac", "ps", "gc"):
         out = tmp_path / f"{method}.npz"
         done = run_cli("compute", tmp_path / "x.npy", "--fs", 512, "--method", method, "--ndpac-p", 1, "--n-perm", 6,
                        "--out", out)

@@ -1,4 +1,4 @@
-"""TensorPAC's other PAC measures (method='mvl', 'ndpac', 'ps') against TensorPAC itself
+"""TensorPAC's other PAC measures (method='mvl', 'ndpac', 'ps', 'gc') against TensorPAC itself
 (tensorpac/methods/meth_pac.py): values, surrogates and z with TensorPAC's own draw, white-noise
 p-values, the coupled peak, gradients and errors."""
 import numpy as np
@@ -10,7 +10,7 @@ import gpac
 FS = 512.0
 PHA = [[4.0, 8.0], [5.0, 9.0], [8.0, 12.0]]
 AMP = [[60.0, 90.0], [80.0, 110.0], [120.0, 160.0]]
-IDPAC = {"mvl": 1, "ndpac": 4, "ps": 5}
+IDPAC = {"mvl": 1, "ndpac": 4, "ps": 5, "gc": 6}
 METHODS = list(IDPAC)
 
 
@@ -43,7 +43,10 @@ def test_method_float64_equals_tensorpac(rng, tensorpac, method, kind):
     ref, _ = tensorpac_pac(tensorpac, x, method)
     got = gpac.pac(torch.from_numpy(x), FS, PHA, AMP, method=method)
     assert got.method == method and got.pac is got.mi
-    np.testing.assert_allclose(got.mi.numpy().transpose(2, 1, 0), ref, rtol=1e-6, atol=1e-12)
+    if method == "gc":  # bits: absolute
+        np.testing.assert_allclose(got.mi.numpy().transpose(2, 1, 0), ref, rtol=0, atol=1e-6)
+    else:
+        np.testing.assert_allclose(got.mi.numpy().transpose(2, 1, 0), ref, rtol=1e-6, atol=1e-12)
     if method == "ndpac":
         assert (ref == 0).any() and (ref > 0).any(), "the threshold should zero some cells and keep others"
 
@@ -86,6 +89,11 @@ def tensorpac_surrogates(tensorpac, x, method, ident, n_perm, seed):
     pha, amp = p.filter(FS, x, "phase", n_jobs=1), p.filter(FS, x, "amplitude", n_jobs=1)
     if method == "ps":
         amp = np.angle(hilbertm(amp))
+    if method == "gc":  # as Pac.fit prepares them
+        from tensorpac.gcmi import copnorm
+
+        pha = copnorm(np.stack([np.sin(pha), np.cos(pha)], axis=-2))
+        amp = copnorm(amp[..., np.newaxis, :])
     fcn = get_pac_fcn(IDPAC[method], 18, 0.05)
     surrogates = compute_surrogates(pha, amp, ident, fcn, n_perm, 1, seed)
     z = fcn(pha, amp)
@@ -155,7 +163,7 @@ def test_small_budget_chunks_give_the_same_result(rng):
         gpac.pac(x, FS, PHA, AMP, method="ps", memory_budget=10_000)
 
 
-@pytest.mark.parametrize("method", METHODS)
+@pytest.mark.parametrize("method", ["mvl", "ndpac", "ps"])
 def test_gradient_of_each_method(rng, method):
     x = torch.from_numpy(rng.standard_normal((2, 96))).requires_grad_()
 
@@ -163,6 +171,12 @@ def test_gradient_of_each_method(rng, method):
         return gpac.pac(v, 64.0, [[4, 8]], [[15, 25], [20, 30]], method=method, ndpac_p=None).mi
 
     assert torch.autograd.gradcheck(f, (x,))
+
+
+def test_gc_has_no_gradient(rng):
+    """The copula normalisation is piecewise constant in the signals (ranks): GC records none."""
+    x = torch.from_numpy(rng.standard_normal((2, 600))).requires_grad_()
+    assert not gpac.pac(x, FS, PHA, AMP, method="gc").mi.requires_grad
 
 
 def test_module_with_a_method_scripts(rng):
