@@ -9,6 +9,8 @@
 #include <string>
 #include <vector>
 
+#include "csrc/pac_math.h"
+
 namespace gpac {
 
 // Surrogates as index arithmetic (never shifted copies): surrogate k of signal
@@ -71,14 +73,16 @@ struct DeviceKernels {
   // bins are (A, B, n) views with unit stride along n.
   void (*write_bins)(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);
 
-  // Phase-binned amplitude histograms and Tort's MI of contiguous phase bins
+  // Phase-binned amplitude histograms and their measure (Tort's MI, or the
+  // heights ratio: csrc/pac_math.h) of contiguous phase bins
   // (S, P, n) uint8 and amplitude (S, A, n), and of their surrogates, into
   // `out`; the counts are read from out.counts when counts_given, else
   // written there. Arguments already checked (surrogate indices may still be
   // out of range on CUDA, where csrc/data_checks.h reports them after the
   // call: the kernels must not read outside the inputs then).
   void (*bin_histograms)(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
-                         const Surrogates& surrogates, const HistogramOut& out, bool counts_given);
+                         const Surrogates& surrogates, const HistogramOut& out, bool counts_given,
+                         BinnedMeasure measure);
 
   // Optional: the whole fused path (filter, analytic signal, polar form or
   // bins) for contiguous rows (S, n), with temporaries of about block_bytes;
@@ -104,12 +108,14 @@ const DeviceKernels& cuda_kernels();  // defined only in builds with the CUDA ke
 void write_polar_cpu(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase, const at::Tensor& amplitude);
 void write_bins_cpu(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);
 void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
-                        const Surrogates& surrogates, const HistogramOut& out, bool counts_given);
+                        const Surrogates& surrogates, const HistogramOut& out, bool counts_given,
+                        BinnedMeasure measure = BinnedMeasure::kMI);
 bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs, int64_t block_bytes, RowFlags* flags);
 void write_polar_cuda(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase, const at::Tensor& amplitude);
 void write_bins_cuda(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);
 void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
-                         const Surrogates& surrogates, const HistogramOut& out, bool counts_given);
+                         const Surrogates& surrogates, const HistogramOut& out, bool counts_given,
+                         BinnedMeasure measure = BinnedMeasure::kMI);
 bool filter_hilbert_cuda(const at::Tensor& rows, const std::vector<BandJob>& jobs, int64_t block_bytes,
                          RowFlags* flags);
 

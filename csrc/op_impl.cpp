@@ -21,9 +21,10 @@ at::Tensor with_lead(const at::Tensor& t, at::IntArrayRef lead, int64_t tail_dim
   return t.view(shape);
 }
 
-// Tort's MI (S, P, A) from float64 sums (S, P, A, n_bins) and counts (S, P,
-// n_bins), through the kernels' own tort_mi, on the CPU (the arrays are small).
-at::Tensor mi_from_histograms(const at::Tensor& sums, const at::Tensor& counts, int64_t n_bins) {
+// The measure (S, P, A) of float64 sums (S, P, A, n_bins) and counts (S, P,
+// n_bins), through the kernels' own binned_measure, on the CPU (the arrays are small).
+at::Tensor measure_of_histograms(const at::Tensor& sums, const at::Tensor& counts, int64_t n_bins,
+                                 BinnedMeasure measure) {
   const auto s = sums.cpu().contiguous();
   const auto c = counts.cpu().contiguous();
   const int64_t S = s.size(0), P = s.size(1), A = s.size(2);
@@ -32,7 +33,8 @@ at::Tensor mi_from_histograms(const at::Tensor& sums, const at::Tensor& counts, 
   const int64_t* cp = c.data_ptr<int64_t>();
   double* out = mi.data_ptr<double>();
   for (int64_t i = 0; i < S * P; ++i)
-    for (int64_t a = 0; a < A; ++a) out[i * A + a] = tort_mi(sp + (i * A + a) * n_bins, cp + i * n_bins, n_bins);
+    for (int64_t a = 0; a < A; ++a)
+      out[i * A + a] = binned_measure(measure, sp + (i * A + a) * n_bins, cp + i * n_bins, n_bins);
   return mi.to(sums.device());
 }
 
@@ -117,7 +119,7 @@ HistogramTuple mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitud
   auto bins = at::empty(pha.sizes(), pha.options().dtype(at::kByte));
   k.write_bins(pha, at::Tensor(), n_bins, bins);
   const auto h = histogram_outputs(pha.size(0), P, A, plan.count(), n_bins, amp.options());
-  k.bin_histograms(bins, amp, n_bins, plan, h, false);
+  k.bin_histograms(bins, amp, n_bins, plan, h, false, BinnedMeasure::kMI);
   checks.finish();
   const auto lead = phase.sizes().slice(0, phase.dim() - 2);
   return {with_lead(h.mi, lead, 2), with_lead(h.amp_sums, lead, 3), with_lead(h.counts, lead, 2),
@@ -125,7 +127,8 @@ HistogramTuple mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitud
 }
 
 HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps, int64_t n_bins, int64_t memory_budget,
-                                     const Surrogates& plan, const DeviceKernels& k, RowFlags* flags) {
+                                     const Surrogates& plan, const DeviceKernels& k, RowFlags* flags,
+                                     BinnedMeasure measure) {
   const auto& pha_taps = taps.pha;
   const auto& amp_taps = taps.amp;
   const int64_t S = rows.size(0), n = rows.size(1), P = pha_taps.size(0), A = amp_taps.size(0);
@@ -167,7 +170,7 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
                            sums.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac),
                            counts.narrow(0, s0, sc).narrow(1, i0, pc),
                            surrogates.narrow(0, s0, sc).narrow(2, i0, pc).narrow(3, j0, ac)};
-    k.bin_histograms(bins, amplitude, n_bins, part, out, counted);
+    k.bin_histograms(bins, amplitude, n_bins, part, out, counted, measure);
   };
   // Rows too long for their FFT temporaries go through overlapping windows.
   const int64_t workers = rows.is_cpu() ? at::get_num_threads() : 1;
@@ -201,12 +204,12 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
       for (int64_t t0 = 0; t0 < n; t0 += stretch) {
         const auto band = bands(row, pha_taps, amp_taps, t0, std::min(n, t0 + stretch), at::Tensor());
         const auto h = histogram_outputs(1, P, A, 0, n_bins, band.amplitude.options());
-        k.bin_histograms(band.phase, band.amplitude, n_bins, Surrogates{}, h, false);
+        k.bin_histograms(band.phase, band.amplitude, n_bins, Surrogates{}, h, false, measure);
         sums64 += h.amp_sums.to(at::kDouble);
         counts_s += h.counts;
       }
       sums.narrow(0, s, 1).copy_(sums64);
-      mi.narrow(0, s, 1).copy_(mi_from_histograms(sums64, counts_s, n_bins));
+      mi.narrow(0, s, 1).copy_(measure_of_histograms(sums64, counts_s, n_bins, measure));
     }
   } else {
     for (int64_t s0 = 0; s0 < S; s0 += signals_per_chunk) {
@@ -249,8 +252,8 @@ HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_ta
   RowFlags* flags = checks.finite_rows(rows, "x", x.sizes());
   checks.surrogate_values(phase_index, shift, rows.size(0), rows.size(1));
   const Surrogates plan{phase_index.value_or(at::Tensor()).contiguous(), shift.value_or(at::Tensor()).contiguous()};
-  auto [mi, sums, counts, surrogates] =
-      modulation_index_rows(rows, {pha_taps, amp_taps, {}, {}}, n_bins, memory_budget, plan, k, flags);
+  auto [mi, sums, counts, surrogates] = modulation_index_rows(rows, {pha_taps, amp_taps, {}, {}}, n_bins, memory_budget,
+                                                              plan, k, flags, BinnedMeasure::kMI);
   checks.finish();
   const auto lead = x.sizes().slice(0, x.dim() - 1);
   return {with_lead(mi, lead, 2), with_lead(sums, lead, 3), with_lead(counts, lead, 2), with_lead(surrogates, lead, 3)};

@@ -42,9 +42,12 @@ struct TapSets {
 };
 
 // The pipeline on checked arguments: rows (S, n) contiguous float32/float64,
-// outputs (S, ...). `flags` (CUDA, optional) are set for NaN/Inf samples.
+// outputs (S, ...), the "mi" output and the surrogates reduced to `measure`
+// (Tort's MI, or the heights ratio). `flags` (CUDA, optional) are set for
+// NaN/Inf samples.
 HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps, int64_t n_bins, int64_t memory_budget,
-                                     const Surrogates& plan, const DeviceKernels& k, RowFlags* flags);
+                                     const Surrogates& plan, const DeviceKernels& k, RowFlags* flags,
+                                     BinnedMeasure measure);
 
 // The whole pipeline, x (..., n_times) -> (mi, amp_sums, counts, surrogates),
 // in chunks of signals (then of bands, for signals too long to hold all bands

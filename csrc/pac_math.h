@@ -108,4 +108,29 @@ GPAC_HOST_DEVICE inline double tort_mi(const Sum* sums, const Count* counts, int
   return 1.0 + h / std::log(static_cast<double>(n_bins));
 }
 
+// The heights ratio (Lakatos 2005, TensorPAC's idpac 3): (max - min) / max of
+// the mean amplitude over the bins that hold samples (TensorPAC's _kl_hr keeps
+// only the bins present). All-zero amplitude: 0, as tort_mi.
+template <typename Sum, typename Count>
+GPAC_HOST_DEVICE inline double heights_ratio(const Sum* sums, const Count* counts, int64_t n_bins) {
+  double lo = 0.0, hi = 0.0;
+  bool any = false;
+  for (int64_t k = 0; k < n_bins; ++k) {
+    if (counts[k] <= 0) continue;
+    const double m = static_cast<double>(sums[k]) / static_cast<double>(counts[k]);
+    lo = any ? (m < lo ? m : lo) : m;
+    hi = any ? (m > hi ? m : hi) : m;
+    any = true;
+  }
+  return hi > 0.0 ? (hi - lo) / hi : 0.0;
+}
+
+// What the histogram primitives reduce each histogram to.
+enum class BinnedMeasure : int { kMI = 0, kHR = 1 };
+
+template <typename Sum, typename Count>
+GPAC_HOST_DEVICE inline double binned_measure(BinnedMeasure m, const Sum* sums, const Count* counts, int64_t n_bins) {
+  return m == BinnedMeasure::kHR ? heights_ratio(sums, counts, n_bins) : tort_mi(sums, counts, n_bins);
+}
+
 }  // namespace gpac

@@ -117,8 +117,9 @@ bool is_sum_method(const std::string& method) {
 }
 
 void check_method(const std::string& method, std::optional<double> ndpac_p) {
-  GPAC_CHECK_VALUE(method == "mi" || is_sum_method(method),
-                   "method must be 'mi' (Tort's Modulation Index), 'mvl' (Canolty's mean vector length), 'ndpac' "
+  GPAC_CHECK_VALUE(method == "mi" || method == "hr" || is_sum_method(method),
+                   "method must be 'mi' (Tort's Modulation Index), 'hr' (heights ratio), 'mvl' (Canolty's mean "
+                   "vector length), 'ndpac' "
                    "(Ozkurt's normalised direct PAC), 'ps' (phase synchrony) or 'gc' (Gaussian-copula PAC), got '",
                    method, "'");
   GPAC_CHECK_VALUE(!ndpac_p || (*ndpac_p > 0 && *ndpac_p <= 1),

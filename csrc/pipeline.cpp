@@ -39,8 +39,8 @@ void check_options(const at::Tensor& x, const PacOptions& o) {
                    "standard deviation");
   GPAC_CHECK_VALUE(o.nan == "raise" || o.nan == "propagate", "nan must be 'raise' or 'propagate', got '", o.nan, "'");
   check_method(o.method, o.ndpac_p);
-  GPAC_CHECK_VALUE(!(o.return_dist && o.method != "mi"),
-                   "return_dist (the binned amplitude distributions) needs method 'mi'; method '", o.method,
+  GPAC_CHECK_VALUE(!(o.return_dist && is_sum_method(o.method)),
+                   "return_dist (the binned amplitude distributions) needs method 'mi' or 'hr'; method '", o.method,
                    "' bins no phases");
   GPAC_CHECK_VALUE(o.surrogate == "block_swap" || o.surrogate == "swap_trials" || o.surrogate == "time_lag",
                    "surrogate must be 'block_swap', 'swap_trials' or 'time_lag', got '", o.surrogate, "'");
@@ -102,6 +102,18 @@ PacOutputs pac_outputs(const at::Tensor& x, const PacOptions& o, const at::Tenso
   auto none = [&] { return at::empty({0}, mi.options()); };
   return {lead(out.mi, 2), stats ? lead(out.z, 2) : none(), stats ? lead(out.p, 2) : none(), lead(out.surrogates, 3),
           o.return_dist ? lead(out.amp_dist, 3) : none()};
+}
+
+// The heights ratio (csrc/pac_math.h heights_ratio) of histograms sums
+// (..., P, A, n_bins) and counts (..., P, n_bins) in ATen ops, for the
+// gradient path: the bins without samples left out.
+at::Tensor heights_ratio_of(const at::Tensor& sums, const at::Tensor& counts) {
+  const auto c = counts.unsqueeze(-2);
+  const auto mean = sums / c.clamp_min(1).to(sums.scalar_type());
+  const auto empty = (c <= 0).expand_as(mean);
+  const auto hi = mean.masked_fill(empty, -std::numeric_limits<double>::infinity()).amax(-1);
+  const auto lo = mean.masked_fill(empty, std::numeric_limits<double>::infinity()).amin(-1);
+  return at::where(hi > 0, (hi - lo) / hi, at::zeros_like(hi));
 }
 
 // The sums methods' options from the call's.
@@ -185,7 +197,8 @@ PacOutputs pac_pipeline(const at::Tensor& x, const PacOptions& o, const DeviceKe
     out = pac_outputs(x, o, plan.phase_index, bad, measure, at::Tensor(), at::Tensor(), surrogates);
   } else {
     const auto [mi, sums, counts, surrogates] =
-        modulation_index_rows(rows, {pha.taps, amp.taps, pha.key, amp.key}, o.n_bins, o.memory_budget, plan, k, flags);
+        modulation_index_rows(rows, {pha.taps, amp.taps, pha.key, amp.key}, o.n_bins, o.memory_budget, plan, k, flags,
+                              o.method == "hr" ? BinnedMeasure::kHR : BinnedMeasure::kMI);
     out = pac_outputs(x, o, plan.phase_index, bad, mi, sums, counts, surrogates);
   }
   checks.finish();
@@ -228,8 +241,20 @@ PacOutputs pac_differentiable(const at::Tensor& x, const PacOptions& o) {
         sum_method_rows(as_signal_rows(signals, "x"), pha_taps, amp_taps, plan, sum_options(x, o));
     return pac_outputs(x, o, plan.phase_index, bad, measure, at::Tensor(), at::Tensor(), surrogates);
   }
-  const auto [mi, sums, counts, surrogates] =
+  auto [mi, sums, counts, surrogates] =
       ops::modulation_index(signals, pha_taps, amp_taps, o.n_bins, o.memory_budget, phase_index, shift);
+  if (o.method == "hr") {
+    // The heights ratio of the histograms, differentiable through the sums;
+    // its surrogates (no gradient) from the fused pipeline, on the same plan.
+    mi = heights_ratio_of(sums, counts);
+    at::NoGradGuard no_grad;
+    PacOptions fused = o;
+    fused.phase_index = phase_index;
+    fused.shift = shift;
+    fused.nan = "raise";  // the signals are finite here
+    fused.return_dist = false;
+    surrogates = ops::pac(signals.detach(), fused).surrogates;
+  }
   const c10::SymInt S = x.sym_numel() / x.sym_size(-1);
   const int64_t P = pha_taps.size(0), A = amp_taps.size(0);
   return pac_outputs(x, o, phase_index.value_or(at::Tensor()), bad, mi.reshape_symint({S, P, A}),

@@ -151,6 +151,7 @@ struct Outputs {
   int64_t S, P, A, K, n_bins;
   const int64_t* phase_index;
   const int64_t* shift;
+  BinnedMeasure measure;
 };
 
 // Every histogram of amplitude bands [j0, j0 + width) of signal s, computed W
@@ -177,7 +178,7 @@ void signal_band_group(const T* amp, int64_t n, int64_t s, int64_t j0, int width
       const int64_t out = (s * o.P + i) * o.A + j0 + q;
       const double* hq = histogram(q);
       for (int64_t k = 0; k < o.n_bins; ++k) sums[out * o.n_bins + k] = static_cast<T>(hq[k]);
-      mi[out] = static_cast<T>(tort_mi(hq, cnt, o.n_bins));
+      mi[out] = static_cast<T>(binned_measure(o.measure, hq, cnt, o.n_bins));
     }
     for (int64_t k = 0; k < o.K; ++k) {
       const int64_t ps = o.phase_index ? o.phase_index[k * o.S + s] : s;
@@ -186,7 +187,8 @@ void signal_band_group(const T* amp, int64_t n, int64_t s, int64_t j0, int width
       prefix.accumulate(runs[ps * o.P + i], sh, acc.data());
       const int64_t* c = o.counts + (ps * o.P + i) * o.n_bins;
       for (int q = 0; q < width; ++q)
-        surr[((s * o.K + k) * o.P + i) * o.A + j0 + q] = static_cast<T>(tort_mi(histogram(q), c, o.n_bins));
+        surr[((s * o.K + k) * o.P + i) * o.A + j0 + q] =
+            static_cast<T>(binned_measure(o.measure, histogram(q), c, o.n_bins));
     }
   }
 }
@@ -194,7 +196,7 @@ void signal_band_group(const T* amp, int64_t n, int64_t s, int64_t j0, int width
 }  // namespace
 
 void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins, const Surrogates& surrogates,
-                        const HistogramOut& out, bool counts_given) {
+                        const HistogramOut& out, bool counts_given, BinnedMeasure measure) {
   const int64_t S = bins.size(0), P = bins.size(1), A = amp.size(1), n = bins.size(2);
   GPAC_CHECK_VALUE(n < INT32_MAX, "mi_scatter on the CPU takes signals of at most ", INT32_MAX - 1, " samples; got ", n,
                    " (split the time axis and add the histograms)");
@@ -232,7 +234,8 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n
                   K,
                   n_bins,
                   surrogates.phase_index.defined() ? surrogates.phase_index.data_ptr<int64_t>() : nullptr,
-                  surrogates.shift.defined() ? surrogates.shift.data_ptr<int64_t>() : nullptr};
+                  surrogates.shift.defined() ? surrogates.shift.data_ptr<int64_t>() : nullptr,
+                  measure};
   AT_DISPATCH_FLOATING_TYPES(amp.scalar_type(), "gpac_bin_histograms_cpu", [&] {
     const scalar_t* amp_p = amp.data_ptr<scalar_t>();
     at::parallel_for(0, S * n_groups, 1, [&](int64_t begin, int64_t end) {

@@ -194,7 +194,7 @@ template <typename T>
 __global__ void surrogate_mi_kernel(const uint8_t* __restrict__ bins, const T* __restrict__ amp,
                                     const unsigned long long* __restrict__ counts,
                                     const int64_t* __restrict__ phase_index, const int64_t* __restrict__ shift,
-                                    T* __restrict__ surrogates, int64_t K, PairGrid g) {
+                                    T* __restrict__ surrogates, int64_t K, PairGrid g, BinnedMeasure measure) {
   extern __shared__ double smem[];
   const auto [ip, ja, outer] = band_groups(blockIdx.x, g);
   const int64_t k = outer % K;
@@ -210,20 +210,20 @@ __global__ void surrogate_mi_kernel(const uint8_t* __restrict__ bins, const T* _
   if (pb.active) {
     const int64_t i = pb.i0 + pb.pi, j = pb.j0 + pb.aj;
     surrogates[((s * K + k) * g.P + i) * g.A + j] =
-        static_cast<T>(tort_mi(pb.my, counts + (ps * g.P + i) * g.n_bins, g.n_bins));
+        static_cast<T>(binned_measure(measure, pb.my, counts + (ps * g.P + i) * g.n_bins, g.n_bins));
   }
 }
 
 template <typename T>
 __global__ void finalize_kernel(double* __restrict__ work, const unsigned long long* __restrict__ counts,
                                 T* __restrict__ mi, T* __restrict__ sums, int64_t pairs, int64_t A, int64_t n_bins,
-                                int64_t n_chunks) {
+                                int64_t n_chunks, BinnedMeasure measure) {
   for (int64_t idx = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; idx < pairs;
        idx += static_cast<int64_t>(gridDim.x) * blockDim.x) {
     double* h = work + idx * n_chunks * n_bins;  // chunk 0's slot receives the total
     for (int64_t c = 1; c < n_chunks; ++c)
       for (int64_t k = 0; k < n_bins; ++k) h[k] += h[c * n_bins + k];
-    mi[idx] = static_cast<T>(tort_mi(h, counts + (idx / A) * n_bins, n_bins));
+    mi[idx] = static_cast<T>(binned_measure(measure, h, counts + (idx / A) * n_bins, n_bins));
     for (int64_t k = 0; k < n_bins; ++k) sums[idx * n_bins + k] = static_cast<T>(h[k]);
   }
 }
@@ -254,7 +254,7 @@ void split(int64_t total, int64_t cap, int64_t& per_group, int64_t& groups) {
 }  // namespace
 
 void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins, const Surrogates& surrogates,
-                         const HistogramOut& out, bool counts_given) {
+                         const HistogramOut& out, bool counts_given, BinnedMeasure measure) {
   const int64_t S = bins.size(0), P = bins.size(1), A = amp.size(1), n = bins.size(2);
   const int64_t K = surrogates.count();
   auto h = writable(out, counts_given);
@@ -304,7 +304,7 @@ void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t 
     const int64_t pairs = S * P * A;
     finalize_kernel<scalar_t><<<std::min<int64_t>(ceil_div(pairs, threads), 4096), threads, 0, stream>>>(
         work.data_ptr<double>(), counts_u64, mi.data_ptr<scalar_t>(), sums.data_ptr<scalar_t>(), pairs, A, n_bins,
-        g.n_chunks);
+        g.n_chunks, measure);
     C10_CUDA_KERNEL_LAUNCH_CHECK();
 
     if (K > 0) {  // the surrogates, each over the whole time range
@@ -315,7 +315,7 @@ void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t 
       const int64_t* shift = surrogates.shift.defined() ? surrogates.shift.data_ptr<int64_t>() : nullptr;
       surrogate_mi_kernel<scalar_t><<<grid_size(S * K * g.n_pg * g.n_ag, "surrogate_mi"), pair_threads, smem, stream>>>(
           bins.data_ptr<uint8_t>(), amp.data_ptr<scalar_t>(), counts_u64, phase_index, shift, surr.data_ptr<scalar_t>(),
-          K, g);
+          K, g, measure);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
     }
   });

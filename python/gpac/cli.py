@@ -115,7 +115,7 @@ def compute(args: argparse.Namespace) -> int:
     if args.dtype != "auto":
         signals = signals.to(getattr(torch, args.dtype))
     options = dict(n_bins=args.n_bins, n_perm=args.n_perm, surrogate=args.surrogate, norm=args.norm, seed=args.seed,
-                   rng=args.rng, independent=args.independent, return_dist=args.method == "mi",
+                   rng=args.rng, independent=args.independent, return_dist=args.method in ("mi", "hr"),
                    memory_budget=args.memory_budget, nan=args.nan, method=args.method, ndpac_p=args.ndpac_p)
     start = time.perf_counter()
     try:
@@ -163,7 +163,7 @@ def compute(args: argparse.Namespace) -> int:
     return 0
 
 
-METHOD_TITLES = {"mi": "MI", "mvl": "MVL", "ndpac": "ndPAC", "ps": "PS", "gc": "GC (bits)"}
+METHOD_TITLES = {"mi": "MI", "hr": "HR", "mvl": "MVL", "ndpac": "ndPAC", "ps": "PS", "gc": "GC (bits)"}
 
 
 # --- bench -------------------------------------------------------------------
@@ -252,7 +252,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--amp-range", nargs=3, metavar=("LOW", "HIGH", "N"),
                    help="N linear amplitude bands centred over LOW..HIGH Hz (widths f/4)")
     p.add_argument("--method", choices=list(METHOD_TITLES), default="mi",
-                   help="coupling measure, as TensorPAC's idpac[0]: mi (2), mvl (1), ndpac (4), ps (5), gc (6)")
+                   help="coupling measure, as TensorPAC's idpac[0]: mi (2), hr (3), mvl (1), ndpac (4), ps (5), gc (6)")
     p.add_argument("--ndpac-p", type=float, default=0.05, help="ndPAC's threshold p-value (1: none)")
     p.add_argument("--n-bins", type=int, default=18, help="phase bins of the MI")
     p.add_argument("--n-perm", type=int, default=0, help="surrogates for z-scores and p-values (TensorPAC: 200)")

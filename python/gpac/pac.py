@@ -240,7 +240,7 @@ def _norm_id(norm) -> int:
     raise ValueError(f"norm must be one of {sorted(NORMS)} (or TensorPAC's 0-4), got {norm!r}")
 
 
-METHODS = {"mvl": 1, "mi": 2, "ndpac": 4, "ps": 5, "gc": 6}  # TensorPAC's idpac[0]
+METHODS = {"mvl": 1, "mi": 2, "hr": 3, "ndpac": 4, "ps": 5, "gc": 6}  # TensorPAC's idpac[0]
 
 
 def _benjamini_hochberg(pvalues: torch.Tensor, alpha: float) -> Tuple[torch.Tensor, torch.Tensor]:
@@ -266,8 +266,7 @@ def _method_name(method) -> str:
         for name, idpac in METHODS.items():
             if idpac == method:
                 return name
-    raise ValueError(f"method must be one of {sorted(METHODS)} (or TensorPAC's idpac[0] 1, 2, 4, 5, 6), got "
-                     f"{method!r}; the heights ratio (3) is not available yet")
+    raise ValueError(f"method must be one of {sorted(METHODS)} (or TensorPAC's idpac[0] 1 to 6), got {method!r}")
 
 
 def _stat_options(n_perm: int, surrogate, norm, rng: str) -> Tuple[str, int]:
@@ -490,9 +489,10 @@ def pac(
         computed as usual; with 'swap_trials', so is every surrogate that
         borrows such a trial's phase, with the z and p it enters.
 
-    method : {'mi', 'mvl', 'ndpac', 'ps', 'gc'} or TensorPAC's idpac[0] 2, 1, 4, 5, 6
+    method : {'mi', 'mvl', 'hr', 'ndpac', 'ps', 'gc'} or TensorPAC's idpac[0] 2, 1, 3, 4, 5, 6
         The coupling measure, as TensorPAC defines it (``Pac(idpac=(k, ., .))``):
-        'mi' Tort's Modulation Index; 'mvl' Canolty's mean vector length
+        'mi' Tort's Modulation Index; 'hr' the heights ratio (max - min) / max
+        of the mean amplitude over the phase bins that hold samples; 'mvl' Canolty's mean vector length
         |sum_t amp e^(i phase)| / n_times; 'ndpac' Ozkurt's normalised direct
         PAC (the amplitude z-scored over time with the sample standard
         deviation, then as MVL, set to 0 where |sum|^2 <= 2 n_times
@@ -504,7 +504,7 @@ def pac(
         phase's (cos, sin) and the amplitude, each copula-normalised along time
         (``ndtri(rank / (n + 1))``), without demeaning or bias correction.
         z, p and the surrogates are of the chosen measure; ``return_dist``
-        needs 'mi'. The methods other than 'mi' hold whole signals (whole trial
+        needs 'mi' or 'hr'. The methods that bin no phases hold whole signals (whole trial
         sets with 'swap_trials') in ``memory_budget``.
     ndpac_p : float or None
         ndPAC's threshold p-value, in (0, 1] (TensorPAC's ``fit(p=...)``);

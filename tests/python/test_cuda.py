@@ -217,7 +217,7 @@ def test_pac_module_with_surrogates_on_cuda(rng):
     torch.testing.assert_close(out["amp_dist"].cpu(), ref.amp_dist, rtol=1e-9, atol=1e-12)
 
 
-@pytest.mark.parametrize("method", ["mvl", "ndpac", "ps", "gc"])
+@pytest.mark.parametrize("method", ["hr", "mvl", "ndpac", "ps", "gc"])
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 def test_other_methods_match_cpu(rng, method, dtype):
     x = torch.from_numpy(rng.standard_normal((3, 4, 2000))).to(dtype)

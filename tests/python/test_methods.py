@@ -10,7 +10,7 @@ import gpac
 FS = 512.0
 PHA = [[4.0, 8.0], [5.0, 9.0], [8.0, 12.0]]
 AMP = [[60.0, 90.0], [80.0, 110.0], [120.0, 160.0]]
-IDPAC = {"mvl": 1, "ndpac": 4, "ps": 5, "gc": 6}
+IDPAC = {"mvl": 1, "ndpac": 4, "ps": 5, "gc": 6}  # hr (3): its own tests below (pooled counts)
 METHODS = list(IDPAC)
 
 
@@ -191,10 +191,10 @@ def test_module_with_a_method_scripts(rng):
 
 @pytest.mark.parametrize("kwargs,match", [
     (dict(method="plv"), "method must be one of"),
-    (dict(method=3), "heights ratio"),
+    (dict(method=7), "method must be one of"),
     (dict(method="ndpac", ndpac_p=0.0), r"ndpac_p .* must be in \(0, 1\]"),
     (dict(method="ndpac", ndpac_p=1.5), r"ndpac_p .* must be in \(0, 1\]"),
-    (dict(method="mvl", return_dist=True), "return_dist .* needs method 'mi'; method 'mvl'"),
+    (dict(method="mvl", return_dist=True), "return_dist .* needs method 'mi' or 'hr'; method 'mvl'"),
 ])
 def test_bad_method_options(rng, kwargs, match):
     x = torch.from_numpy(rng.standard_normal((1, 1500)))
@@ -206,7 +206,7 @@ def test_bad_method_options(rng, kwargs, match):
 
 def test_tensorpac_method_numbers(rng):
     x = torch.from_numpy(rng.standard_normal((1, 1500)))
-    for name, idpac in IDPAC.items():
+    for name, idpac in dict(IDPAC, hr=3).items():
         assert torch.equal(gpac.pac(x, FS, PHA, AMP, method=idpac).mi, gpac.pac(x, FS, PHA, AMP, method=name).mi)
 
 
@@ -261,3 +261,53 @@ def test_corrected_pvalues_need_surrogates_and_valid_options(rng):
     with pytest.raises(ValueError, match=r"p \(the significance level\) must be in \(0, 1\)"):
         res.pvalues_corrected("fdr", 1.5)
     assert res.pvalues_corrected().shape == (len(PHA), len(AMP))
+
+
+def tensorpac_hr(tensorpac, x, band, idpac=(3, 0, 0), n_perm=0, seed=0):
+    """TensorPAC's heights ratio of one trial and one phase band per call (it pools the bin counts
+    over the phase bands and trials of a call): (n_amp,), and its Pac object."""
+    p = tensorpac.Pac(idpac=idpac, f_pha=[band], f_amp=AMP, dcomplex="hilbert", n_bins=18, verbose=False)
+    out = p.filterfit(FS, x[None], n_perm=n_perm, random_state=seed, n_jobs=1)
+    return out[:, 0, 0], p
+
+
+@pytest.mark.parametrize("kind", ["noise", "coupled"])
+def test_heights_ratio_equals_tensorpac(rng, tensorpac, kind):
+    x = signals(tensorpac, kind, rng, n_epochs=2)
+    got = gpac.pac(torch.from_numpy(x), FS, PHA, AMP, method="hr", return_dist=True)
+    for s in range(2):
+        for i, band in enumerate(PHA):
+            ref, _ = tensorpac_hr(tensorpac, x[s], band)
+            np.testing.assert_allclose(got.mi[s, i].numpy(), ref, rtol=1e-6)
+    # from the distributions it returns, as (max - min) / max
+    dist = got.amp_dist
+    torch.testing.assert_close(got.mi, (dist.amax(-1) - dist.amin(-1)) / dist.amax(-1), rtol=1e-12, atol=0)
+
+
+@pytest.mark.parametrize("surrogate,ident", [("block_swap", 2), ("time_lag", 3)])
+def test_heights_ratio_surrogates_and_z_equal_tensorpac(rng, tensorpac, surrogate, ident):
+    x = signals(tensorpac, "coupled", rng, n_epochs=2)
+    seed, n_perm = int(rng.integers(0, 10000)), 30
+    got = gpac.pac(torch.from_numpy(x), FS, PHA, AMP, method="hr", n_perm=n_perm, surrogate=surrogate, seed=seed,
+                   rng="tensorpac", return_surrogates=True)
+    for s in range(2):
+        for i, band in enumerate(PHA):
+            z, p = tensorpac_hr(tensorpac, x[s], band, (3, ident, 4), n_perm, seed)
+            np.testing.assert_allclose(got.surrogates[s, :, i].numpy(), p.surrogates[:, :, 0, 0], rtol=1e-6)
+            np.testing.assert_allclose(got.z[s, i].numpy(), z, rtol=1e-6, atol=1e-9)
+
+
+def test_heights_ratio_long_rows_and_gradient(rng):
+    """Histograms of stretches of time (a budget too small for whole rows) give the same HR, and
+    the gradient path the fused one's values."""
+    x = torch.from_numpy(rng.standard_normal((2, 6000)))
+    whole = gpac.pac(x, FS, PHA, AMP, method="hr")
+    stretched = gpac.pac(x, FS, PHA, AMP, method="hr", memory_budget=40_000)
+    torch.testing.assert_close(stretched.mi, whole.mi, rtol=1e-10, atol=1e-12)
+    v = x.clone().requires_grad_()
+    composed = gpac.pac(v, FS, PHA, AMP, method="hr", n_perm=5, seed=1, return_surrogates=True)
+    fused = gpac.pac(x, FS, PHA, AMP, method="hr", n_perm=5, seed=1, return_surrogates=True)
+    for name in ("mi", "z", "surrogates"):
+        torch.testing.assert_close(getattr(composed, name).detach(), getattr(fused, name), rtol=1e-12, atol=1e-14)
+    composed.mi.sum().backward()
+    assert torch.isfinite(v.grad).all() and v.grad.abs().sum() > 0

@@ -139,8 +139,9 @@ RunConfig parse_config(const json& config) {
   c.memory_budget = get<int64_t>(config, "memory_budget", 0);
   c.npy_threshold = get<int64_t>(config, "npy_threshold", 10000);
   c.method = get<std::string>(config, "method", "mi");
-  if (c.method != "mi" && c.method != "mvl" && c.method != "ndpac" && c.method != "ps" && c.method != "gc")
-    throw ConfigError("method must be \"mi\", \"mvl\", \"ndpac\", \"ps\" or \"gc\", got \"" + c.method + "\"");
+  if (c.method != "mi" && c.method != "hr" && c.method != "mvl" && c.method != "ndpac" && c.method != "ps" &&
+      c.method != "gc")
+    throw ConfigError("method must be \"mi\", \"hr\", \"mvl\", \"ndpac\", \"ps\" or \"gc\", got \"" + c.method + "\"");
   if (config.contains("ndpac_p") && config.at("ndpac_p").is_null()) {
     c.ndpac_p = std::nullopt;
   } else {

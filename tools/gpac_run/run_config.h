@@ -11,7 +11,7 @@
 // file's float type, integers as float32; "float32", "float64");
 // memory_budget (bytes, 0: default); npy_threshold (arrays with more elements
 // are written to .npy files beside the JSON output; 10000); method ("mi",
-// "mvl", "ndpac", "ps", "gc": csrc/pac_methods.h); ndpac_p (0.05; null: no
+// "hr", "mvl", "ndpac", "ps", "gc": csrc/pac_methods.h); ndpac_p (0.05; null: no
 // threshold).
 #pragma once
 
