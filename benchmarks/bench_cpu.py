@@ -19,7 +19,6 @@ import argparse
 import datetime
 import json
 import os
-import platform
 import statistics
 import subprocess
 import sys
@@ -32,7 +31,7 @@ import torch
 import gpac
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import git_commit, peak_rss_bytes, quiet_tensorpac, write_results  # noqa: E402
+from common import cpu_name, git_commit, peak_rss_bytes, quiet_tensorpac, write_results  # noqa: E402
 
 WORKLOADS = {
     "small": dict(n_channels=1, seconds=1, bands="lres", repeats=30),
@@ -123,8 +122,7 @@ def main() -> int:
     args = parser.parse_args()
 
     tensorpac = quiet_tensorpac()
-    cpu = next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
-                if line.startswith("model name")), platform.processor())
+    cpu = cpu_name()
     results = {
         "device": "cpu", "cpu": cpu, "cpu_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
         "torch": torch.__version__, "tensorpac": tensorpac.__version__, "numpy": np.__version__,

@@ -48,6 +48,14 @@ def quiet_tensorpac():
     return tensorpac
 
 
+def cpu_name() -> str:
+    """The CPU's model name (Linux /proc/cpuinfo), else platform.processor()."""
+    import platform
+
+    return next((line.split(":", 1)[1].strip() for line in Path("/proc/cpuinfo").read_text().splitlines()
+                 if line.startswith("model name")), platform.processor())
+
+
 def wall_median(fn, runs: int, warmup: int = 1) -> float:
     """Median wall-clock seconds of fn() over `runs` after `warmup` calls."""
     for _ in range(warmup):

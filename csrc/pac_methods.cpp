@@ -90,10 +90,12 @@ double erfinv(double y) {
 // TensorPAC's copnorm along time: ndtri((rank + 1) / (n + 1)), ranks from a
 // stable sort (ties keep their order).
 at::Tensor copnorm(const at::Tensor& x) {
-  // The overloads taking `stable` first, spelled out: x.sort(true, -1) would
-  // pick sort(dim, descending).
+  // Ranks are the inverse permutation of the stable order (the overload
+  // taking `stable` first, spelled out: x.sort(true, -1) would pick
+  // sort(dim, descending)).
   const auto order = x.argsort(/*stable=*/true, /*dim=*/-1, /*descending=*/false);
-  const auto rank = order.argsort(/*stable=*/true, /*dim=*/-1, /*descending=*/false).to(x.scalar_type());
+  const auto positions = at::arange(x.size(-1), order.options()).expand_as(order);
+  const auto rank = at::empty_like(order).scatter_(-1, order, positions).to(x.scalar_type());
   return at::special_ndtri((rank + 1) / static_cast<double>(x.size(-1) + 1));
 }
 
