@@ -77,6 +77,14 @@ std::tuple<at::Tensor, at::Tensor> sums_with_surrogates(const at::Tensor& cos_ro
   return {sums, surrogates};
 }
 
+// sums_with_surrogates of real phases, in the amplitude's real precision.
+std::tuple<at::Tensor, at::Tensor> phase_sums(const at::Tensor& phase, const at::Tensor& amplitude,
+                                              const std::optional<at::Tensor>& phase_index,
+                                              const std::optional<at::Tensor>& shift) {
+  const auto pha = phase.to(at::toRealValueType(amplitude.scalar_type()));
+  return sums_with_surrogates(pha.cos(), pha.sin(), amplitude, phase_index, shift);
+}
+
 // The inverse error function on the host (ndPAC's threshold): Winitzki's
 // approximation, then Newton steps on erf to double precision.
 double erfinv(double y) {
@@ -153,9 +161,7 @@ std::tuple<at::Tensor, at::Tensor> phase_amp_sums(const at::Tensor& phase, const
   // n_times, so every value is valid.
   if (phase_index && !phase.key_set().has(c10::DispatchKey::Python))
     check_surrogate_values(phase_index, std::nullopt, phase_index->size(1), phase.size(-1));
-  // Computed in the amplitude's real precision.
-  const auto pha = phase.to(at::toRealValueType(amplitude.scalar_type()));
-  return sums_with_surrogates(pha.cos(), pha.sin(), amplitude, phase_index, shift);
+  return phase_sums(phase, amplitude, phase_index, shift);
 }
 
 std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const at::Tensor& pha_taps,
@@ -177,8 +183,9 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
       o.method == "ndpac" && o.ndpac_p && *o.ndpac_p < 1 ? 2.0 * n * std::pow(erfinv(1.0 - *o.ndpac_p), 2) : -1.0;
   // What the method makes of the sums: |sum| / n, with ndPAC's threshold on |sum|^2.
   auto measure = [&](const at::Tensor& sums) {
-    auto m = sums.abs() / static_cast<double>(n);
-    if (threshold >= 0) m = m.masked_fill(sums.abs().square() <= threshold, 0.0);
+    const auto magnitude = sums.abs();
+    auto m = magnitude / static_cast<double>(n);
+    if (threshold >= 0) m = m.masked_fill(magnitude.square() <= threshold, 0.0);
     return m;
   };
   std::vector<at::Tensor> values, surrogates;
@@ -219,8 +226,7 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
       const auto envelope_phase = std::get<0>(ops::hilbert(amplitude));
       carrier = at::polar(at::ones_like(envelope_phase), -envelope_phase);
     }
-    const auto pha = phase.to(at::toRealValueType(carrier.scalar_type()));
-    auto [sums, surrogate_sums] = sums_with_surrogates(pha.cos(), pha.sin(), carrier, index, lag);
+    auto [sums, surrogate_sums] = phase_sums(phase, carrier, index, lag);
     values.push_back(measure(sums));
     surrogates.push_back(K > 0 ? measure(surrogate_sums) : surrogate_sums);
   }

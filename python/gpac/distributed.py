@@ -35,7 +35,7 @@ import torch.distributed as dist
 
 from .bands import BandsLike, resolve_bands
 from .pac import (PACResult, _as_signals, _budget, _check_nan, _check_signals, _cycles, _edges, _method_name, _Options,
-                  _outputs, _stat_options, phase_bin_centers)
+                  _outputs, _plan, _plan_part, _stat_options, phase_bin_centers)
 
 __all__ = ["init", "rank", "world_size", "shard_range", "pac", "load_shards"]
 
@@ -177,11 +177,8 @@ def pac(
             phase_index, shift = None, None
             if n_perm > 0:
                 # The whole dataset's plan, then this rank's part of it: independent of the ranks.
-                phase_index, shift = torch.ops.gpac.surrogate_plan(n_perm, n_signals, n_times, surrogate_name,
-                                                                   int(seed), rng, independent, unit)
-                shift = shift[k0:k1, start:stop].contiguous().to(shard.device)
-                phase_index = (phase_index[k0:k1, start:stop] - start).contiguous().to(shard.device) \
-                    if surrogate_name == "swap_trials" else None
+                phase_index, shift = _plan_part(*_plan(x, n_perm, surrogate_name, int(seed), rng, independent),
+                                                slice(k0, k1), slice(start, stop), shard.device)
             n_mine = k1 - k0
             options = _Options(float(fs), *_edges(pha), *_edges(amp), int(n_bins), pha_cycle, amp_cycle,
                                _budget(memory_budget), n_mine, surrogate_name, norm_id, seed, rng, bool(independent),

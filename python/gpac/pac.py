@@ -78,23 +78,30 @@ def _check_signals(x: torch.Tensor) -> None:
         raise ValueError(f"x is empty (shape {list(x.shape)}); expected signals of shape (..., n_times)")
 
 
-def _plan(x: torch.Tensor, n_perm: int, surrogate: str, seed: Optional[int], rng: str,
+def _plan(x: torch.Tensor, n_perm: int, surrogate: str, seed: int, rng: str,
           independent: bool) -> Tuple[Optional[torch.Tensor], torch.Tensor]:
-    """(phase_index or None, shift) for n_perm surrogates of x's signals."""
-    if n_perm < 0:
-        raise ValueError(f"n_perm must be >= 0, got {n_perm}")
+    """(phase_index or None, shift) for n_perm surrogates of x's signals, the whole call's plan
+    that chunks of it (gpac.distributed, the progress bar) take their parts of."""
     n_trials = 1
     if surrogate == "swap_trials":
         if x.dim() < 2:
             raise ValueError("surrogate='swap_trials' needs a trial axis: x of shape (..., n_trials, n_times)")
         n_trials = x.size(-2)
-    if seed is None:
-        seed = int(torch.randint(0, 2147483647, [1]).item())
     phase_index, shift = torch.ops.gpac.surrogate_plan(n_perm, x.numel() // x.size(-1), x.size(-1), surrogate, seed,
                                                        rng, independent, n_trials, device=x.device)
     if surrogate == "swap_trials":
         return phase_index, shift
     return None, shift
+
+
+def _plan_part(phase_index: Optional[torch.Tensor], shift: torch.Tensor, surrogates: slice, signals: slice,
+               device: torch.device) -> Tuple[Optional[torch.Tensor], torch.Tensor]:
+    """The given surrogates of the given signals (whole trial sets) of a plan from _plan, on
+    `device`, phase indices made relative to the first of those signals."""
+    part = shift[surrogates, signals].contiguous().to(device)
+    if phase_index is None:
+        return None, part
+    return (phase_index[surrogates, signals] - signals.start).contiguous().to(device), part
 
 
 def _draw_seed() -> int:
@@ -407,8 +414,7 @@ def _outputs_by_signal_chunks(x: torch.Tensor, o: _Options) -> Dict[str, torch.T
     with tqdm(total=rows.size(0), unit="signal", desc="gpac.pac") as bar:
         for s0 in range(0, rows.size(0), step):
             cols = slice(s0, min(rows.size(0), s0 + step))
-            parts.append(_outputs(rows[cols], o, None if phase_index is None else phase_index[:, cols] - s0,
-                                  shift[:, cols]))
+            parts.append(_outputs(rows[cols], o, *_plan_part(phase_index, shift, slice(None), cols, x.device)))
             bar.update(cols.stop - cols.start)
     lead = list(x.shape[:-1])
     return {name: torch.cat([part[name] for part in parts]).view(lead + list(parts[0][name].shape[1:]))
