@@ -110,13 +110,31 @@ std::vector<double> bandpass_taps(double fs, double low, double high, int64_t n_
   return fir1(fir_order(fs, n_times, low, cycle), low, high, fs);
 }
 
-std::string band_error(double fs, double low, double high, int64_t n_times, int64_t cycle, const std::string& what) {
-  // Formatted with snprintf rather than iostreams (see csrc/op_args.cpp).
-  auto num = [](double v) {
-    char buf[32];
-    std::snprintf(buf, sizeof buf, "%.10g", v);
-    return std::string(buf);
-  };
+namespace {
+
+// Formatted with snprintf rather than iostreams (see csrc/op_args.cpp).
+std::string num(double v) {
+  char buf[32];
+  std::snprintf(buf, sizeof buf, "%.10g", v);
+  return std::string(buf);
+}
+
+// NumPy's float arange: ceil((stop - start) / step) values, the second
+// start + step and the others start + i * (second - start) (its fill rule).
+std::vector<double> np_arange(double start, double stop, double step) {
+  const double len = std::ceil((stop - start) / step);
+  std::vector<double> t(len > 0 ? static_cast<size_t>(len) : 0);
+  if (t.empty()) return t;
+  t[0] = start;
+  if (t.size() > 1) t[1] = start + step;
+  const double delta = t.size() > 1 ? t[1] - start : step;
+  for (size_t i = 2; i < t.size(); ++i) t[i] = start + static_cast<double>(i) * delta;
+  return t;
+}
+
+}  // namespace
+
+std::string band_edges_error(double fs, double low, double high, const std::string& what) {
   const std::string band = what + " [" + num(low) + ", " + num(high) + "] Hz";
   if (!(std::isfinite(fs) && fs > 0))
     return "the sampling frequency fs must be a positive finite number of Hz, got " + num(fs);
@@ -126,12 +144,40 @@ std::string band_error(double fs, double low, double high, int64_t n_times, int6
   if (!(high < fs / 2))
     return band + " reaches the Nyquist frequency " + num(fs / 2) + " Hz (fs = " + num(fs) +
            " Hz); the high edge must be below it";
+  return "";
+}
+
+std::string band_error(double fs, double low, double high, int64_t n_times, int64_t cycle, const std::string& what) {
+  const std::string edges = band_edges_error(fs, low, high, what);
+  if (!edges.empty()) return edges;
+  const std::string band = what + " [" + num(low) + ", " + num(high) + "] Hz";
   if (cycle < 1) return "the filter cycle count for " + what + " must be >= 1, got " + std::to_string(cycle);
   if (static_cast<double>(n_times) * low < fs)
     return "signals of " + std::to_string(n_times) + " samples (" + num(n_times / fs) + " s) are too short for " +
            band + ": they must hold at least one period of its low edge, " +
            std::to_string(static_cast<int64_t>(std::ceil(fs / low))) + " samples";
   return "";
+}
+
+// Written as TensorPAC writes it, so that the samples round alike.
+std::vector<std::complex<double>> morlet_wavelet(double fs, double f, double width) {
+  const double dt = 1 / fs;
+  const double st = 1 / (2 * kPi * (f / width));
+  const auto t = np_arange(-width * st / 2, width * st / 2, dt);
+  const double a = 1 / std::sqrt(st * std::sqrt(kPi));
+  std::vector<std::complex<double>> m(t.size());
+  for (size_t i = 0; i < t.size(); ++i) {
+    const double envelope = a * std::exp(-(t[i] * t[i]) / (2 * (st * st)));
+    const double angle = 2 * kPi * f * t[i];
+    m[i] = {envelope * std::cos(angle), envelope * std::sin(angle)};
+  }
+  return m;
+}
+
+int64_t morlet_length(double fs, double f, double width) {
+  const double st = 1 / (2 * kPi * (f / width));
+  const double len = std::ceil((width * st / 2 - (-width * st / 2)) / (1 / fs));
+  return len > 0 ? static_cast<int64_t>(len) : 0;
 }
 
 int64_t next_fast_len(int64_t n) {

@@ -1,8 +1,10 @@
-// FIR band-pass design with TensorPAC's exact conventions (tensorpac/spectral.py:
-// fir_order, fir1, firls). Pure C++ in float64, no LibTorch dependency, so the
+// Band designs with TensorPAC's exact conventions (tensorpac/spectral.py):
+// the FIR band-pass (fir_order, fir1, firls) and the Morlet wavelet (morlet).
+// Pure C++ in float64, no LibTorch dependency, so the
 // design can be tested and reused by any C++ program.
 #pragma once
 
+#include <complex>
 #include <cstdint>
 #include <string>
 #include <vector>
@@ -30,6 +32,19 @@ std::vector<double> bandpass_taps(double fs, double low, double high, int64_t n_
 // least one period of the band's low edge (n_times >= fs / low), without which
 // the band cannot be resolved and the filter order collapses.
 std::string band_error(double fs, double low, double high, int64_t n_times, int64_t cycle, const std::string& what);
+
+// The band rules every design shares, or "" when they hold: fs > 0 and
+// 0 < low < high < fs / 2 (`what` names the band, as in band_error).
+std::string band_edges_error(double fs, double low, double high, const std::string& what);
+
+// TensorPAC's spectral.morlet wavelet for centre frequency f (Hz) at sampling
+// rate fs: st = width / (2 pi f), t = numpy.arange(-width st / 2, width st / 2,
+// 1 / fs) (NumPy's length and fill rule), m(t) = exp(-t^2 / (2 st^2))
+// exp(i 2 pi f t) / sqrt(st sqrt(pi)).
+std::vector<std::complex<double>> morlet_wavelet(double fs, double f, double width);
+
+// The length of morlet_wavelet(fs, f, width), without building it.
+int64_t morlet_length(double fs, double f, double width);
 
 // The next length >= n whose only prime factors are 2, 3 and 5 (the old
 // scipy.fftpack.next_fast_len that TensorPAC's Hilbert padding uses).

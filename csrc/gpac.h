@@ -32,6 +32,15 @@ inline at::Tensor fir_taps(double fs, const std::vector<double>& low, const std:
   return h.call(fs, low, high, n_times, cycle, kind, device);
 }
 
+// TensorPAC's Morlet wavelets as complex taps (n_bands, L) complex128.
+inline at::Tensor morlet_wavelets(double fs, const std::vector<double>& low, const std::vector<double>& high,
+                                  double width = 7.0, const std::string& kind = "band",
+                                  std::optional<at::Device> device = std::nullopt) {
+  static const auto h = detail::op<at::Tensor(double, at::ArrayRef<double>, at::ArrayRef<double>, double,
+                                              c10::string_view, std::optional<at::Device>)>("gpac::morlet_wavelets");
+  return h.call(fs, low, high, width, kind, device);
+}
+
 inline at::Tensor filter(const at::Tensor& x, const at::Tensor& taps) {
   static const auto h = detail::op<at::Tensor(const at::Tensor&, const at::Tensor&)>("gpac::filter");
   return h.call(x, taps);
@@ -105,15 +114,15 @@ inline std::tuple<at::Tensor, at::Tensor> surrogate_stats(const at::Tensor& mi, 
 // Everything gpac.pac computes, in one op (csrc/pipeline.h says what each
 // option does): mi, z, p, surrogates, amp_dist.
 inline PacOutputs pac(const at::Tensor& x, const PacOptions& o) {
-  static const auto h =
-      detail::op<PacTuple(const at::Tensor&, double, at::ArrayRef<double>, at::ArrayRef<double>, at::ArrayRef<double>,
-                          at::ArrayRef<double>, int64_t, int64_t, int64_t, int64_t, int64_t, c10::string_view, int64_t,
-                          int64_t, c10::string_view, bool, bool, c10::string_view, const std::optional<at::Tensor>&,
-                          const std::optional<at::Tensor>&, c10::string_view, std::optional<double>)>("gpac::pac");
+  static const auto h = detail::op<PacTuple(
+      const at::Tensor&, double, at::ArrayRef<double>, at::ArrayRef<double>, at::ArrayRef<double>, at::ArrayRef<double>,
+      int64_t, int64_t, int64_t, int64_t, int64_t, c10::string_view, int64_t, int64_t, c10::string_view, bool, bool,
+      c10::string_view, const std::optional<at::Tensor>&, const std::optional<at::Tensor>&, c10::string_view,
+      std::optional<double>, c10::string_view, double)>("gpac::pac");
   auto [mi, z, p, surrogates, amp_dist] =
       h.call(x, o.fs, o.pha_low, o.pha_high, o.amp_low, o.amp_high, o.n_bins, o.pha_cycle, o.amp_cycle, o.memory_budget,
              o.n_perm, o.surrogate, o.norm, o.seed, o.rng, o.independent, o.return_dist, o.nan, o.phase_index, o.shift,
-             o.method, o.ndpac_p);
+             o.method, o.ndpac_p, o.dcomplex, o.width);
   return {mi, z, p, surrogates, amp_dist};
 }
 

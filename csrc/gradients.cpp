@@ -51,13 +51,12 @@ at::Tensor filter_adjoint(const at::Tensor& grad, const at::Tensor& taps) {
   return fold_odd_extension(at::fft_irfft(total, n_fft), n, p);
 }
 
-// Grad of the analytic signal's polar form with respect to its real part re
-// (..., n): phase = atan2(im, re) (wrapped: derivative 1), amplitude =
-// |re + i im|, im = hilbert_imag(re), whose adjoint is -hilbert_imag.
-at::Tensor polar_backward(const at::Tensor& re, const at::Tensor& grad_phase, const at::Tensor& grad_amplitude) {
-  const auto im = hilbert_imag(re);
+// Grads of phase = atan2(im, re) (wrapped: derivative 1) and amplitude =
+// |re + i im| with respect to re and im.
+std::tuple<at::Tensor, at::Tensor> polar_grads(const at::Tensor& re, const at::Tensor& im, const at::Tensor& grad_phase,
+                                               const at::Tensor& grad_amplitude) {
   const auto a2 = re * re + im * im;
-  const auto live = a2 > 0;  // no gradient where the analytic signal vanishes
+  const auto live = a2 > 0;  // no gradient where the complex signal vanishes
   auto g_re = at::zeros_like(re);
   auto g_im = at::zeros_like(re);
   if (grad_amplitude.defined()) {
@@ -70,7 +69,38 @@ at::Tensor polar_backward(const at::Tensor& re, const at::Tensor& grad_phase, co
     g_re = g_re - w * im;
     g_im = g_im + w * re;
   }
+  return {g_re, g_im};
+}
+
+// Grad of the analytic signal's polar form with respect to its real part re
+// (..., n): im = hilbert_imag(re), whose adjoint is -hilbert_imag.
+at::Tensor polar_backward(const at::Tensor& re, const at::Tensor& grad_phase, const at::Tensor& grad_amplitude) {
+  const auto [g_re, g_im] = polar_grads(re, hilbert_imag(re), grad_phase, grad_amplitude);
   return g_re - hilbert_imag(g_im);
+}
+
+// The adjoint of wavelet_rows: grads (S, B, n) of the real and imaginary
+// parts -> grad of the rows (S, n). The forward pass is a circular
+// convolution of the zero-padded rows on a grid long enough not to wrap,
+// cut at c; its adjoint correlates the gradients, placed at c, with each
+// part's filter (the conjugate response), summed over bands and parts.
+at::Tensor wavelet_adjoint(const at::Tensor& g_re, const at::Tensor& g_im, const at::Tensor& wavelets) {
+  const int64_t S = g_re.size(0), B = g_re.size(1), n = g_re.size(2), L = wavelets.size(1);
+  const int64_t n_fft = next_fast_len(n + L - 1), cut = (L - 1) / 2;
+  // conj_physical, not a lazy conj() view: under AOTAutograd's runtime the
+  // view's conjugate bit was lost in the product (opcheck caught it).
+  const auto resp = at::conj_physical(wavelet_response(wavelets, n_fft, g_re.scalar_type(), g_re.device()));
+  const int64_t row_bytes = 2 * ((n_fft / 2 + 1) * 2 * g_re.element_size() * 2 + n_fft * g_re.element_size());
+  const int64_t bands_per_block = std::max<int64_t>(1, kDefaultBlockBytes / (row_bytes * std::max<int64_t>(1, S)));
+  at::Tensor total;  // (S, n_fft / 2 + 1)
+  for (int64_t b0 = 0; b0 < B; b0 += bands_per_block) {
+    const int64_t bc = std::min(bands_per_block, B - b0);
+    const auto g = at::stack({g_re.narrow(1, b0, bc), g_im.narrow(1, b0, bc)}, 2);  // (S, bc, 2, n)
+    const auto placed = at::constant_pad_nd(g, {cut, n_fft - n - cut});
+    const auto part = (at::fft_rfft(placed, n_fft) * resp.narrow(0, b0, bc)).sum({1, 2});
+    total = total.defined() ? total + part : part;
+  }
+  return at::fft_irfft(total, n_fft).narrow(-1, 0, n);
 }
 
 // The bin of every phase (as mi_scatter bins it: numpy.digitize on
@@ -118,10 +148,16 @@ at::Tensor filter_hilbert_backward_op(const std::optional<at::Tensor>& grad_phas
     if (!grad) continue;
     const auto& taps = phase ? pha_taps : amp_taps;
     const auto dtype = phase ? kPhaseDtype : rows.scalar_type();
-    const auto bands = filter_rows(rows.to(dtype), taps, kDefaultBlockBytes);
     const auto g = grad->reshape({S, taps.size(0), n});
-    const auto g_bands = phase ? polar_backward(bands, g, at::Tensor()) : polar_backward(bands, at::Tensor(), g);
-    total = total + filter_adjoint(g_bands, taps).to(rows.scalar_type());
+    const auto g_phase = phase ? g : at::Tensor(), g_amplitude = phase ? at::Tensor() : g;
+    if (taps.is_complex()) {
+      const auto [re, im] = wavelet_rows(rows.to(dtype), taps, kDefaultBlockBytes);
+      const auto [g_re, g_im] = polar_grads(re, im, g_phase, g_amplitude);
+      total = total + wavelet_adjoint(g_re, g_im, taps).to(rows.scalar_type());
+    } else {
+      const auto bands = filter_rows(rows.to(dtype), taps, kDefaultBlockBytes);
+      total = total + filter_adjoint(polar_backward(bands, g_phase, g_amplitude), taps).to(rows.scalar_type());
+    }
   }
   return total.view(x.sizes());
 }

@@ -42,14 +42,29 @@ at::Tensor as_signal_rows(const at::Tensor& x, const char* name) {
 void check_taps(const at::Tensor& taps, const at::Tensor& x, const char* name) {
   check_nonempty(taps, name, "(n_bands, n_taps)");
   GPAC_CHECK_VALUE(taps.dim() == 2, name, " must have shape (n_bands, n_taps), got ", taps.sym_sizes());
-  GPAC_CHECK_TYPE(at::isFloatingType(taps.scalar_type()), name,
-                  " must be a floating tensor (float64 recommended), got ", taps.scalar_type());
+  GPAC_CHECK_TYPE(at::isFloatingType(taps.scalar_type()) || at::isComplexType(taps.scalar_type()), name,
+                  " must be real FIR taps (float64 recommended) or complex wavelets, got ", taps.scalar_type());
   GPAC_CHECK_VALUE(taps.device() == x.device(), name, " is on ", taps.device(), " but the signals are on ", x.device(),
                    "; move both to one device");
+  if (taps.is_complex()) return;  // convolved with zero padding: any length
   GPAC_SYM_CHECK_VALUE(taps.sym_size(1).sym_le(x.sym_size(-1) - 1), name, " has ", taps.sym_size(1),
                        " taps per band, but filtfilt's odd extension by n_taps - 1 samples needs "
                        "signals longer than that; got n_times = ",
                        x.sym_size(-1));
+}
+
+void check_filter_taps(const at::Tensor& taps, const at::Tensor& x) {
+  check_taps(taps, x, "taps");
+  GPAC_CHECK_TYPE(!taps.is_complex(), "gpac::filter takes real FIR taps, got ", taps.scalar_type(),
+                  "; complex wavelets give phases and amplitudes through gpac::filter_hilbert");
+}
+
+void check_band_taps(const at::Tensor& pha_taps, const at::Tensor& amp_taps, const at::Tensor& x) {
+  check_taps(pha_taps, x, "pha_taps");
+  check_taps(amp_taps, x, "amp_taps");
+  GPAC_CHECK_VALUE(pha_taps.is_complex() == amp_taps.is_complex(),
+                   "pha_taps and amp_taps must both be real FIR taps or both complex wavelets, got ",
+                   pha_taps.scalar_type(), " and ", amp_taps.scalar_type());
 }
 
 void check_n_bins(int64_t n_bins) {

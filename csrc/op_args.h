@@ -24,7 +24,14 @@ at::Tensor as_signal_rows(const at::Tensor& x, const char* name);
 // Checks taps of shape (n_bands, n_taps) used with signals x: one row per band,
 // shorter filters zero-padded at the end (trailing zeros leave the zero-phase
 // response |B|^2 unchanged). filtfilt's odd extension needs n_taps - 1 < n_times.
+// Complex taps are wavelets (csrc/spectral.h), of any length.
 void check_taps(const at::Tensor& taps, const at::Tensor& x, const char* name);
+
+// gpac::filter's taps: real.
+void check_filter_taps(const at::Tensor& taps, const at::Tensor& x);
+
+// check_taps of both, which must be of one kind: real taps or wavelets.
+void check_band_taps(const at::Tensor& pha_taps, const at::Tensor& amp_taps, const at::Tensor& x);
 
 // Checks 2 <= n_bins <= kMaxBins.
 constexpr int64_t kMaxBins = 256;

@@ -66,7 +66,7 @@ void write_back(const HistogramOut& out, const HistogramOut& written, bool count
 
 at::Tensor filter_op(const at::Tensor& x, const at::Tensor& taps) {
   const auto rows = as_signal_rows(x, "x");
-  check_taps(taps, x, "taps");
+  check_filter_taps(taps, x);
   DataChecks checks(x.device());
   checks.finite(taps, "taps");
   checks.finite(rows, "x", x.sizes());
@@ -88,8 +88,7 @@ std::tuple<at::Tensor, at::Tensor> hilbert_op(const at::Tensor& x, const DeviceK
 std::tuple<at::Tensor, at::Tensor> filter_hilbert_op(const at::Tensor& x, const at::Tensor& pha_taps,
                                                      const at::Tensor& amp_taps, const DeviceKernels& k) {
   const auto rows = as_signal_rows(x, "x");
-  check_taps(pha_taps, x, "pha_taps");
-  check_taps(amp_taps, x, "amp_taps");
+  check_band_taps(pha_taps, amp_taps, x);
   DataChecks checks(x.device());
   checks.finite(pha_taps, "pha_taps");
   checks.finite(amp_taps, "amp_taps");
@@ -240,8 +239,7 @@ HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_ta
                                    int64_t n_bins, int64_t memory_budget, const std::optional<at::Tensor>& phase_index,
                                    const std::optional<at::Tensor>& shift, const DeviceKernels& k) {
   const auto rows = as_signal_rows(x, "x");
-  check_taps(pha_taps, x, "pha_taps");
-  check_taps(amp_taps, x, "amp_taps");
+  check_band_taps(pha_taps, amp_taps, x);
   check_n_bins(n_bins);
   check_surrogate_args(phase_index, shift, x, 1);
   GPAC_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes (0: the default of ", kDefaultMemoryBudget,

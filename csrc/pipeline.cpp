@@ -39,6 +39,9 @@ void check_options(const at::Tensor& x, const PacOptions& o) {
                    "standard deviation");
   GPAC_CHECK_VALUE(o.nan == "raise" || o.nan == "propagate", "nan must be 'raise' or 'propagate', got '", o.nan, "'");
   check_method(o.method, o.ndpac_p);
+  GPAC_CHECK_VALUE(o.dcomplex == "hilbert" || o.dcomplex == "wavelet",
+                   "dcomplex must be 'hilbert' (FIR band-pass and analytic signal) or 'wavelet' (Morlet), got '",
+                   o.dcomplex, "'");
   GPAC_CHECK_VALUE(!(o.return_dist && is_sum_method(o.method)),
                    "return_dist (the binned amplitude distributions) needs method 'mi' or 'hr'; method '", o.method,
                    "' bins no phases");
@@ -116,6 +119,15 @@ at::Tensor heights_ratio_of(const at::Tensor& sums, const at::Tensor& counts) {
   return at::where(hi > 0, (hi - lo) / hi, at::zeros_like(hi));
 }
 
+// The phase (or amplitude) bands' design: FIR taps or Morlet wavelets.
+TapDesign band_design(const PacOptions& o, bool phase, int64_t n_times, const at::Device& device) {
+  const auto& low = phase ? o.pha_low : o.amp_low;
+  const auto& high = phase ? o.pha_high : o.amp_high;
+  const char* kind = phase ? "phase band" : "amplitude band";
+  if (o.dcomplex == "wavelet") return design_wavelets(o.fs, low, high, o.width, kind, device);
+  return design_taps(o.fs, low, high, n_times, phase ? o.pha_cycle : o.amp_cycle, kind, device);
+}
+
 // The sums methods' options from the call's.
 SumMethodOptions sum_options(const at::Tensor& x, const PacOptions& o) {
   SumMethodOptions so;
@@ -156,8 +168,8 @@ PacOutputs pac_pipeline(const at::Tensor& x, const PacOptions& o, const DeviceKe
   auto rows = as_signal_rows(x, "x");
   const int64_t S = rows.size(0), n = rows.size(1);
   const auto device = rows.device();
-  const auto pha = design_taps(o.fs, o.pha_low, o.pha_high, n, o.pha_cycle, "phase band", device);
-  const auto amp = design_taps(o.fs, o.amp_low, o.amp_high, n, o.amp_cycle, "amplitude band", device);
+  const auto pha = band_design(o, true, n, device);
+  const auto amp = band_design(o, false, n, device);
 
   DataChecks checks(device);
   // The plan: given (checked on the device, read at the end) or drawn here,
@@ -212,8 +224,15 @@ PacOutputs pac_differentiable(const at::Tensor& x, const PacOptions& o) {
   const int64_t n = x.sym_size(-1).guard_int(__FILE__, __LINE__);
   const auto device = x.device();
   // Designs and plan through their ops, so that torch.compile traces them.
-  const auto pha_taps = ops::fir_taps(o.fs, o.pha_low, o.pha_high, n, o.pha_cycle, "phase band", device);
-  const auto amp_taps = ops::fir_taps(o.fs, o.amp_low, o.amp_high, n, o.amp_cycle, "amplitude band", device);
+  auto taps = [&](bool phase) {
+    const auto& low = phase ? o.pha_low : o.amp_low;
+    const auto& high = phase ? o.pha_high : o.amp_high;
+    const char* kind = phase ? "phase band" : "amplitude band";
+    return o.dcomplex == "wavelet" ? ops::morlet_wavelets(o.fs, low, high, o.width, kind, device)
+                                   : ops::fir_taps(o.fs, low, high, n, phase ? o.pha_cycle : o.amp_cycle, kind, device);
+  };
+  const auto pha_taps = taps(true);
+  const auto amp_taps = taps(false);
   std::optional<at::Tensor> phase_index = o.phase_index, shift = o.shift;
   if (!phase_index && !shift && o.n_perm > 0) {
     const int64_t S = (x.sym_numel() / n).guard_int(__FILE__, __LINE__);

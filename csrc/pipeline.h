@@ -50,6 +50,12 @@ struct PacOptions {
   // surrogates are of that measure; amp_dist only with "mi".
   std::string method = "mi";
   std::optional<double> ndpac_p = 0.05;
+  // The complex decomposition, as TensorPAC's dcomplex: "hilbert" (the FIR
+  // band-pass of pha_cycle / amp_cycle cycles, then the analytic signal) or
+  // "wavelet" (Morlet wavelets of `width` cycles at the band centres,
+  // TensorPAC's spectral.morlet; the cycles are unused).
+  std::string dcomplex = "hilbert";
+  double width = 7.0;
 };
 
 // Shaped like x's leading dims (...): mi (..., P, A); z, p (..., P, A) with
@@ -86,7 +92,8 @@ auto pac_kernel(Run run) {
                int64_t amp_cycle, int64_t memory_budget, int64_t n_perm, c10::string_view surrogate, int64_t norm,
                int64_t seed, c10::string_view rng, bool independent, bool return_dist, c10::string_view nan,
                const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift,
-               c10::string_view method, std::optional<double> ndpac_p) -> PacTuple {
+               c10::string_view method, std::optional<double> ndpac_p, c10::string_view dcomplex,
+               double width) -> PacTuple {
     PacOptions o;
     o.fs = fs;
     o.pha_low = pha_low.vec();
@@ -109,6 +116,8 @@ auto pac_kernel(Run run) {
     o.shift = shift;
     o.method = std::string(method);
     o.ndpac_p = ndpac_p;
+    o.dcomplex = std::string(dcomplex);
+    o.width = width;
     const PacOutputs r = run(x, o);
     return {r.mi, r.z, r.p, r.surrogates, r.amp_dist};
   };

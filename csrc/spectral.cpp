@@ -41,20 +41,20 @@ at::Tensor odd_extend(const at::Tensor& x, int64_t p) {
   return at::cat({left, x, right}, -1);
 }
 
-// |B(f)|^2 = re^2 + im^2 of each row of taps on the rfft grid of length n_fft,
-// in float64 (then cast) so that float32 runs lose nothing in the design.
-// The same bands come back call after call, so responses are cached: on the
-// device they are used on (a CUDA call then neither recomputes them nor
-// copies them), under the design key or the CPU taps' bytes.
-at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype, const at::Device& device,
-                          const std::string& key) {
-  auto compute = [&] {
-    const auto spectrum = at::fft_rfft(taps.to(at::kDouble), n_fft);
-    return to_device((at::real(spectrum).square() + at::imag(spectrum).square()).to(dtype).contiguous(), device);
-  };
+namespace {
+
+// The responses of a bank on the rfft grid of length n_fft, in dtype, on
+// `device`, from `compute`. The same bands come back call after call, so
+// responses are cached: on the device they are used on (a CUDA call then
+// neither recomputes them nor copies them), under the design key or the CPU
+// taps' bytes.
+template <typename Compute>
+at::Tensor cached_response(const char* kind, const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype,
+                           const at::Device& device, const std::string& key, Compute&& compute) {
   if (key.empty() && !taps.is_cpu()) return compute();
   static LruCache<at::Tensor> responses(64, size_t{256} << 20);
-  std::string k(key.empty() ? "bytes" : "design");
+  std::string k(kind);
+  k += key.empty() ? "bytes" : "design";
   // A design key names a whole bank; the pipeline passes groups of its bands
   // as views, told apart by where they start in the bank's storage.
   const int64_t head[] = {taps.size(0),
@@ -66,7 +66,8 @@ at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType 
                           device.index()};
   append_key(k, head, 7);
   if (key.empty()) {
-    const auto t = taps.to(at::kDouble).contiguous();
+    const auto t =
+        (taps.is_complex() ? at::stack({at::real(taps), at::imag(taps)}) : taps).to(at::kDouble).contiguous();
     append_key(k, t.data_ptr<double>(), t.numel());
   } else {
     k += key;
@@ -75,6 +76,28 @@ at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType 
   auto response = compute();
   responses.put(std::move(k), response, response.nbytes());
   return response;
+}
+
+}  // namespace
+
+// |B(f)|^2 = re^2 + im^2 in float64 (then cast), so that float32 runs lose
+// nothing in the design.
+at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype, const at::Device& device,
+                          const std::string& key) {
+  return cached_response("power", taps, n_fft, dtype, device, key, [&] {
+    const auto spectrum = at::fft_rfft(taps.to(at::kDouble), n_fft);
+    return to_device((at::real(spectrum).square() + at::imag(spectrum).square()).to(dtype).contiguous(), device);
+  });
+}
+
+// A complex row w filters real signals as two real filters, re(w) and im(w):
+// the rfft of each, (B, 2, n_fft / 2 + 1).
+at::Tensor wavelet_response(const at::Tensor& wavelets, int64_t n_fft, at::ScalarType dtype, const at::Device& device,
+                            const std::string& key) {
+  return cached_response("wavelet", wavelets, n_fft, dtype, device, key, [&] {
+    const auto parts = at::stack({at::real(wavelets), at::imag(wavelets)}, 1).to(at::kDouble);
+    return to_device(at::fft_rfft(parts, n_fft).to(c10::toComplexType(dtype)).contiguous(), device);
+  });
 }
 
 // Imaginary part of TensorPAC's analytic signal of each row (..., n).
@@ -89,54 +112,72 @@ at::Tensor hilbert_imag(const at::Tensor& rows) {
 
 namespace {
 
-// A bank of band-pass filters and the dtype its band signals are computed in.
+// A bank of band-pass filters (or complex wavelets) and the dtype its band
+// signals are computed in.
 struct BandSet {
   at::Tensor taps;
   at::ScalarType dtype;
   std::string key;  // design key, for the response cache
 };
 
-using BlockFn = std::function<void(size_t set, int64_t s0, int64_t b0, const at::Tensor& block)>;
+// A block of band signals: (signals, bands, n) real parts; for wavelets also
+// the imaginary parts (else undefined).
+using BlockFn =
+    std::function<void(size_t set, int64_t s0, int64_t b0, const at::Tensor& block, const at::Tensor& imag)>;
 
 // Band-passes the rows (S, n) through every band set and hands each block of
 // filtered signals, (signals, bands, n) starting at signal s0 and band b0 of
-// set `set`, in that set's dtype, to `emit`. One odd extension and one forward
+// set `set`, in that set's dtype, to `emit`. One extension and one forward
 // FFT per signal serve all sets; `bytes_per_row` is what `emit` allocates per
-// filtered row.
+// filtered row. The sets are all real taps (filtfilt: odd extension by the
+// longest order, response |B|^2) or all complex wavelets (numpy.convolve:
+// zero padding, each set cut at (L - 1) // 2 of its own width L).
 void for_each_band_block(const at::Tensor& rows, const std::vector<BandSet>& sets, int64_t bytes_per_row,
                          int64_t block_bytes, const BlockFn& emit) {
   const int64_t S = rows.size(0), n = rows.size(1);
-  int64_t p = 0, n_bands = 0;
+  const bool wavelets = sets.front().taps.is_complex();
+  int64_t width = 0, n_bands = 0;
   auto fft_dtype = rows.scalar_type();
   for (const auto& set : sets) {
-    p = std::max(p, set.taps.size(1) - 1);
+    TORCH_INTERNAL_ASSERT(set.taps.is_complex() == wavelets, "real taps and wavelets in one call");
+    width = std::max(width, set.taps.size(1));
     n_bands += set.taps.size(0);
     fft_dtype = at::promote_types(fft_dtype, set.dtype);
   }
-  const int64_t n_fft = next_fast_len(n + 2 * p);
+  const int64_t p = wavelets ? 0 : width - 1;  // extension on each side
+  const int64_t n_fft = next_fast_len(wavelets ? n + width - 1 : n + 2 * p);
+  const int64_t parts = wavelets ? 2 : 1;  // real filters per band
   const int64_t elem = at::elementSize(fft_dtype);
   // On the CPU, temporaries over glibc's largest mmap threshold (32 MiB) are
   // mapped and page-faulted afresh on every call; smaller ones are reused.
   if (rows.is_cpu()) block_bytes = std::min(block_bytes, kCpuBlockBytes);
   // Spectrum product (complex), inverse transform, and the caller's share.
-  const int64_t row_bytes = (n_fft / 2 + 1) * 2 * elem + n_fft * elem + bytes_per_row;
+  const int64_t row_bytes = parts * ((n_fft / 2 + 1) * 2 * elem + n_fft * elem) + bytes_per_row;
   const int64_t bands_per_block = std::max<int64_t>(1, block_bytes / row_bytes);
   const int64_t signals_per_block = std::max<int64_t>(1, block_bytes / (row_bytes * std::max<int64_t>(1, n_bands)));
 
   std::vector<at::Tensor> responses;
-  for (const auto& set : sets) responses.push_back(power_response(set.taps, n_fft, set.dtype, rows.device(), set.key));
+  for (const auto& set : sets)
+    responses.push_back(wavelets ? wavelet_response(set.taps, n_fft, set.dtype, rows.device(), set.key)
+                                 : power_response(set.taps, n_fft, set.dtype, rows.device(), set.key));
 
   for (int64_t s0 = 0; s0 < S; s0 += signals_per_block) {
     const int64_t sc = std::min(signals_per_block, S - s0);
-    const auto extended = odd_extend(rows.narrow(0, s0, sc).to(fft_dtype), p);
-    const auto spectrum = at::fft_rfft(extended, n_fft).unsqueeze(1);
+    const auto chunk = rows.narrow(0, s0, sc).to(fft_dtype);
+    const auto spectrum = at::fft_rfft(wavelets ? chunk : odd_extend(chunk, p), n_fft).unsqueeze(1);
     for (size_t k = 0; k < sets.size(); ++k) {
       const auto& resp = responses[k];
       const auto spec = spectrum.to(c10::toComplexType(sets[k].dtype));
       for (int64_t b0 = 0; b0 < resp.size(0); b0 += bands_per_block) {
         const int64_t bc = std::min(bands_per_block, resp.size(0) - b0);
-        const auto filtered = at::fft_irfft(spec * resp.narrow(0, b0, bc), n_fft);
-        emit(k, s0, b0, filtered.narrow(-1, p, n));
+        if (wavelets) {
+          const int64_t cut = (sets[k].taps.size(1) - 1) / 2;
+          const auto filtered = at::fft_irfft(spec.unsqueeze(2) * resp.narrow(0, b0, bc), n_fft).narrow(-1, cut, n);
+          emit(k, s0, b0, filtered.select(2, 0), filtered.select(2, 1));
+        } else {
+          const auto filtered = at::fft_irfft(spec * resp.narrow(0, b0, bc), n_fft);
+          emit(k, s0, b0, filtered.narrow(-1, p, n), at::Tensor());
+        }
       }
     }
   }
@@ -157,10 +198,23 @@ at::Tensor filter_rows(const at::Tensor& rows, const at::Tensor& taps, int64_t b
   const int64_t n = rows.size(1);
   auto out = at::empty({rows.size(0), taps.size(0), n}, rows.options());
   for_each_band_block(rows, {{taps, rows.scalar_type(), {}}}, 0, block_bytes,
-                      [&](size_t, int64_t s0, int64_t b0, const at::Tensor& blk) {
+                      [&](size_t, int64_t s0, int64_t b0, const at::Tensor& blk, const at::Tensor&) {
                         out.narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1)).copy_(blk);
                       });
   return out;
+}
+
+std::tuple<at::Tensor, at::Tensor> wavelet_rows(const at::Tensor& rows, const at::Tensor& wavelets,
+                                                int64_t block_bytes) {
+  const int64_t n = rows.size(1);
+  auto re = at::empty({rows.size(0), wavelets.size(0), n}, rows.options());
+  auto im = at::empty_like(re);
+  for_each_band_block(rows, {{wavelets, rows.scalar_type(), {}}}, 0, block_bytes,
+                      [&](size_t, int64_t s0, int64_t b0, const at::Tensor& blk, const at::Tensor& imag) {
+                        re.narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1)).copy_(blk);
+                        im.narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1)).copy_(imag);
+                      });
+  return {re, im};
 }
 
 std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t block_bytes, const DeviceKernels& k) {
@@ -200,22 +254,26 @@ BandSignals filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_ta
                     at::empty({S, taps.size(0), n}, rows.options().dtype(out_dtype)), phase ? o.pha_key : o.amp_key,
                     phase && o.n_bins > 0 && k.counts_with_bins ? o.counts : at::Tensor()});
   }
-  const bool fused = k.filter_hilbert && k.filter_hilbert(rows, jobs, o.block_bytes, o.flags);
+  // Wavelets give the complex band signal directly: no Hilbert transform,
+  // and none of the fused kernels (FIR only).
+  const bool wavelets = jobs.front().taps.is_complex();
+  const bool fused = !wavelets && k.filter_hilbert && k.filter_hilbert(rows, jobs, o.block_bytes, o.flags);
   if (!fused) {
     if (o.flags) flag_nonfinite(rows, *o.flags);
     std::vector<BandSet> sets;
     for (const auto& job : jobs) sets.push_back({job.taps, job.dtype, job.response_key});
-    const int64_t hilbert_bytes = 4 * next_fast_len(n) * at::elementSize(kPhaseDtype);
+    const int64_t hilbert_bytes = wavelets ? 0 : 4 * next_fast_len(n) * at::elementSize(kPhaseDtype);
     for_each_band_block(rows, sets, hilbert_bytes, o.block_bytes,
-                        [&](size_t set, int64_t s0, int64_t b0, const at::Tensor& blk) {
+                        [&](size_t set, int64_t s0, int64_t b0, const at::Tensor& blk, const at::Tensor& imag) {
                           const auto& job = jobs[set];
                           const auto dst = job.out.narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1));
+                          const auto im = imag.defined() ? imag : hilbert_imag(blk);
                           if (!job.phase) {
-                            k.write_polar(blk, hilbert_imag(blk), at::Tensor(), dst);
+                            k.write_polar(blk, im, at::Tensor(), dst);
                           } else if (job.n_bins > 0) {
-                            k.write_bins(blk, hilbert_imag(blk), job.n_bins, dst);
+                            k.write_bins(blk, im, job.n_bins, dst);
                           } else {
-                            k.write_polar(blk, hilbert_imag(blk), dst, at::Tensor());
+                            k.write_polar(blk, im, dst, at::Tensor());
                           }
                         });
   }

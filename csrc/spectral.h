@@ -35,6 +35,11 @@ at::Tensor odd_extend(const at::Tensor& x, int64_t p);
 at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype, const at::Device& device,
                           const std::string& key = {});
 
+// The responses of complex taps (wavelets) as two real filters, re(w) and
+// im(w): (B, 2, n_fft / 2 + 1) in complex(dtype), cached as power_response.
+at::Tensor wavelet_response(const at::Tensor& wavelets, int64_t n_fft, at::ScalarType dtype, const at::Device& device,
+                            const std::string& key = {});
+
 // Imaginary part of TensorPAC's analytic signal of each row (..., n): the
 // Hilbert transform over the next 5-smooth length, cut back to n. As a linear
 // map it is antisymmetric: its adjoint is minus itself.
@@ -43,6 +48,12 @@ at::Tensor hilbert_imag(const at::Tensor& rows);
 // Band-passed rows: rows (S, n) contiguous float32/float64, taps (B, L) ->
 // (S, B, n) in the rows' dtype.
 at::Tensor filter_rows(const at::Tensor& rows, const at::Tensor& taps, int64_t block_bytes);
+
+// Rows (S, n) convolved with complex taps (B, L) as TensorPAC's morlet does
+// (numpy.convolve(x, w)[(L - 1) // 2 :][:n], zero padding): the real and
+// imaginary parts, (S, B, n) each in the rows' dtype.
+std::tuple<at::Tensor, at::Tensor> wavelet_rows(const at::Tensor& rows, const at::Tensor& wavelets,
+                                                int64_t block_bytes);
 
 // Phase and amplitude of each row's analytic signal: (S, n) each.
 std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t block_bytes, const DeviceKernels& k);
@@ -67,7 +78,9 @@ struct BandSignals {
 // The fused path: phase of each phase band (or, when n_bins > 0, its phase
 // bins as uint8, from the float64 analytic signal) and amplitude of each
 // amplitude band, from one forward FFT per signal. Either tap set may be
-// undefined.
+// undefined. Complex taps (both sets, or the one given) are wavelets: their
+// convolution (wavelet_rows) is the complex band signal, with no Hilbert
+// transform.
 BandSignals filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
                                 const DeviceKernels& k, const BandOptions& o = {});
 

@@ -15,7 +15,9 @@
 namespace gpac {
 
 struct TapDesign {
-  at::Tensor taps;  // (n_bands, max taps) float64 on the device asked for: shared, never to be written
+  // (n_bands, max taps) float64 FIR taps, or complex128 wavelets, on the device
+  // asked for: shared, never to be written.
+  at::Tensor taps;
   std::string key;  // the design parameters as bytes (csrc/spectral.h caches band responses under it)
 };
 
@@ -24,5 +26,17 @@ struct TapDesign {
 // gives the shape only.
 TapDesign design_taps(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high, int64_t n_times, int64_t cycle,
                       c10::string_view kind, const at::Device& device);
+
+// TensorPAC's Morlet wavelets (csrc/filter_design.h morlet_wavelet) at the
+// centres (low[i] + high[i]) / 2 of the bands, as complex taps: one complex128
+// row of the bank's widest length L per band, each wavelet placed so that
+// numpy.convolve(x, row)[(L - 1) // 2 :][: n_times] is TensorPAC's morlet(x)
+// for that band (csrc/spectral.h applies complex taps so). Cached as
+// design_taps; the bands are checked (0 < low < high < fs / 2) and width > 0.
+TapDesign design_wavelets(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high, double width,
+                          c10::string_view kind, const at::Device& device);
+
+// The longest wavelet design_wavelets makes, in samples.
+constexpr int64_t kMaxWaveletLength = int64_t{1} << 24;
 
 }  // namespace gpac

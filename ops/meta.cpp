@@ -19,7 +19,7 @@ at::Tensor banded_like(const at::Tensor& x, const c10::SymInt& n_bands) {
 
 at::Tensor filter_meta(const at::Tensor& x, const at::Tensor& taps) {
   signal_dtype(x, "x");
-  check_taps(taps, x, "taps");
+  check_filter_taps(taps, x);
   return banded_like(x, taps.sym_size(0));
 }
 
@@ -31,8 +31,7 @@ std::tuple<at::Tensor, at::Tensor> hilbert_meta(const at::Tensor& x) {
 std::tuple<at::Tensor, at::Tensor> filter_hilbert_meta(const at::Tensor& x, const at::Tensor& pha_taps,
                                                        const at::Tensor& amp_taps) {
   signal_dtype(x, "x");
-  check_taps(pha_taps, x, "pha_taps");
-  check_taps(amp_taps, x, "amp_taps");
+  check_band_taps(pha_taps, amp_taps, x);
   return {banded_like(x, pha_taps.sym_size(0)), banded_like(x, amp_taps.sym_size(0))};
 }
 
@@ -68,8 +67,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> modulation_index_meta
     const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps, int64_t n_bins, int64_t memory_budget,
     const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift) {
   const auto dtype = signal_dtype(x, "x");
-  check_taps(pha_taps, x, "pha_taps");
-  check_taps(amp_taps, x, "amp_taps");
+  check_band_taps(pha_taps, amp_taps, x);
   check_n_bins(n_bins);
   check_surrogate_args(phase_index, shift, x, 1);
   GPAC_CHECK_VALUE(memory_budget >= 0, "memory_budget must be >= 0 bytes, got ", memory_budget);

@@ -30,6 +30,13 @@ at::Tensor fir_taps_op(double fs, at::ArrayRef<double> low, at::ArrayRef<double>
   return design.taps.is_meta() ? design.taps : design.taps.clone();
 }
 
+// TensorPAC's Morlet wavelets as complex taps, a factory op like fir_taps.
+at::Tensor morlet_wavelets_op(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high, double width,
+                              c10::string_view kind, std::optional<at::Device> device) {
+  const auto design = design_wavelets(fs, low, high, width, kind, device.value_or(at::kCPU));
+  return design.taps.is_meta() ? design.taps : design.taps.clone();
+}
+
 // The surrogate plan (csrc/surrogate_plan.h) on `device`; a factory op like
 // fir_taps, so device=meta gives the shapes only.
 std::tuple<at::Tensor, at::Tensor> surrogate_plan_op(int64_t n_perm, int64_t n_signals, int64_t n_times,
@@ -86,6 +93,14 @@ TORCH_LIBRARY(gpac, m) {
       "fir_taps(float fs, float[] low, float[] high, int n_times, int cycle, str kind=\"band\", *, "
       "Device? device=None) -> Tensor",
       tags);
+  // TensorPAC's Morlet wavelets (spectral.morlet) at the band centres
+  // (low + high) / 2, as complex taps (n_bands, L) complex128: filter_hilbert
+  // and modulation_index convolve with them instead of band-passing
+  // (csrc/tap_designs.h).
+  m.def(
+      "morlet_wavelets(float fs, float[] low, float[] high, float width=7., str kind=\"band\", *, "
+      "Device? device=None) -> Tensor",
+      tags);
   // Zero-phase band-pass, equal to scipy filtfilt(taps[i], 1, x, padlen=order_i):
   // x (..., n_times), taps (n_bands, n_taps) -> (..., n_bands, n_times).
   m.def("filter(Tensor x, Tensor taps) -> Tensor", tags);
@@ -94,7 +109,8 @@ TORCH_LIBRARY(gpac, m) {
   m.def("hilbert(Tensor x) -> (Tensor phase, Tensor amplitude)", tags);
   // Fused filter + hilbert from one forward FFT per signal: phase of each
   // phase band (..., n_pha, n_times) and amplitude of each amplitude band
-  // (..., n_amp, n_times).
+  // (..., n_amp, n_times). Complex taps (morlet_wavelets, both sets) give the
+  // phase and amplitude of the wavelet convolution instead.
   m.def("filter_hilbert(Tensor x, Tensor pha_taps, Tensor amp_taps) -> (Tensor phase, Tensor amplitude)", tags);
   // Phase-binned amplitude histograms reduced to Tort's MI: phase
   // (..., n_pha, n_times), amplitude (..., n_amp, n_times) -> mi (..., n_pha,
@@ -172,19 +188,22 @@ TORCH_LIBRARY(gpac, m) {
   // the MI, z and p (empty (0,) without surrogates), the surrogates' MI and
   // the amplitude distributions (empty (0,) unless return_dist), with the NaN
   // policy nan ('raise' or 'propagate'), for the coupling measure `method`
-  // ('mi', 'mvl', 'ndpac', 'ps'; see PacOptions).
+  // ('mi', 'hr', 'mvl', 'ndpac', 'ps', 'gc') and the decomposition dcomplex
+  // ('hilbert': FIR band-pass and analytic signal; 'wavelet': Morlet
+  // wavelets of `width` cycles; see PacOptions).
   m.def(
       "pac(Tensor x, float fs, float[] pha_low, float[] pha_high, float[] amp_low, float[] amp_high, "
       "int n_bins=18, int pha_cycle=3, int amp_cycle=6, int memory_budget=0, int n_perm=0, "
       "str surrogate=\"block_swap\", int norm=4, int seed=0, str rng=\"torch\", bool independent=False, "
       "bool return_dist=False, str nan=\"raise\", Tensor? phase_index=None, Tensor? shift=None, "
-      "str method=\"mi\", float? ndpac_p=0.05) -> "
+      "str method=\"mi\", float? ndpac_p=0.05, str dcomplex=\"hilbert\", float width=7.) -> "
       "(Tensor mi, Tensor z, Tensor p, Tensor surrogates, Tensor amp_dist)",
       tags);
 }
 
 TORCH_LIBRARY_IMPL(gpac, CompositeExplicitAutograd, m) {
   m.impl("fir_taps", &fir_taps_op);
+  m.impl("morlet_wavelets", &morlet_wavelets_op);
   m.impl("linear_bands", &linear_bands_op);
   m.impl("preset_bands", &preset_bands_op);
   m.impl("surrogate_plan", &surrogate_plan_op);

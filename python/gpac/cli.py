@@ -12,7 +12,7 @@ import torch
 
 from .bands import linear_bands, preset_bands
 from .pac import SURROGATES, NORMS, _as_signals, pac
-from .plot import plot_comodulogram
+from .plot import plot_comodulogram, plot_preferred_phase
 from .signals import coupled_signal
 
 
@@ -116,7 +116,8 @@ def compute(args: argparse.Namespace) -> int:
         signals = signals.to(getattr(torch, args.dtype))
     options = dict(n_bins=args.n_bins, n_perm=args.n_perm, surrogate=args.surrogate, norm=args.norm, seed=args.seed,
                    rng=args.rng, independent=args.independent, return_dist=args.method in ("mi", "hr"),
-                   memory_budget=args.memory_budget, nan=args.nan, method=args.method, ndpac_p=args.ndpac_p)
+                   memory_budget=args.memory_budget, nan=args.nan, method=args.method, ndpac_p=args.ndpac_p,
+                   dcomplex=args.dcomplex, width=args.width)
     start = time.perf_counter()
     try:
         if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # started by torchrun: shard the signals over the ranks
@@ -157,6 +158,14 @@ def compute(args: argparse.Namespace) -> int:
     title = f"{Path(args.input).name}: {label}, mean of {n_mean} signal(s)"
     png = plot_comodulogram(comod, pha, amp, args.png or out.with_suffix(".png"), title=title, label=label,
                             pvalues=pvalues, alpha=args.alpha)
+    if args.polar:
+        if res.amp_dist is None:
+            raise SystemExit("gpac compute: --polar needs the amplitude distributions: --method mi or hr")
+        i = int(res.mi.reshape(-1, len(pha), len(amp)).mean(0).amax(1).argmax())  # the most coupled phase band
+        dist = res.amp_dist.reshape(-1, len(pha), len(amp), args.n_bins).mean(0)[i].cpu()
+        polar = plot_preferred_phase(dist, res.phase_bin_centers, amp, out.with_suffix(".polar.png"),
+                                     title=f"preferred phase, phase band [{pha[i, 0]:g}, {pha[i, 1]:g}] Hz")
+        print(f"preferred-phase polar plot {polar.resolve()}")
     print(f"{tuple(signals.shape)} at {fs:g} Hz, {len(pha)} x {len(amp)} bands, {args.n_perm} surrogates: "
           f"{elapsed:.2f} s on {where}")
     print(f"results written to {out.resolve()} ({', '.join(sorted(arrays))}); comodulogram {png.resolve()}")
@@ -254,6 +263,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--method", choices=list(METHOD_TITLES), default="mi",
                    help="coupling measure, as TensorPAC's idpac[0]: mi (2), hr (3), mvl (1), ndpac (4), ps (5), gc (6)")
     p.add_argument("--ndpac-p", type=float, default=0.05, help="ndPAC's threshold p-value (1: none)")
+    p.add_argument("--dcomplex", choices=["hilbert", "wavelet"], default="hilbert",
+                   help="phases and amplitudes from FIR band-pass + Hilbert, or from Morlet wavelets (TensorPAC's)")
+    p.add_argument("--width", type=float, default=7.0, help="Morlet wavelet width in cycles (--dcomplex wavelet)")
     p.add_argument("--n-bins", type=int, default=18, help="phase bins of the MI")
     p.add_argument("--n-perm", type=int, default=0, help="surrogates for z-scores and p-values (TensorPAC: 200)")
     p.add_argument("--surrogate", choices=sorted(SURROGATES), default="block_swap",
@@ -278,6 +290,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--mcp", choices=["maxstat", "fdr", "bonferroni"], default="maxstat",
                    help="correction of the p-values outlined on the comodulogram (with --n-perm)")
     p.add_argument("--alpha", type=float, default=0.05, help="significance level of the outline")
+    p.add_argument("--polar", action="store_true",
+                   help="also a polar plot of the preferred phase (the most coupled phase band): .polar.png")
     p.add_argument("--out", help="results .npz (default: INPUT with .pac.npz)")
     p.add_argument("--png", help="comodulogram PNG (default: the .npz path with .png)")
     p.set_defaults(func=compute)

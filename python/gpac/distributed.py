@@ -34,8 +34,8 @@ import torch
 import torch.distributed as dist
 
 from .bands import BandsLike, resolve_bands
-from .pac import (PACResult, _as_signals, _budget, _check_nan, _check_signals, _cycles, _edges, _method_name, _Options,
-                  _outputs, _plan, _plan_part, _stat_options, phase_bin_centers)
+from .pac import (PACResult, _as_signals, _budget, _check_nan, _check_signals, _cycles, _decomposition, _edges,
+                  _method_name, _Options, _outputs, _plan, _plan_part, _stat_options, phase_bin_centers)
 
 __all__ = ["init", "rank", "world_size", "shard_range", "pac", "load_shards"]
 
@@ -121,6 +121,8 @@ def pac(
     split: str = "auto",
     method: str = "mi",
     ndpac_p: Optional[float] = 0.05,
+    dcomplex: str = "hilbert",
+    width: float = 7.0,
 ) -> Optional[PACResult]:
     """:func:`gpac.pac` over the ranks of the process group (or alone without one).
 
@@ -140,6 +142,7 @@ def pac(
     _check_signals(x)
     surrogate_name, norm_id = _stat_options(n_perm, surrogate, norm, rng)
     measure = _method_name(method)
+    dcomplex, width = _decomposition(dcomplex, width)
     _check_nan(nan)
     n_perm = int(n_perm)
     if seed is None and n_perm > 0:
@@ -183,7 +186,7 @@ def pac(
             options = _Options(float(fs), *_edges(pha), *_edges(amp), int(n_bins), pha_cycle, amp_cycle,
                                _budget(memory_budget), n_mine, surrogate_name, norm_id, seed, rng, bool(independent),
                                return_surrogates or split == "surrogates", bool(return_dist), nan, measure,
-                               None if ndpac_p is None else float(ndpac_p))
+                               None if ndpac_p is None else float(ndpac_p), dcomplex, width)
             out = _outputs(shard, options, phase_index, shift)
             if split == "surrogates":
                 out.pop("z", None)

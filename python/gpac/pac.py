@@ -132,6 +132,8 @@ class _Options(NamedTuple):
     nan: str
     method: str
     ndpac_p: Optional[float]
+    dcomplex: str
+    width: float
 
 
 def _outputs(x: torch.Tensor, o: _Options, plan_phase_index: Optional[torch.Tensor] = None,
@@ -147,7 +149,7 @@ def _outputs(x: torch.Tensor, o: _Options, plan_phase_index: Optional[torch.Tens
     mi, z, p, surrogates, amp_dist = torch.ops.gpac.pac(
         x, o.fs, o.pha_low, o.pha_high, o.amp_low, o.amp_high, o.n_bins, o.pha_cycle, o.amp_cycle, o.memory_budget,
         o.n_perm, o.surrogate, o.norm, 0 if seed is None else seed, o.rng, o.independent, o.return_dist, o.nan,
-        plan_phase_index, plan_shift, o.method, o.ndpac_p)
+        plan_phase_index, plan_shift, o.method, o.ndpac_p, o.dcomplex, o.width)
     out: Dict[str, torch.Tensor] = {"mi": mi}
     if o.n_perm > 0:
         out["z"], out["p"] = z, p
@@ -197,6 +199,16 @@ def _signals_and_fs(x, fs: Optional[float]) -> Tuple[torch.Tensor, float]:
     if fs is None:
         raise ValueError("fs (the sampling frequency in Hz) is required unless x is an MNE Raw or Epochs object")
     return _as_signals(x), float(fs)
+
+
+def _decomposition(dcomplex: str, width: float) -> Tuple[str, float]:
+    """dcomplex and width checked (the op checks them too; this names the Python arguments)."""
+    if dcomplex not in ("hilbert", "wavelet"):
+        raise ValueError(f"dcomplex must be 'hilbert' (FIR band-pass and analytic signal) or 'wavelet' (Morlet), "
+                         f"got {dcomplex!r}")
+    if not (isinstance(width, (int, float)) and math.isfinite(width) and width > 0):
+        raise ValueError(f"width (the Morlet wavelet's number of cycles) must be a positive number, got {width!r}")
+    return dcomplex, float(width)
 
 
 def _cycles(cycle: Sequence[int]) -> Tuple[int, int]:
@@ -288,6 +300,11 @@ def _stat_options(n_perm: int, surrogate, norm, rng: str) -> Tuple[str, int]:
 
 
 # --- the functional API ------------------------------------------------------
+
+
+def _circular_mean(amp_dist: torch.Tensor, centers: torch.Tensor) -> torch.Tensor:
+    """The angle of sum_k amp_dist_k exp(i centre_k) over the last dim."""
+    return torch.atan2((amp_dist * centers.sin()).sum(-1), (amp_dist * centers.cos()).sum(-1))
 
 
 class PreferredPhase(NamedTuple):
@@ -388,8 +405,7 @@ class PACResult:
             raise ValueError("the preferred phase needs the amplitude distribution: call pac(..., return_dist=True)")
         centers = self.phase_bin_centers.to(self.amp_dist.device, self.amp_dist.dtype)
         peak = centers[self.amp_dist.argmax(-1)]
-        circular = torch.atan2((self.amp_dist * centers.sin()).sum(-1), (self.amp_dist * centers.cos()).sum(-1))
-        return PreferredPhase(peak, circular)
+        return PreferredPhase(peak, _circular_mean(self.amp_dist, centers))
 
 
 def _check_nan(nan: str) -> None:
@@ -450,6 +466,8 @@ def pac(
     nan: str = "raise",
     method: str = "mi",
     ndpac_p: Optional[float] = 0.05,
+    dcomplex: str = "hilbert",
+    width: float = 7.0,
 ) -> PACResult:
     """Phase-amplitude coupling (Tort's MI by default, or TensorPAC's other measures) with
     surrogate statistics: z-scores and p-values.
@@ -515,6 +533,16 @@ def pac(
     ndpac_p : float or None
         ndPAC's threshold p-value, in (0, 1] (TensorPAC's ``fit(p=...)``);
         None or 1: no threshold.
+    dcomplex : {'hilbert', 'wavelet'}
+        How the phases and amplitudes are extracted, as TensorPAC's
+        ``dcomplex``: 'hilbert' (default) band-passes with TensorPAC's FIR
+        filters (``cycle``) then takes the analytic signal; 'wavelet' convolves
+        with TensorPAC's Morlet wavelets (``spectral.morlet``) of ``width``
+        cycles at each band's centre (low + high) / 2, zero-padded at the
+        recording's ends, and ignores ``cycle``.
+    width : float
+        The Morlet wavelets' width in cycles (TensorPAC's 7; it truncates
+        non-integer widths to int, gPAC does not).
 
     Returns
     -------
@@ -529,11 +557,12 @@ def pac(
     pha_low, pha_high = _band_edges(pha_bands, "phase", x.device)
     amp_low, amp_high = _band_edges(amp_bands, "amplitude", x.device)
     pha_cycle, amp_cycle = _cycles(cycle)
+    dcomplex, width = _decomposition(dcomplex, width)
     if seed is None and n_perm > 0:
         seed = _draw_seed()
     options = _Options(float(fs), pha_low, pha_high, amp_low, amp_high, int(n_bins), pha_cycle, amp_cycle,
                        _budget(memory_budget), n_perm, surrogate_name, norm_id, seed, rng, bool(independent), True,
-                       bool(return_dist), nan, measure, None if ndpac_p is None else float(ndpac_p))
+                       bool(return_dist), nan, measure, None if ndpac_p is None else float(ndpac_p), dcomplex, width)
 
     updates = float(x.numel()) * len(pha_low) * len(amp_low) * (n_perm + 1)
     if n_perm == 0 or not _show_progress(progress, updates, x.device):
@@ -558,6 +587,8 @@ def modulation_index(
     cycle: Sequence[int] = (3, 6),
     memory_budget: int | None = None,
     nan: str = "raise",
+    dcomplex: str = "hilbert",
+    width: float = 7.0,
 ) -> torch.Tensor:
     """Tort's Modulation Index of every (phase band, amplitude band) pair.
 
@@ -584,6 +615,8 @@ def modulation_index(
     nan : {'raise', 'propagate'}
         As :func:`pac`: NaN or Inf samples raise a ValueError, or make that
         signal's MI NaN.
+    dcomplex, width
+        As :func:`pac`: FIR band-pass and analytic signal, or Morlet wavelets.
 
     Returns
     -------
@@ -592,7 +625,8 @@ def modulation_index(
         the same values, transposed to (n_amp, n_pha), when called with one
         phase band and one trial at a time (see the module notes).
     """
-    return pac(x, fs, pha_bands, amp_bands, n_bins=n_bins, cycle=cycle, memory_budget=memory_budget, nan=nan).mi
+    return pac(x, fs, pha_bands, amp_bands, n_bins=n_bins, cycle=cycle, memory_budget=memory_budget, nan=nan,
+               dcomplex=dcomplex, width=width).mi
 
 
 class PAC(nn.Module):
@@ -605,8 +639,9 @@ class PAC(nn.Module):
     pha_n_bands=10``: centres ``linspace(2, 20, 10)``, widths as TensorPAC).
     ``memory_budget`` and the surrogate options (``n_perm``, ``surrogate``,
     ``norm``, ``seed``, ``rng``, ``independent``, ``return_surrogates``,
-    ``return_dist``) are those of :func:`pac`; with a seed, every call draws the
-    same surrogates.
+    ``return_dist``), the measure (``method``, ``ndpac_p``) and the decomposition
+    (``dcomplex``, ``width``) are those of :func:`pac`; with a seed, every call
+    draws the same surrogates.
 
     ``forward(x)`` takes signals (..., n_times) and returns a dict: ``"mi"``
     (..., n_pha, n_amp), and with ``n_perm > 0`` ``"z"`` and ``"p"``, plus
@@ -636,6 +671,8 @@ class PAC(nn.Module):
         return_dist: bool = False,
         method: str = "mi",
         ndpac_p: Optional[float] = 0.05,
+        dcomplex: str = "hilbert",
+        width: float = 7.0,
     ):
         super().__init__()
         pha = resolve_bands(pha_bands, pha_range_hz, pha_n_bands, "phase")
@@ -655,6 +692,7 @@ class PAC(nn.Module):
         self.return_dist = bool(return_dist)
         self.method = _method_name(method)
         self.ndpac_p: Optional[float] = None if ndpac_p is None else float(ndpac_p)
+        self.dcomplex, self.width = _decomposition(dcomplex, width)
         # The ops' own checks, on shapes only (meta device), for a clear error at
         # construction: the taps are designed at forward time, for the signal length.
         n = 1 << 30
@@ -667,7 +705,11 @@ class PAC(nn.Module):
                                         self.memory_budget)
         torch.ops.gpac.pac(torch.empty(1, n, device=meta), self.fs, self.pha_low, self.pha_high, self.amp_low,
                            self.amp_high, self.n_bins, return_dist=self.return_dist, method=self.method,
-                           ndpac_p=self.ndpac_p)
+                           ndpac_p=self.ndpac_p, dcomplex=self.dcomplex, width=self.width)
+        if self.dcomplex == "wavelet":
+            for low, high, kind in ((self.pha_low, self.pha_high, "phase band"),
+                                    (self.amp_low, self.amp_high, "amplitude band")):
+                torch.ops.gpac.morlet_wavelets(self.fs, low, high, self.width, kind, device=meta)
         self.register_buffer("pha_bands_hz", pha, persistent=False)
         self.register_buffer("amp_bands_hz", amp, persistent=False)
         self.register_buffer("phase_bin_centers", phase_bin_centers(self.n_bins), persistent=False)
@@ -676,9 +718,11 @@ class PAC(nn.Module):
         return _outputs(x, _Options(self.fs, self.pha_low, self.pha_high, self.amp_low, self.amp_high, self.n_bins,
                                     self.pha_cycle, self.amp_cycle, self.memory_budget, self.n_perm, self.surrogate,
                                     self.norm, self.seed, self.rng, self.independent, self.return_surrogates,
-                                    self.return_dist, "raise", self.method, self.ndpac_p))
+                                    self.return_dist, "raise", self.method, self.ndpac_p, self.dcomplex,
+                                    self.width))
 
     def extra_repr(self) -> str:
         stats = f", n_perm={self.n_perm}, surrogate={self.surrogate!r}" if self.n_perm else ""
         stats += f", method={self.method!r}" if self.method != "mi" else ""
+        stats += f", dcomplex='wavelet', width={self.width}" if self.dcomplex == "wavelet" else ""
         return f"fs={self.fs}, n_pha={len(self.pha_low)}, n_amp={len(self.amp_low)}, n_bins={self.n_bins}{stats}"

@@ -1,6 +1,7 @@
-"""Comodulogram figures (matplotlib, no display needed)."""
+"""Comodulogram and preferred-phase figures (matplotlib, no display needed)."""
 from __future__ import annotations
 
+import math
 from pathlib import Path
 
 import torch
@@ -43,6 +44,52 @@ def plot_comodulogram(
     ax.set_xlabel("phase frequency (Hz)")
     ax.set_ylabel("amplitude frequency (Hz)")
     ax.set_title(title)
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    return path
+
+
+def plot_preferred_phase(
+    amp_dist: torch.Tensor,
+    phase_bin_centers: torch.Tensor,
+    amp_bands: torch.Tensor,
+    path: str | Path,
+    title: str = "Preferred phase",
+) -> Path:
+    """Writes a polar image of the amplitude distribution over phase to ``path`` (PNG), as
+    TensorPAC's ``PreferredPhase.polar``: angle = phase bin centre, radius = amplitude band centre,
+    colour = the normalised mean amplitude ``amp_dist`` (n_amp, n_bins) of one phase band (average
+    the signals first). Each amplitude band's circular-mean preferred phase is marked.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    dist = torch.as_tensor(amp_dist).detach().cpu().double()
+    centers = torch.as_tensor(phase_bin_centers).detach().cpu().double()
+    amp_c = torch.as_tensor(amp_bands).double().mean(1)
+    if dist.dim() != 2 or dist.shape != (amp_c.numel(), centers.numel()):
+        raise ValueError(f"amp_dist must be (n_amp, n_bins) = ({amp_c.numel()}, {centers.numel()}) for one phase "
+                         f"band; got shape {tuple(dist.shape)} (select a phase band and average the signals first)")
+    # Bin edges around the circle and between the amplitude centres, for pcolormesh.
+    width = 2 * math.pi / centers.numel()
+    theta = torch.cat([centers - width / 2, centers[-1:] + width / 2]).numpy()
+    mid = (amp_c[1:] + amp_c[:-1]) / 2 if amp_c.numel() > 1 else amp_c.new_empty(0)
+    lo = amp_c[:1] - (mid[:1] - amp_c[:1]) if mid.numel() else amp_c[:1] * 0.9
+    hi = amp_c[-1:] + (amp_c[-1:] - mid[-1:]) if mid.numel() else amp_c[-1:] * 1.1
+    radius = torch.cat([lo, mid, hi]).numpy()
+    fig = Figure(figsize=(5.5, 5), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot(projection="polar")
+    mesh = ax.pcolormesh(theta, radius, dist.numpy(), shading="flat", cmap="viridis")
+    fig.colorbar(mesh, ax=ax, label="normalised mean amplitude", pad=0.1)
+    from .pac import _circular_mean
+
+    preferred = _circular_mean(dist, centers)
+    ax.plot(preferred.numpy(), amp_c.numpy(), "w.", markersize=6, label="circular mean")
+    ax.set_ylim(float(radius[0]), float(radius[-1]))
+    ax.set_title(title)
+    ax.set_xlabel("phase (degrees); radius: amplitude frequency (Hz)")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)

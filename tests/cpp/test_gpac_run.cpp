@@ -140,6 +140,36 @@ TEST(RunConfig, RunGivesTheOpsResult) {
   EXPECT_TRUE(at::equal(r.z, std::get<0>(gpac::ops::surrogate_stats(mi, surrogates, 4))));
 }
 
+TEST(RunConfig, WaveletsReachTheOp) {
+  at::manual_seed(6);
+  const auto x = at::randn({2, 1500}, at::kDouble);
+  const auto c = gpac::parse_config(nlohmann::json::parse(
+      R"({"fs": 512, "pha_bands": [[4, 8]], "amp_bands": [[60, 90]], "dcomplex": "wavelet", "width": 5})"));
+  EXPECT_EQ(c.dcomplex, "wavelet");
+  EXPECT_EQ(c.width, 5.0);
+  gpac::PacOptions o;
+  o.fs = 512;
+  o.pha_low = {4};
+  o.pha_high = {8};
+  o.amp_low = {60};
+  o.amp_high = {90};
+  o.dcomplex = "wavelet";
+  o.width = 5;
+  EXPECT_TRUE(at::equal(gpac::run_pac(c, x).mi, gpac::ops::pac(x, o).mi));
+  o.dcomplex = "hilbert";
+  EXPECT_FALSE(at::allclose(gpac::run_pac(c, x).mi, gpac::ops::pac(x, o).mi));
+  for (const char* bad : {R"({"fs": 512, "dcomplex": "morlet"})", R"({"fs": 512, "width": -1})"}) {
+    try {
+      gpac::parse_config(nlohmann::json::parse(bad));
+      ADD_FAILURE() << bad << " was accepted";
+    } catch (const gpac::ConfigError& e) {
+      EXPECT_NE(std::string(e.what()).find(std::string(bad).find("morlet") != std::string::npos ? "dcomplex" : "width"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
 TEST(RunConfig, MethodsReachTheOp) {
   at::manual_seed(5);
   const auto x = at::randn({2, 1500}, at::kDouble);

@@ -97,6 +97,36 @@ def test_compute_with_other_methods(rng, tmp_path):
         assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
 
 
+def test_compute_with_wavelets(rng, tmp_path):
+    import numpy as np
+
+    import gpac
+
+    x = rng.standard_normal((2, 1500))
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "w.npz"
+    done = run_cli("compute", tmp_path / "x.npy", "--fs", 512, "--dcomplex", "wavelet", "--width", 5, "--out", out)
+    assert done.returncode == 0, done.stderr
+    ref = gpac.pac(x, 512, "lres", "lres", dcomplex="wavelet", width=5)
+    with np.load(out) as res:
+        np.testing.assert_allclose(res["mi"], ref.mi.numpy(), rtol=1e-10)
+    assert not np.allclose(ref.mi.numpy(), gpac.pac(x, 512, "lres", "lres").mi.numpy(), rtol=1e-3)
+
+
+def test_compute_writes_preferred_phase_polar_plot(tmp_path, tensorpac):
+    import numpy as np
+
+    x, _ = tensorpac.signals.pac_signals_wavelet(f_pha=6, f_amp=90, sf=512, n_times=3000, n_epochs=2, noise=0.5,
+                                                 rnd_state=1)
+    np.save(tmp_path / "x.npy", x)
+    out = tmp_path / "c.npz"
+    done = run_cli("compute", tmp_path / "x.npy", "--fs", 512, "--polar", "--out", out)
+    assert done.returncode == 0, done.stderr
+    assert out.with_suffix(".polar.png").read_bytes()[:4] == b"\x89PNG" and "polar plot" in done.stdout
+    done = run_cli("compute", tmp_path / "x.npy", "--fs", 512, "--polar", "--method", "mvl", "--out", out)
+    assert done.returncode != 0 and "--polar needs the amplitude distributions" in done.stderr
+
+
 def test_compute_outlines_significance_and_reads_tensorpac_npz(tmp_path, tensorpac):
     import numpy as np
 

@@ -217,6 +217,21 @@ def test_pac_module_with_surrogates_on_cuda(rng):
     torch.testing.assert_close(out["amp_dist"].cpu(), ref.amp_dist, rtol=1e-9, atol=1e-12)
 
 
+@pytest.mark.parametrize("method", ["mi", "hr", "mvl", "ps", "gc"])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_wavelet_methods_match_cpu(rng, method, dtype):
+    """dcomplex='wavelet' on the device: the ATen wavelet path, then the usual reductions."""
+    x = torch.from_numpy(rng.standard_normal((3, 2, 2000))).to(dtype)
+    kw = dict(method=method, n_perm=6, seed=4, return_surrogates=True, dcomplex="wavelet", width=6)
+    poison_allocator()
+    got = gpac.pac(x.cuda(), FS, "lres", [[60, 90], [90, 130]], **kw)
+    ref = gpac.pac(x, FS, "lres", [[60, 90], [90, 130]], **kw)
+    tol = 1e-10 if dtype == torch.float64 else 1e-4
+    for name in ("mi", "z", "surrogates"):
+        assert getattr(got, name).device.type == "cuda"
+        assert np.median(rel(getattr(got, name), getattr(ref, name))) < tol, name
+
+
 @pytest.mark.parametrize("method", ["hr", "mvl", "ndpac", "ps", "gc"])
 @pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
 def test_other_methods_match_cpu(rng, method, dtype):

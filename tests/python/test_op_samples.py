@@ -5,7 +5,7 @@ grad modes, and gradcheck where the op has a gradient.
 Ops with a gradient (filter, hilbert, filter_hilbert, mi_scatter, modulation_index, pac: C++
 Autograd kernels in ops/autograd.cpp; phase_amp_sums, composed of ATen ops) are checked with
 inputs that require it too. The others
-have none to register: the factory ops (fir_taps, linear_bands, preset_bands, surrogate_plan) take
+have none to register: the factory ops (fir_taps, morlet_wavelets, linear_bands, preset_bands, surrogate_plan) take
 no tensor, the backward ops are not differentiated again, and surrogate_stats and amp_dist are
 composed of ATen ops, whose own gradients apply.
 """
@@ -27,6 +27,10 @@ def taps(low, high, cycle, device):
     return ops.fir_taps(FS, low, high, N, cycle, device=device)
 
 
+def wavelets(low, high, device, width=5.0):
+    return ops.morlet_wavelets(FS, low, high, width, device=device)
+
+
 def signals(device, requires_grad, shape=(2, N), seed=0):
     x = torch.from_numpy(np.random.default_rng(seed).standard_normal(shape)).to(device)
     return x.requires_grad_(requires_grad)
@@ -46,15 +50,16 @@ def sample_inputs(name, device, requires_grad):
         return [((x, amp), {}), ((signals(device, requires_grad, (3, 1, N), 1), pha), {})]
     if name == "hilbert":
         return [((x,), {}), ((signals(device, requires_grad, (1, 513), 2),), {})]
+    wpha, wamp = wavelets([4.0, 8.0], [8.0, 12.0], device), wavelets([60.0, 90.0], [90.0, 120.0], device)
     if name == "filter_hilbert":
-        return [((x, pha, amp), {})]
+        return [((x, pha, amp), {}), ((x, wpha, wamp), {})]
     if name == "mi_scatter":
         phase, amplitude = histogram_inputs(device, requires_grad)
         _, shift = ops.surrogate_plan(3, 2, N, "block_swap", 1, device=device)
         return [((phase, amplitude, 18), {}), ((phase, amplitude, 6, None, shift), {})]
     if name == "modulation_index":
         _, shift = ops.surrogate_plan(3, 2, N, "time_lag", 1, device=device)
-        return [((x, pha, amp, 18, 0), {}), ((x, pha, amp, 12, 0, None, shift), {})]
+        return [((x, pha, amp, 18, 0), {}), ((x, wpha, wamp, 18, 0), {}), ((x, pha, amp, 12, 0, None, shift), {})]
     if name == "phase_amp_sums":
         phase, amplitude = histogram_inputs(device, requires_grad)
         carrier = torch.polar(torch.ones_like(phase[:, :1]), phase.detach()[:, 1:]).requires_grad_(requires_grad)
@@ -63,7 +68,8 @@ def sample_inputs(name, device, requires_grad):
                 ((phase, carrier, phase_index, shift), {})]
     if name == "pac":
         edges = ([4.0, 8.0], [8.0, 12.0], [60.0, 90.0], [90.0, 120.0])
-        return [((x, FS, *edges), {}), ((x, FS, *edges), {"n_perm": 4, "seed": 2, "return_dist": True})]
+        return [((x, FS, *edges), {}), ((x, FS, *edges), {"dcomplex": "wavelet", "width": 6.0}),
+                ((x, FS, *edges), {"n_perm": 4, "seed": 2, "return_dist": True})]
     if name == "surrogate_stats":
         mi = torch.rand(2, 3, 4, dtype=torch.float64, device=device)
         return [((mi, torch.rand(2, 5, 3, 4, dtype=torch.float64, device=device), norm), {}) for norm in range(5)]
@@ -73,6 +79,8 @@ def sample_inputs(name, device, requires_grad):
         return [((sums, counts), {})]
     if name == "fir_taps":
         return [((FS, [4.0, 60.0], [8.0, 90.0], N, 3), {"device": device})]
+    if name == "morlet_wavelets":
+        return [((FS, [4.0, 60.0], [8.0, 90.0], 7.0), {"device": device}), ((FS, [30.0], [40.0], 4.5), {})]
     if name == "linear_bands":
         return [((2.0, 20.0, 5, "phase"), {"device": device})]
     if name == "preset_bands":
@@ -88,7 +96,7 @@ def sample_inputs(name, device, requires_grad):
         return [((g, g.flip(-1), x), {}), ((None, g, x), {})]
     if name == "filter_hilbert_backward":
         g = torch.randn(2, 2, N, dtype=torch.float64, device=device)
-        return [((g, g.flip(-1), x, pha, amp), {})]
+        return [((g, g.flip(-1), x, pha, amp), {}), ((g, g.flip(-1), x, wpha, wamp), {})]
     if name == "mi_scatter_backward":
         phase, amplitude = histogram_inputs(device, False)
         mi, sums, counts, _ = ops.mi_scatter(phase, amplitude, 18)
@@ -100,8 +108,8 @@ def sample_inputs(name, device, requires_grad):
 
 
 DIFFERENTIABLE = ["filter", "hilbert", "filter_hilbert", "mi_scatter", "modulation_index", "pac", "phase_amp_sums"]
-OTHERS = ["surrogate_stats", "amp_dist", "fir_taps", "linear_bands", "preset_bands", "surrogate_plan",
-          "filter_backward", "hilbert_backward", "filter_hilbert_backward", "mi_scatter_backward",
+OTHERS = ["surrogate_stats", "amp_dist", "fir_taps", "morlet_wavelets", "linear_bands", "preset_bands",
+          "surrogate_plan", "filter_backward", "hilbert_backward", "filter_hilbert_backward", "mi_scatter_backward",
           "modulation_index_backward"]
 
 
@@ -157,6 +165,14 @@ def test_references(device):
     ref = np.stack([scipy.signal.filtfilt(b[np.flatnonzero(b)[0]:np.flatnonzero(b)[-1] + 1], 1, x.cpu().numpy(),
                                           padlen=np.flatnonzero(b)[-1]) for b in amp.cpu().numpy()], axis=-2)
     np.testing.assert_allclose(ops.filter(x, amp).cpu().numpy(), ref, rtol=1e-8, atol=1e-10)
+
+    # Wavelets: numpy.convolve with each band's wavelet, cut as TensorPAC's morlet cuts it.
+    (x, wpha, wamp), _ = sample_inputs("filter_hilbert", device, False)[1]
+    phase, amplitude = ops.filter_hilbert(x, wpha, wamp)
+    for b, w in enumerate(wamp.cpu().numpy()):
+        m = w[np.flatnonzero(w)[0]:np.flatnonzero(w)[-1] + 1]
+        y = np.stack([np.convolve(row, m)[(len(m) + 1) // 2 - 1:][:N] for row in x.cpu().numpy()])
+        np.testing.assert_allclose(amplitude[:, b].cpu().numpy(), np.abs(y), rtol=1e-10, atol=1e-12)
 
     (x,), _ = sample_inputs("hilbert", device, False)[1]
     n5 = 540  # the next 5-smooth length >= 513

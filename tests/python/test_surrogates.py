@@ -191,3 +191,16 @@ def test_swap_trials_needs_trials(rng):
     with pytest.raises(ValueError, match="at least 2 trials"):
         gpac.pac(torch.from_numpy(rng.standard_normal((3, 1, 1200))), FS, [[4, 8]], AMP, n_perm=5,
                  surrogate="swap_trials")
+
+
+def test_preferred_phase_polar_plot(tensorpac, tmp_path):
+    from gpac.plot import plot_preferred_phase
+
+    x, _ = tensorpac.signals.pac_signals_wavelet(f_pha=6, f_amp=90, sf=FS, n_times=4000, n_epochs=2, noise=0.3,
+                                                 pp=-2.0, rnd_state=4)
+    amp = torch.tensor([[60.0, 80.0], [80.0, 100.0], [100.0, 120.0]])
+    res = gpac.pac(x, FS, [[4.5, 7.5]], amp, return_dist=True)
+    path = plot_preferred_phase(res.amp_dist.mean(0)[0], res.phase_bin_centers, amp, tmp_path / "p" / "polar.png")
+    assert path.read_bytes()[:4] == b"\x89PNG" and path.stat().st_size > 10_000
+    with pytest.raises(ValueError, match=r"amp_dist must be \(n_amp, n_bins\) = \(3, 18\)"):
+        plot_preferred_phase(res.amp_dist, res.phase_bin_centers, amp, tmp_path / "bad.png")

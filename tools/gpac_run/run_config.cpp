@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <filesystem>
+#include <cmath>
 #include <map>
 #include <set>
 #include <type_traits>
@@ -100,9 +101,10 @@ json tensor_json(const at::Tensor& t) {
 
 RunConfig parse_config(const json& config) {
   if (!config.is_object()) throw ConfigError("the configuration must be a JSON object");
-  static const std::set<std::string> known{
-      "fs",  "pha_bands",   "amp_bands", "n_bins", "cycle",         "n_perm",        "surrogate", "norm",   "seed",
-      "rng", "independent", "device",    "dtype",  "memory_budget", "npy_threshold", "method",    "ndpac_p"};
+  static const std::set<std::string> known{"fs",          "pha_bands", "amp_bands", "n_bins",        "cycle",
+                                           "n_perm",      "surrogate", "norm",      "seed",          "rng",
+                                           "independent", "device",    "dtype",     "memory_budget", "npy_threshold",
+                                           "method",      "ndpac_p",   "dcomplex",  "width"};
   for (const auto& [key, value] : config.items())
     if (!known.count(key)) throw ConfigError("unknown key '" + key + "' in the configuration");
   RunConfig c;
@@ -149,6 +151,12 @@ RunConfig parse_config(const json& config) {
     if (!(*c.ndpac_p > 0 && *c.ndpac_p <= 1))
       throw ConfigError("ndpac_p must be in (0, 1], or null for no threshold, got " + config.at("ndpac_p").dump());
   }
+  c.dcomplex = get<std::string>(config, "dcomplex", "hilbert");
+  if (c.dcomplex != "hilbert" && c.dcomplex != "wavelet")
+    throw ConfigError("dcomplex must be \"hilbert\" or \"wavelet\", got \"" + c.dcomplex + "\"");
+  c.width = get<double>(config, "width", 7.0);
+  if (!(c.width > 0 && std::isfinite(c.width)))
+    throw ConfigError("width (Morlet cycles) must be a positive number, got " + config.at("width").dump());
   return c;
 }
 
@@ -183,6 +191,8 @@ RunResult run_pac(const RunConfig& c, const at::Tensor& signals) {
   o.independent = c.independent;
   o.method = c.method;
   o.ndpac_p = c.ndpac_p;
+  o.dcomplex = c.dcomplex;
+  o.width = c.width;
   // swap_trials permutes the rows of a (n_signals, n_times) array: trials on axis -2.
   const auto r = ops::pac(x, o);
   return {r.mi, c.n_perm > 0 ? r.z : at::Tensor(), c.n_perm > 0 ? r.p : at::Tensor()};

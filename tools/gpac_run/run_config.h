@@ -12,7 +12,8 @@
 // memory_budget (bytes, 0: default); npy_threshold (arrays with more elements
 // are written to .npy files beside the JSON output; 10000); method ("mi",
 // "hr", "mvl", "ndpac", "ps", "gc": csrc/pac_methods.h); ndpac_p (0.05; null: no
-// threshold).
+// threshold); dcomplex ("hilbert", "wavelet": Morlet wavelets of `width`
+// cycles, 7).
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -48,6 +49,8 @@ struct RunConfig {
   int64_t npy_threshold = 10000;
   std::string method = "mi";             // csrc/pac_methods.h
   std::optional<double> ndpac_p = 0.05;  // null in the JSON: no threshold
+  std::string dcomplex = "hilbert";      // or "wavelet"
+  double width = 7.0;                    // Morlet cycles
 };
 
 // Validates the JSON and fills a RunConfig; ConfigError names the bad key.
