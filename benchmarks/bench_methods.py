@@ -2,12 +2,14 @@
 
 Workloads as bench_cpu.py (fs 512 Hz, 'lres' bands): medium 8 ch x 4 s, large 16 ch x 60 s.
 gPAC: ``gpac.pac(x, fs, 'lres', 'lres', method=m)`` in float32 and float64. TensorPAC:
-``Pac(idpac=(k, 0, 0), dcomplex='hilbert').filterfit(..., n_perm=0)`` at its faster of
+``Pac(idpac=(k, 0, 0), dcomplex=...).filterfit(..., n_perm=0)`` at its faster of
 ``n_jobs=1`` and ``n_jobs=-1`` (PS there takes the envelope's phase twice, which costs one more
 Hilbert transform than gPAC's single one). Runs alternate between the libraries; each figure is
-the median of the timed runs after one warm-up.
+the median of the timed runs after one warm-up. ``--dcomplex wavelet`` times both libraries'
+Morlet path (width 7) instead of the FIR + Hilbert one.
 
-    .venv/bin/python benchmarks/bench_methods.py [--workloads medium] [--methods mvl gc] [--out results.json]
+    .venv/bin/python benchmarks/bench_methods.py [--workloads medium] [--methods mvl gc] [--dcomplex wavelet]
+        [--out results.json]
 """
 from __future__ import annotations
 
@@ -33,15 +35,18 @@ IDPAC = {"mi": 2, "mvl": 1, "hr": 3, "ndpac": 4, "ps": 5, "gc": 6}
 FS = 512.0
 
 
-def run(name: str, spec: dict, method: str, tensorpac) -> dict:
+def run(name: str, spec: dict, method: str, dcomplex: str, tensorpac) -> dict:
     n_times = int(spec["seconds"] * FS)
     x = np.random.default_rng(0).standard_normal((spec["n_channels"], n_times))
     inputs = {dtype: torch.from_numpy(x).to(dtype) for dtype in (torch.float32, torch.float64)}
-    row = {"workload": name, "method": method, "n_channels": spec["n_channels"], "n_times": n_times,
-           "runs": spec["repeats"]}
+    row = {"workload": name, "method": method, "dcomplex": dcomplex, "n_channels": spec["n_channels"],
+           "n_times": n_times, "runs": spec["repeats"]}
     for dtype, key in ((torch.float32, "gpac_float32_s"), (torch.float64, "gpac_float64_s")):
-        row[key] = wall_median(lambda x=inputs[dtype]: gpac.pac(x, FS, "lres", "lres", method=method), spec["repeats"])
-    pac = tensorpac.Pac(idpac=(IDPAC[method], 0, 0), f_pha="lres", f_amp="lres", dcomplex="hilbert", verbose=False)
+        def call(x=inputs[dtype]):
+            return gpac.pac(x, FS, "lres", "lres", method=method, dcomplex=dcomplex)
+
+        row[key] = wall_median(call, spec["repeats"])
+    pac = tensorpac.Pac(idpac=(IDPAC[method], 0, 0), f_pha="lres", f_amp="lres", dcomplex=dcomplex, verbose=False)
     for n_jobs in (1, -1):
         row[f"tensorpac_n_jobs_{n_jobs}_s"] = wall_median(
             lambda jobs=n_jobs: pac.filterfit(FS, x, n_perm=0, n_jobs=jobs), spec["repeats"])
@@ -55,6 +60,7 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workloads", nargs="+", choices=list(WORKLOADS), default=list(WORKLOADS))
     parser.add_argument("--methods", nargs="+", choices=list(IDPAC), default=list(IDPAC))
+    parser.add_argument("--dcomplex", choices=["hilbert", "wavelet"], default="hilbert")
     parser.add_argument("--out", type=Path, help="JSON path (default benchmarks/results/<date>-methods-cpu.json)")
     args = parser.parse_args()
 
@@ -65,19 +71,19 @@ def main() -> int:
         "torch": torch.__version__, "tensorpac": tensorpac.__version__, "commit": git_commit(),
         "date": datetime.date.today().isoformat(),
         "command": "python benchmarks/bench_methods.py --workloads " + " ".join(args.workloads) + " --methods "
-                   + " ".join(args.methods),
+                   + " ".join(args.methods) + " --dcomplex " + args.dcomplex,
         "rows": [],
     }
     print(f"{'workload':<9}{'method':<7}{'gpac f32 s':>12}{'gpac f64 s':>12}{'tensorpac s':>13}{'x f32':>8}"
           f"{'x f64':>8}")
     for name in args.workloads:
         for method in args.methods:
-            row = run(name, WORKLOADS[name], method, tensorpac)
+            row = run(name, WORKLOADS[name], method, args.dcomplex, tensorpac)
             results["rows"].append(row)
             print(f"{name:<9}{method:<7}{row['gpac_float32_s']:>12.4f}{row['gpac_float64_s']:>12.4f}"
                   f"{row['tensorpac_s']:>13.4f}{row['speedup_float32']:>8.1f}{row['speedup_float64']:>8.1f}",
                   flush=True)
-    write_results(results, args.out, f"{results['date']}-methods-cpu.json")
+    write_results(results, args.out, f"{results['date']}-methods-{args.dcomplex}-cpu.json")
     return 0
 
 

@@ -96,15 +96,16 @@ double erfinv(double y) {
 }
 
 // TensorPAC's copnorm along time: ndtri((rank + 1) / (n + 1)), ranks from a
-// stable sort (ties keep their order).
+// stable sort (ties keep their order). Every row is a permutation of the same
+// n values, so they are computed once and scattered to where each rank sits.
 at::Tensor copnorm(const at::Tensor& x) {
-  // Ranks are the inverse permutation of the stable order (the overload
-  // taking `stable` first, spelled out: x.sort(true, -1) would pick
-  // sort(dim, descending)).
+  // The overload taking `stable` first, spelled out: x.sort(true, -1) would
+  // pick sort(dim, descending).
   const auto order = x.argsort(/*stable=*/true, /*dim=*/-1, /*descending=*/false);
-  const auto positions = at::arange(x.size(-1), order.options()).expand_as(order);
-  const auto rank = at::empty_like(order).scatter_(-1, order, positions).to(x.scalar_type());
-  return at::special_ndtri((rank + 1) / static_cast<double>(x.size(-1) + 1));
+  const int64_t n = x.size(-1);
+  const auto ranks = at::arange(n, x.options());
+  const auto values = at::special_ndtri((ranks + 1) / static_cast<double>(n + 1));
+  return at::empty_like(x).scatter_(-1, order, values.expand_as(order));
 }
 
 // Gaussian-copula MI in bits (tensorpac/gcmi.py nd_mi_gg, no demeaning, no
