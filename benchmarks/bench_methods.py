@@ -46,7 +46,9 @@ def run(name: str, spec: dict, method: str, dcomplex: str, tensorpac) -> dict:
             return gpac.pac(x, FS, "lres", "lres", method=method, dcomplex=dcomplex)
 
         row[key] = wall_median(call, spec["repeats"])
-    pac = tensorpac.Pac(idpac=(IDPAC[method], 0, 0), f_pha="lres", f_amp="lres", dcomplex=dcomplex, verbose=False)
+    pac = tensorpac.Pac(idpac=(IDPAC[method], 0, 0), f_pha="lres", f_amp="lres",
+                        # TensorPAC compares dcomplex with `is`: only the interned string matches.
+                        dcomplex=sys.intern(dcomplex), verbose=False)
     for n_jobs in (1, -1):
         row[f"tensorpac_n_jobs_{n_jobs}_s"] = wall_median(
             lambda jobs=n_jobs: pac.filterfit(FS, x, n_perm=0, n_jobs=jobs), spec["repeats"])
