@@ -3,9 +3,15 @@
 Workloads (docs/benchmarks.md): fs 512 Hz, 10 phase x 10 amplitude bands over 2-20 /
 60-160 Hz (TensorPAC's 'lres'): small 1 ch x 1 s, medium 8 ch x 4 s, large
 16 ch x 60 s; plus medium at 50 x 50 bands ('hres'). TensorPAC runs as
-``Pac(idpac=(2, 0, 0), dcomplex='hilbert', n_bins=18).filterfit(..., n_perm=0,
-n_jobs=-1)``. Runs alternate between the two libraries on the same signals;
-each figure is the median of the timed runs after one warm-up.
+``Pac(idpac=(2, 0, 0), dcomplex='hilbert', n_bins=18).filterfit(..., n_perm=0)``
+at its faster of ``n_jobs=1`` and ``n_jobs=-1``. Runs alternate between the two
+libraries on the same signals; each figure is the median of the timed runs after
+one warm-up.
+
+Interference (small and medium, float32, median of 15): each gPAC call in a tight
+loop, right after a 300 x 300 NumPy matmul (whose BLAS threads may still spin), and
+after a 20 ms pause (whose threads must wake), as in a script that interleaves
+NumPy and gPAC.
 
 Peak memory: the whole process's peak RSS (both libraries, every workload),
 and gPAC alone on large at 50 x 50 bands (float32) in a fresh child process,
@@ -75,19 +81,22 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
     def run_gpac(dtype):
         return lambda: gpac.modulation_index(inputs[dtype], FS, pha, amp)
 
-    def run_tensorpac():
-        return pac.filterfit(FS, x, n_perm=0, n_jobs=-1)
+    def run_tensorpac(n_jobs):
+        return lambda: pac.filterfit(FS, x, n_perm=0, n_jobs=n_jobs)
 
-    times = {"float32": [], "float64": [], "tensorpac": []}
+    times = {"float32": [], "float64": [], "tensorpac_n_jobs_1": [], "tensorpac_n_jobs_-1": []}
     for rep in range(spec["repeats"] + 1):  # the first round is the warm-up
         t32, mi32 = timed(run_gpac(torch.float32))
         t64, mi64 = timed(run_gpac(torch.float64))
-        ttp, ref = timed(run_tensorpac)
+        t1, _ = timed(run_tensorpac(1))
+        tall, _ = timed(run_tensorpac(-1))
         if rep:
             times["float32"].append(t32)
             times["float64"].append(t64)
-            times["tensorpac"].append(ttp)
+            times["tensorpac_n_jobs_1"].append(t1)
+            times["tensorpac_n_jobs_-1"].append(tall)
     med = {k: statistics.median(v) for k, v in times.items()}
+    med["tensorpac"] = min(med["tensorpac_n_jobs_1"], med["tensorpac_n_jobs_-1"])
     # TensorPAC pools bin counts over all phase bands and channels of a call, so
     # its numbers agree with gPAC's only for one band and one channel; the
     # agreement column is measured on channel 0 and phase band 0 alone.
@@ -98,10 +107,38 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
         "name": name, "n_channels": spec["n_channels"], "n_times": n_times, "fs": FS,
         "n_pha": len(pha), "n_amp": len(amp), "runs": spec["repeats"],
         "gpac_float32_s": med["float32"], "gpac_float64_s": med["float64"], "tensorpac_s": med["tensorpac"],
+        "tensorpac_n_jobs_1_s": med["tensorpac_n_jobs_1"], "tensorpac_n_jobs_-1_s": med["tensorpac_n_jobs_-1"],
         "speedup_float32": med["tensorpac"] / med["float32"], "speedup_float64": med["tensorpac"] / med["float64"],
         "mi_max_rel_diff_vs_tensorpac_one_band": agree,
         "all_runs_s": times,
     }
+
+
+def interference(name: str, spec: dict, repeats: int = 15) -> dict:
+    """gPAC float32 times (median of `repeats`) in a tight loop, each call right after a NumPy
+    matmul, and each after a 20 ms pause."""
+    n_times = int(spec["seconds"] * FS)
+    x = torch.from_numpy(np.random.default_rng(0).standard_normal((spec["n_channels"], n_times)).astype(np.float32))
+    pha = gpac.preset_bands(spec["bands"], "phase")
+    amp = gpac.preset_bands(spec["bands"], "amplitude")
+    a = np.random.default_rng(1).standard_normal((300, 300))
+
+    def call():
+        return gpac.modulation_index(x, FS, pha, amp)
+
+    call()
+    before = {"tight": lambda: None, "after_matmul": lambda: a @ a, "after_pause": lambda: time.sleep(0.02)}
+    out = {"name": name, "runs": repeats}
+    for key, prepare in before.items():
+        runs = []
+        for _ in range(repeats):
+            prepare()
+            runs.append(timed(call)[0])
+        out[f"{key}_s"] = statistics.median(runs)
+        out[f"{key}_runs_s"] = runs
+    out["after_matmul_over_tight"] = out["after_matmul_s"] / out["tight_s"]
+    out["after_pause_over_tight"] = out["after_pause_s"] / out["tight_s"]
+    return out
 
 
 def peak_rss_fresh_process() -> dict:
@@ -136,6 +173,13 @@ def main() -> int:
         results["workloads"].append(row)
         print(f"{name:<14}{row['gpac_float32_s']:>12.4f}{row['gpac_float64_s']:>12.4f}{row['tensorpac_s']:>13.4f}"
               f"{row['speedup_float32']:>8.1f}{row['speedup_float64']:>8.1f}", flush=True)
+    results["interference"] = []
+    for name in [w for w in args.workloads if w in ("small", "medium")]:
+        row = interference(name, WORKLOADS[name])
+        results["interference"].append(row)
+        print(f"{name:<14} tight {row['tight_s'] * 1e3:.2f} ms, after a matmul {row['after_matmul_s'] * 1e3:.2f} ms "
+              f"({row['after_matmul_over_tight']:.1f}x), after 20 ms pause {row['after_pause_s'] * 1e3:.2f} ms "
+              f"({row['after_pause_over_tight']:.1f}x)", flush=True)
     results["peak_rss_bytes_process"] = peak_rss_bytes()
     results["gpac_peak_rss_fresh_process"] = peak = peak_rss_fresh_process()
     print(f"gpac alone, large-50x50 float32, fresh process: peak RSS {peak['rss_peak_bytes'] / 2**20:.0f} MiB "
