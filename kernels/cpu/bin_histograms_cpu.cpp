@@ -36,6 +36,7 @@
 #include "csrc/error_text.h"
 #include "csrc/pac_math.h"
 #include "csrc/device_kernels.h"
+#include "kernels/cpu/parallel_grain.h"
 
 namespace gpac {
 namespace {
@@ -213,7 +214,7 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n
   // The runs and counts of every phase row, once.
   std::vector<Runs> runs(S * P);
   if (n > 0) {
-    at::parallel_for(0, S * P, 1, [&](int64_t begin, int64_t end) {
+    at::parallel_for(0, S * P, parallel_grain(S * P, S * P * n), [&](int64_t begin, int64_t end) {
       std::vector<int32_t> start(n + 1);
       std::vector<uint8_t> bin(n);
       for (int64_t row = begin; row < end; ++row) {
@@ -238,7 +239,8 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n
                   measure};
   AT_DISPATCH_FLOATING_TYPES(amp.scalar_type(), "gpac_bin_histograms_cpu", [&] {
     const scalar_t* amp_p = amp.data_ptr<scalar_t>();
-    at::parallel_for(0, S * n_groups, 1, [&](int64_t begin, int64_t end) {
+    const int64_t work = S * P * A * n * (K + 1);
+    at::parallel_for(0, S * n_groups, parallel_grain(S * n_groups, work), [&](int64_t begin, int64_t end) {
       for (int64_t task = begin; task < end; ++task) {
         const int64_t s = task / n_groups, j0 = task % n_groups * kMaxWidth;
         const int width = static_cast<int>(std::min<int64_t>(kMaxWidth, A - j0));

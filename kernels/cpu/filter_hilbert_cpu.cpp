@@ -23,6 +23,7 @@
 #include "csrc/filter_design.h"
 #include "csrc/spectral.h"
 #include "kernels/cpu/mkl_fft.h"
+#include "kernels/cpu/parallel_grain.h"
 #include "kernels/cpu/polar_rows.h"
 
 namespace gpac {
@@ -110,7 +111,7 @@ at::Tensor extended_spectra(const at::Tensor& rows, const Grid& g) {
   auto spectra = at::empty({S, g.n_fft / 2 + 1}, rows.options().dtype(c10::toComplexType(src.scalar_type())));
   const T* x_all = src.data_ptr<T>();
   auto* out_all = reinterpret_cast<std::complex<T>*>(spectra.data_ptr());
-  at::parallel_for(0, S, 1, [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, S, parallel_grain(S, S * g.n_fft), [&](int64_t begin, int64_t end) {
     mkl_fft::RealTransform<T> transform(g.n_fft);
     std::vector<T> ext(g.n_fft, T(0));
     for (int64_t s = begin; s < end; ++s) {
@@ -157,7 +158,9 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
   const int64_t total = job_start.back();
   std::atomic<int64_t> next{0};
   const int64_t F = g.n_fft / 2 + 1;
-  at::parallel_for(0, at::get_num_threads(), 1, [&](int64_t, int64_t) {
+  // Each thread takes rows until none is left; small calls use only the calling thread.
+  const int64_t threads = total * g.n_fft < kParallelWork ? 1 : at::get_num_threads();
+  at::parallel_for(0, threads, 1, [&](int64_t, int64_t) {
     std::optional<RowWorker<double>> worker64;
     std::optional<RowWorker<float>> worker32;
     for (int64_t task = next++; task < total; task = next++) {
