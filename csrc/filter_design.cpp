@@ -119,17 +119,33 @@ std::string num(double v) {
   return std::string(buf);
 }
 
-// NumPy's float arange: ceil((stop - start) / step) values, the second
-// start + step and the others start + i * (second - start) (its fill rule).
-std::vector<double> np_arange(double start, double stop, double step) {
+// NumPy's float arange length, ceil((stop - start) / step).
+int64_t np_arange_length(double start, double stop, double step) {
   const double len = std::ceil((stop - start) / step);
-  std::vector<double> t(len > 0 ? static_cast<size_t>(len) : 0);
+  return len > 0 ? static_cast<int64_t>(len) : 0;
+}
+
+// NumPy's float arange: np_arange_length values, the second start + step and
+// the others start + i * (second - start) (its fill rule).
+std::vector<double> np_arange(double start, double stop, double step) {
+  std::vector<double> t(static_cast<size_t>(np_arange_length(start, stop, step)));
   if (t.empty()) return t;
   t[0] = start;
   if (t.size() > 1) t[1] = start + step;
   const double delta = t.size() > 1 ? t[1] - start : step;
   for (size_t i = 2; i < t.size(); ++i) t[i] = start + static_cast<double>(i) * delta;
   return t;
+}
+
+// TensorPAC's morlet time grid: st = 1 / (2 pi (f / width)), samples of
+// numpy.arange(-width st / 2, width st / 2, 1 / fs).
+struct MorletGrid {
+  double st, start, stop, dt;
+};
+
+MorletGrid morlet_grid(double fs, double f, double width) {
+  const double st = 1 / (2 * kPi * (f / width));
+  return {st, -width * st / 2, width * st / 2, 1 / fs};
 }
 
 }  // namespace
@@ -161,9 +177,9 @@ std::string band_error(double fs, double low, double high, int64_t n_times, int6
 
 // Written as TensorPAC writes it, so that the samples round alike.
 std::vector<std::complex<double>> morlet_wavelet(double fs, double f, double width) {
-  const double dt = 1 / fs;
-  const double st = 1 / (2 * kPi * (f / width));
-  const auto t = np_arange(-width * st / 2, width * st / 2, dt);
+  const auto g = morlet_grid(fs, f, width);
+  const double st = g.st;
+  const auto t = np_arange(g.start, g.stop, g.dt);
   const double a = 1 / std::sqrt(st * std::sqrt(kPi));
   std::vector<std::complex<double>> m(t.size());
   for (size_t i = 0; i < t.size(); ++i) {
@@ -175,9 +191,8 @@ std::vector<std::complex<double>> morlet_wavelet(double fs, double f, double wid
 }
 
 int64_t morlet_length(double fs, double f, double width) {
-  const double st = 1 / (2 * kPi * (f / width));
-  const double len = std::ceil((width * st / 2 - (-width * st / 2)) / (1 / fs));
-  return len > 0 ? static_cast<int64_t>(len) : 0;
+  const auto g = morlet_grid(fs, f, width);
+  return np_arange_length(g.start, g.stop, g.dt);
 }
 
 int64_t next_fast_len(int64_t n) {

@@ -119,13 +119,24 @@ at::Tensor heights_ratio_of(const at::Tensor& sums, const at::Tensor& counts) {
   return at::where(hi > 0, (hi - lo) / hi, at::zeros_like(hi));
 }
 
+// The phase (or amplitude) bands of the call, as their designs take them.
+struct BandArgs {
+  const std::vector<double>& low;
+  const std::vector<double>& high;
+  const char* kind;
+  int64_t cycle;
+};
+
+BandArgs band_args(const PacOptions& o, bool phase) {
+  if (phase) return {o.pha_low, o.pha_high, "phase band", o.pha_cycle};
+  return {o.amp_low, o.amp_high, "amplitude band", o.amp_cycle};
+}
+
 // The phase (or amplitude) bands' design: FIR taps or Morlet wavelets.
 TapDesign band_design(const PacOptions& o, bool phase, int64_t n_times, const at::Device& device) {
-  const auto& low = phase ? o.pha_low : o.amp_low;
-  const auto& high = phase ? o.pha_high : o.amp_high;
-  const char* kind = phase ? "phase band" : "amplitude band";
-  if (o.dcomplex == "wavelet") return design_wavelets(o.fs, low, high, o.width, kind, device);
-  return design_taps(o.fs, low, high, n_times, phase ? o.pha_cycle : o.amp_cycle, kind, device);
+  const auto b = band_args(o, phase);
+  if (o.dcomplex == "wavelet") return design_wavelets(o.fs, b.low, b.high, o.width, b.kind, device);
+  return design_taps(o.fs, b.low, b.high, n_times, b.cycle, b.kind, device);
 }
 
 // The sums methods' options from the call's.
@@ -225,11 +236,9 @@ PacOutputs pac_differentiable(const at::Tensor& x, const PacOptions& o) {
   const auto device = x.device();
   // Designs and plan through their ops, so that torch.compile traces them.
   auto taps = [&](bool phase) {
-    const auto& low = phase ? o.pha_low : o.amp_low;
-    const auto& high = phase ? o.pha_high : o.amp_high;
-    const char* kind = phase ? "phase band" : "amplitude band";
-    return o.dcomplex == "wavelet" ? ops::morlet_wavelets(o.fs, low, high, o.width, kind, device)
-                                   : ops::fir_taps(o.fs, low, high, n, phase ? o.pha_cycle : o.amp_cycle, kind, device);
+    const auto b = band_args(o, phase);
+    return o.dcomplex == "wavelet" ? ops::morlet_wavelets(o.fs, b.low, b.high, o.width, b.kind, device)
+                                   : ops::fir_taps(o.fs, b.low, b.high, n, b.cycle, b.kind, device);
   };
   const auto pha_taps = taps(true);
   const auto amp_taps = taps(false);

@@ -5,7 +5,6 @@
 #include <algorithm>
 #include <cmath>
 #include <string>
-#include <vector>
 
 #include "csrc/device_copy.h"
 #include "csrc/error_text.h"
@@ -51,14 +50,15 @@ std::string band_key(const char* kind, double fs, double extra, at::ArrayRef<dou
   return key;
 }
 
-// The wavelet lengths of the bands, checked.
-std::vector<int64_t> wavelet_lengths(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high, double width,
-                                     c10::string_view kind) {
+// Checks every band of a wavelet bank and returns its widest wavelet length
+// (as check_fir_bands does for FIR banks).
+int64_t check_wavelet_bands(double fs, at::ArrayRef<double> low, at::ArrayRef<double> high, double width,
+                            c10::string_view kind) {
   GPAC_CHECK_VALUE(!low.empty() && low.size() == high.size(), "a wavelet bank needs as many low (", low.size(),
                    ") as high (", high.size(), ") band edges, at least one");
   GPAC_CHECK_VALUE(std::isfinite(width) && width > 0, "the Morlet width must be a positive number of cycles, got ",
                    width);
-  std::vector<int64_t> lengths;
+  int64_t widest = 0;
   for (size_t i = 0; i < low.size(); ++i) {
     const std::string err = band_edges_error(fs, low[i], high[i], std::string(kind) + " " + std::to_string(i));
     GPAC_CHECK_VALUE(err.empty(), err);
@@ -67,9 +67,9 @@ std::vector<int64_t> wavelet_lengths(double fs, at::ArrayRef<double> low, at::Ar
     GPAC_CHECK_VALUE(len >= 1 && len <= kMaxWaveletLength, "the Morlet wavelet of ", kind, " ", i, " (", f,
                      " Hz, width ", width, ", fs ", fs, " Hz) would have ", len, " samples; it must have 1 to ",
                      kMaxWaveletLength, ": raise its frequency or lower the width");
-    lengths.push_back(len);
+    widest = std::max(widest, len);
   }
-  return lengths;
+  return widest;
 }
 
 }  // namespace
@@ -98,13 +98,11 @@ TapDesign design_wavelets(double fs, at::ArrayRef<double> low, at::ArrayRef<doub
                           c10::string_view kind, const at::Device& device) {
   const auto options = at::TensorOptions().dtype(at::kComplexDouble);
   if (device.is_meta()) {
-    const auto lengths = wavelet_lengths(fs, low, high, width, kind);
-    const int64_t L = *std::max_element(lengths.begin(), lengths.end());
+    const int64_t L = check_wavelet_bands(fs, low, high, width, kind);
     return {at::empty({static_cast<int64_t>(low.size()), L}, options.device(device)), {}};
   }
   return cached(band_key("morlet", fs, width, low, high, {}), device, [&] {
-    const auto lengths = wavelet_lengths(fs, low, high, width, kind);
-    const int64_t L = *std::max_element(lengths.begin(), lengths.end());
+    const int64_t L = check_wavelet_bands(fs, low, high, width, kind);
     auto out = at::zeros({static_cast<int64_t>(low.size()), L}, options);
     auto acc = out.accessor<c10::complex<double>, 2>();
     for (size_t i = 0; i < low.size(); ++i) {
