@@ -107,23 +107,25 @@ TEST(RunConfig, ParsesBandsAndDefaults) {
   EXPECT_EQ(d.amp_bands.size(), 50u);
 }
 
+// parse_config's ConfigError message for `text`, or "accepted".
+std::string config_error(const char* text) {
+  try {
+    gpac::parse_config(nlohmann::json::parse(text));
+  } catch (const gpac::ConfigError& e) {
+    return std::string(e.what());
+  }
+  return std::string("accepted");
+}
+
 TEST(RunConfig, ErrorsNameTheKey) {
-  auto error = [](const char* text) {
-    try {
-      gpac::parse_config(nlohmann::json::parse(text));
-    } catch (const gpac::ConfigError& e) {
-      return std::string(e.what());
-    }
-    return std::string("accepted");
-  };
-  EXPECT_NE(error(R"({"pha_bands": "lres"})").find("fs"), std::string::npos);
-  EXPECT_NE(error(R"({"fs": 0})").find("positive"), std::string::npos);
-  EXPECT_NE(error(R"({"fs": 512, "nperm": 5})").find("unknown key 'nperm'"), std::string::npos);
-  EXPECT_NE(error(R"({"fs": 512, "norm": "robust"})").find("norm"), std::string::npos);
-  EXPECT_NE(error(R"({"fs": 512, "n_perm": 1})").find("n_perm >= 2"), std::string::npos);
-  EXPECT_NE(error(R"({"fs": 512, "pha_bands": "ultra"})").find("unknown band preset"), std::string::npos);
-  EXPECT_NE(error(R"({"fs": 512, "pha_bands": [[4, 8, 12]]})").find("[low, high]"), std::string::npos);
-  EXPECT_NE(error(R"({"fs": "fast"})").find("wrong type"), std::string::npos);
+  EXPECT_NE(config_error(R"({"pha_bands": "lres"})").find("fs"), std::string::npos);
+  EXPECT_NE(config_error(R"({"fs": 0})").find("positive"), std::string::npos);
+  EXPECT_NE(config_error(R"({"fs": 512, "nperm": 5})").find("unknown key 'nperm'"), std::string::npos);
+  EXPECT_NE(config_error(R"({"fs": 512, "norm": "robust"})").find("norm"), std::string::npos);
+  EXPECT_NE(config_error(R"({"fs": 512, "n_perm": 1})").find("n_perm >= 2"), std::string::npos);
+  EXPECT_NE(config_error(R"({"fs": 512, "pha_bands": "ultra"})").find("unknown band preset"), std::string::npos);
+  EXPECT_NE(config_error(R"({"fs": 512, "pha_bands": [[4, 8, 12]]})").find("[low, high]"), std::string::npos);
+  EXPECT_NE(config_error(R"({"fs": "fast"})").find("wrong type"), std::string::npos);
 }
 
 TEST(RunConfig, RunGivesTheOpsResult) {
@@ -158,16 +160,8 @@ TEST(RunConfig, WaveletsReachTheOp) {
   EXPECT_TRUE(at::equal(gpac::run_pac(c, x).mi, gpac::ops::pac(x, o).mi));
   o.dcomplex = "hilbert";
   EXPECT_FALSE(at::allclose(gpac::run_pac(c, x).mi, gpac::ops::pac(x, o).mi));
-  for (const char* bad : {R"({"fs": 512, "dcomplex": "morlet"})", R"({"fs": 512, "width": -1})"}) {
-    try {
-      gpac::parse_config(nlohmann::json::parse(bad));
-      ADD_FAILURE() << bad << " was accepted";
-    } catch (const gpac::ConfigError& e) {
-      EXPECT_NE(std::string(e.what()).find(std::string(bad).find("morlet") != std::string::npos ? "dcomplex" : "width"),
-                std::string::npos)
-          << e.what();
-    }
-  }
+  EXPECT_NE(config_error(R"({"fs": 512, "dcomplex": "morlet"})").find("dcomplex"), std::string::npos);
+  EXPECT_NE(config_error(R"({"fs": 512, "width": -1})").find("width"), std::string::npos);
 }
 
 TEST(RunConfig, MethodsReachTheOp) {
@@ -191,16 +185,8 @@ TEST(RunConfig, MethodsReachTheOp) {
   const auto json = gpac::results_json(c, gpac::run_pac(c, x), x, (temp_dir() / "r.json").string());
   EXPECT_EQ(json.at("method"), "ndpac");
   EXPECT_TRUE(json.contains("ndpac") && !json.contains("mi"));
-  for (const char* bad : {R"({"fs": 512, "method": "plv"})", R"({"fs": 512, "ndpac_p": 0})"}) {
-    try {
-      gpac::parse_config(nlohmann::json::parse(bad));
-      ADD_FAILURE() << bad << " was accepted";
-    } catch (const gpac::ConfigError& e) {
-      EXPECT_NE(std::string(e.what()).find(std::string(bad).find("plv") != std::string::npos ? "method" : "ndpac_p"),
-                std::string::npos)
-          << e.what();
-    }
-  }
+  EXPECT_NE(config_error(R"({"fs": 512, "method": "plv"})").find("method"), std::string::npos);
+  EXPECT_NE(config_error(R"({"fs": 512, "ndpac_p": 0})").find("ndpac_p"), std::string::npos);
 }
 
 // Runs gpac_run; returns its exit code, stderr into `err`.
