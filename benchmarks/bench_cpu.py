@@ -22,7 +22,6 @@ with the child's RSS after importing torch and gpac for reference.
 from __future__ import annotations
 
 import argparse
-import datetime
 import json
 import os
 import statistics
@@ -37,7 +36,7 @@ import torch
 import gpac
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import cpu_name, git_commit, peak_rss_bytes, quiet_tensorpac, write_results  # noqa: E402
+from common import cpu_results_header, peak_rss_bytes, quiet_tensorpac, write_results  # noqa: E402
 
 WORKLOADS = {
     "small": dict(n_channels=1, seconds=1, bands="lres", repeats=30),
@@ -159,14 +158,8 @@ def main() -> int:
     args = parser.parse_args()
 
     tensorpac = quiet_tensorpac()
-    cpu = cpu_name()
-    results = {
-        "device": "cpu", "cpu": cpu, "cpu_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__, "tensorpac": tensorpac.__version__, "numpy": np.__version__,
-        "commit": git_commit(), "date": datetime.date.today().isoformat(),
-        "command": "python benchmarks/bench_cpu.py --workloads " + " ".join(args.workloads),
-        "workloads": [],
-    }
+    command = "python benchmarks/bench_cpu.py --workloads " + " ".join(args.workloads)
+    results = {**cpu_results_header(tensorpac, command), "workloads": []}
     print(f"{'workload':<14}{'gpac f32 s':>12}{'gpac f64 s':>12}{'tensorpac s':>13}{'x f32':>8}{'x f64':>8}")
     for name in args.workloads:
         row = run_workload(name, WORKLOADS[name], tensorpac)

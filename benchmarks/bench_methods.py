@@ -14,8 +14,6 @@ Morlet path (width 7) instead of the FIR + Hilbert one.
 from __future__ import annotations
 
 import argparse
-import datetime
-import os
 import sys
 from pathlib import Path
 
@@ -25,7 +23,7 @@ import torch
 import gpac
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import cpu_name, git_commit, quiet_tensorpac, wall_median, write_results  # noqa: E402
+from common import cpu_results_header, quiet_tensorpac, wall_median, write_results  # noqa: E402
 
 WORKLOADS = {
     "medium": dict(n_channels=8, seconds=4, repeats=7),
@@ -67,15 +65,9 @@ def main() -> int:
     args = parser.parse_args()
 
     tensorpac = quiet_tensorpac()
-    cpu = cpu_name()
-    results = {
-        "device": "cpu", "cpu": cpu, "cpu_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
-        "torch": torch.__version__, "tensorpac": tensorpac.__version__, "commit": git_commit(),
-        "date": datetime.date.today().isoformat(),
-        "command": "python benchmarks/bench_methods.py --workloads " + " ".join(args.workloads) + " --methods "
-                   + " ".join(args.methods) + " --dcomplex " + args.dcomplex,
-        "rows": [],
-    }
+    command = ("python benchmarks/bench_methods.py --workloads " + " ".join(args.workloads) + " --methods "
+               + " ".join(args.methods) + " --dcomplex " + args.dcomplex)
+    results = {**cpu_results_header(tensorpac, command), "rows": []}
     print(f"{'workload':<9}{'method':<7}{'gpac f32 s':>12}{'gpac f64 s':>12}{'tensorpac s':>13}{'x f32':>8}"
           f"{'x f64':>8}")
     for name in args.workloads:

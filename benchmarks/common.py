@@ -1,6 +1,7 @@
 """What the benchmark scripts share: provenance, TensorPAC set-up, timing, result files."""
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import os
@@ -22,6 +23,17 @@ def git_commit() -> str:
     dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no"], cwd=ROOT,
                            capture_output=True, text=True).stdout.strip()
     return head.stdout.strip() + ("-dirty" if dirty else "")
+
+
+def cpu_results_header(tensorpac, command: str) -> dict:
+    """What every CPU benchmark's JSON starts with: the machine, the libraries, the commit, the
+    date and the command."""
+    import numpy as np
+    import torch
+
+    return {"device": "cpu", "cpu": cpu_name(), "cpu_cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "torch": torch.__version__, "tensorpac": tensorpac.__version__, "numpy": np.__version__,
+            "commit": git_commit(), "date": datetime.date.today().isoformat(), "command": command}
 
 
 def peak_rss_bytes() -> int:
