@@ -95,7 +95,9 @@ double erfinv(double y) {
   return x;
 }
 
-// TensorPAC's copnorm along time: ndtri((rank + 1) / (n + 1)), ranks from a
+}  // namespace
+
+// TensorPAC's copnorm along the last dim: ndtri((rank + 1) / (n + 1)), ranks from a
 // stable sort (ties keep their order). Every row is a permutation of the same
 // n values, so they are computed once and scattered to where each rank sits.
 at::Tensor copnorm(const at::Tensor& x) {
@@ -117,11 +119,19 @@ at::Tensor copnorm(const at::Tensor& x) {
 at::Tensor gaussian_copula_mi(const at::Tensor& cross, const at::Tensor& uu, const at::Tensor& vv, const at::Tensor& uv,
                               const at::Tensor& aa) {
   const auto cu = at::real(cross), cv = at::imag(cross);
-  const auto explained = (vv * cu * cu - 2 * uv * cu * cv + uu * cv * cv) / ((uu * vv - uv * uv) * aa);
-  return at::log1p(-explained) * (-0.5 / std::log(2.0));
+  const auto det = uu * vv - uv * uv;
+  const auto explained = (vv * cu * cu - 2 * uv * cu * cv + uu * cv * cv) / (det * aa);
+  // With few samples (event-related PAC across a handful of trials) the
+  // copula-normalised cos and sin can share their ranks (or reverse them):
+  // u = +-v, one variable, whose covariance with itself is singular (0 / 0
+  // above); the MI is then u's alone. Rounding leaves det a few ulps from 0.
+  // An amplitude with the ranks of u or v explains all of it: the MI is
+  // infinite, which rounding could push past 1 (NaN) unless clamped.
+  const double eps = cross.scalar_type() == at::kComplexFloat ? 1.1920929e-7 : 2.220446049250313e-16;
+  const auto alone = cu * cu / (uu * aa);
+  const auto share = at::where(det <= uu * vv * (64 * eps), alone, explained).clamp_max(1.0);
+  return at::log1p(-share) * (-0.5 / std::log(2.0));
 }
-
-}  // namespace
 
 bool is_sum_method(const std::string& method) {
   return method == "mvl" || method == "ndpac" || method == "ps" || method == "gc";

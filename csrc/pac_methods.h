@@ -35,6 +35,16 @@ std::tuple<at::Tensor, at::Tensor> phase_amp_sums(const at::Tensor& phase, const
                                                   const std::optional<at::Tensor>& phase_index,
                                                   const std::optional<at::Tensor>& shift);
 
+// TensorPAC's copnorm (tensorpac/gcmi.py) along the last dim:
+// ndtri((rank + 1) / (n + 1)), ranks from a stable sort.
+at::Tensor copnorm(const at::Tensor& x);
+
+// Gaussian-copula MI in bits (nd_mi_gg without demeaning or bias correction)
+// between copula-normalised (u, v) and a, from their sums of products over the
+// samples: cross = sum u a + i sum v a; uu, vv, uv, aa broadcastable to it.
+at::Tensor gaussian_copula_mi(const at::Tensor& cross, const at::Tensor& uu, const at::Tensor& vv, const at::Tensor& uv,
+                              const at::Tensor& aa);
+
 struct SumMethodOptions {
   std::string method;             // mvl, ndpac, ps or gc
   std::optional<double> ndpac_p;  // ndPAC's threshold; None or 1: none

@@ -9,6 +9,7 @@
 #include "csrc/bands.h"
 #include "csrc/surrogate_stats.h"
 #include "csrc/device_copy.h"
+#include "csrc/event_related.h"
 #include "csrc/gradients.h"
 #include "csrc/op_args.h"
 #include "csrc/pac_methods.h"
@@ -183,6 +184,15 @@ TORCH_LIBRARY(gpac, m) {
       "phase_amp_sums(Tensor phase, Tensor amplitude, Tensor? phase_index=None, Tensor? shift=None) -> "
       "(Tensor sums, Tensor surrogates)",
       tags);
+  // Event-related PAC across trials (csrc/event_related.h): phase (...,
+  // n_trials, P, n) and amplitude (..., n_trials, A, n) from filter_hilbert ->
+  // erpac and the circular method's chi-square p (..., P, A, n), and with
+  // trial_order (n_perm, n_trials) the number of surrogates reaching each cell
+  // and each surrogate's maximum (..., n_perm).
+  m.def(
+      "event_related_pac(Tensor phase, Tensor amplitude, str method=\"circular\", int smooth=0, "
+      "Tensor? trial_order=None) -> (Tensor erpac, Tensor p, Tensor exceed, Tensor surrogate_max)",
+      tags);
   // What gpac.pac computes, as one op (csrc/pipeline.h): the filter designs,
   // the surrogate plan (drawn from seed, or the given phase_index and shift),
   // the MI, z and p (empty (0,) without surrogates), the surrogates' MI and
@@ -222,6 +232,7 @@ TORCH_LIBRARY_IMPL(gpac, CompositeImplicitAutograd, m) {
   m.impl("surrogate_stats", &surrogate_stats);
   m.impl("amp_dist", &amplitude_distribution);
   m.impl("phase_amp_sums", &phase_amp_sums);
+  m.impl("event_related_pac", &event_related_pac);
 }
 
 }  // namespace gpac

@@ -278,6 +278,36 @@ def _benjamini_hochberg(pvalues: torch.Tensor, alpha: float) -> Tuple[torch.Tens
     return corrected.gather(-1, inverse), reject.gather(-1, inverse)
 
 
+def _check_mcp(mcp: str, p: float) -> None:
+    if mcp not in ("maxstat", "fdr", "bonferroni"):
+        raise ValueError(f"mcp must be 'maxstat', 'fdr' or 'bonferroni', got {mcp!r}")
+    if not (isinstance(p, (int, float)) and 0 < p < 1):
+        raise ValueError(f"p (the significance level) must be in (0, 1), got {p!r}")
+
+
+def _corrected(pvalues: torch.Tensor, mcp: str, p: float, cell_dims: int) -> Tuple[torch.Tensor, torch.Tensor]:
+    """MNE's bonferroni_correction or fdr_correction over the last cell_dims dims:
+    (corrected, significant at p)."""
+    cells = pvalues.flatten(-cell_dims)
+    if mcp == "bonferroni":
+        corrected = (cells * cells.size(-1)).clamp_max(1.0)
+        significant = corrected < p
+    else:
+        corrected, significant = _benjamini_hochberg(cells, p)
+    return corrected.view(pvalues.shape), significant.view(pvalues.shape)
+
+
+def _surrogate_pvalues(counts: torch.Tensor, n_perm: int, mcp: str, p: float, cell_dims: int) -> torch.Tensor:
+    """TensorPAC's _infer_pvalues from counts of surrogates reaching each cell's value (for
+    'maxstat', of surrogates whose maximum over the cells does): p = count / n_perm, at least
+    1 / n_perm, corrected over the last cell_dims dims; cells not significant at p set to 1."""
+    pvalues = counts.double() / n_perm
+    if mcp == "maxstat":
+        return pvalues.masked_fill(pvalues >= p, 1.0).clamp_min(1.0 / n_perm)
+    corrected, significant = _corrected(pvalues.clamp_min(1.0 / n_perm), mcp, p, cell_dims)
+    return corrected.masked_fill(~significant, 1.0)
+
+
 def _method_name(method) -> str:
     if isinstance(method, str) and method in METHODS:
         return method
@@ -372,27 +402,16 @@ class PACResult:
         """
         if self.all_surrogates is None:
             raise ValueError("corrected p-values need surrogates: call pac(..., n_perm=200) (TensorPAC's default)")
-        if mcp not in ("maxstat", "fdr", "bonferroni"):
-            raise ValueError(f"mcp must be 'maxstat', 'fdr' or 'bonferroni', got {mcp!r}")
-        if not 0 < p < 1:
-            raise ValueError(f"p (the significance level) must be in (0, 1), got {p!r}")
+        _check_mcp(mcp, p)
         effect, perm = self.mi.double(), self.all_surrogates.double()
         if effect.dim() >= 3:
             effect, perm = effect.mean(-3), perm.mean(-4)
-        n_perm = perm.size(-3)
         if mcp == "maxstat":
             largest = perm.flatten(-2).amax(-1)[..., None, None]  # (..., n_perm, 1, 1)
-            pvalues = (effect.unsqueeze(-3) <= largest).sum(-3).double() / n_perm
-            pvalues = pvalues.masked_fill(pvalues >= p, 1.0).clamp_min(1.0 / n_perm)
-            return pvalues
-        pvalues = ((effect.unsqueeze(-3) <= perm).sum(-3).double() / n_perm).clamp_min(1.0 / n_perm)
-        cells = pvalues.flatten(-2)
-        if mcp == "bonferroni":
-            corrected = (cells * cells.size(-1)).clamp_max(1.0)
-            significant = corrected < p
+            counts = (effect.unsqueeze(-3) <= largest).sum(-3)
         else:
-            corrected, significant = _benjamini_hochberg(cells, p)
-        return corrected.masked_fill(~significant, 1.0).view(pvalues.shape)
+            counts = (effect.unsqueeze(-3) <= perm).sum(-3)
+        return _surrogate_pvalues(counts, perm.size(-3), mcp, p, 2)
 
     @property
     def pac(self) -> torch.Tensor:

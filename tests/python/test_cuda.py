@@ -244,3 +244,18 @@ def test_other_methods_match_cpu(rng, method, dtype):
     for name in ("mi", "z", "surrogates"):
         assert got.mi.device.type == "cuda"
         assert np.median(rel(getattr(got, name), getattr(ref, name))) < tol, name
+
+
+@pytest.mark.parametrize("method", ["circular", "gc"])
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+def test_erpac_matches_cpu(rng, method, dtype):
+    x = torch.from_numpy(rng.standard_normal((2, 30, 800))).to(dtype)
+    kw = dict(method=method, n_perm=6, seed=4, mcp="fdr", p=0.5, smooth=3 if method == "gc" else None)
+    poison_allocator()
+    got = gpac.erpac(x.cuda(), FS, "lres", [[60, 90], [90, 130]], **kw)
+    ref = gpac.erpac(x, FS, "lres", [[60, 90], [90, 130]], **kw)
+    assert got.erpac.device.type == "cuda"
+    tol = 1e-10 if dtype == torch.float64 else 1e-4
+    assert np.median(rel(got.erpac, ref.erpac)) < tol
+    if dtype == torch.float64:
+        assert torch.equal(got.p_uncorrected.cpu(), ref.p_uncorrected)

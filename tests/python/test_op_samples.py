@@ -3,7 +3,7 @@ requires_grad) per op feeds the reference comparison (SciPy / NumPy in float64),
 grad modes, and gradcheck where the op has a gradient.
 
 Ops with a gradient (filter, hilbert, filter_hilbert, mi_scatter, modulation_index, pac: C++
-Autograd kernels in ops/autograd.cpp; phase_amp_sums, composed of ATen ops) are checked with
+Autograd kernels in ops/autograd.cpp; phase_amp_sums and event_related_pac, composed of ATen ops) are checked with
 inputs that require it too. The others
 have none to register: the factory ops (fir_taps, morlet_wavelets, linear_bands, preset_bands, surrogate_plan) take
 no tensor, the backward ops are not differentiated again, and surrogate_stats and amp_dist are
@@ -12,6 +12,7 @@ composed of ATen ops, whose own gradients apply.
 import numpy as np
 import pytest
 import scipy.signal
+import scipy.stats
 import torch
 from torch.library import opcheck
 
@@ -66,6 +67,12 @@ def sample_inputs(name, device, requires_grad):
         phase_index, shift = ops.surrogate_plan(3, 2, N, "swap_trials", 1, "torch", False, 2, device=device)
         return [((phase, amplitude), {}), ((phase, amplitude, None, shift), {}),
                 ((phase, carrier, phase_index, shift), {})]
+    if name == "event_related_pac":
+        phase, amplitude = ops.filter_hilbert(signals(device, False, (2, 5, N)), pha, amp)
+        amplitude = amplitude.requires_grad_(requires_grad)
+        order = torch.stack([torch.randperm(5, generator=torch.Generator().manual_seed(k)) for k in range(3)])
+        return [((phase, amplitude), {}), ((phase, amplitude, "gc", 3), {}),
+                ((phase, amplitude, "circular", 0, order.to(device)), {})]
     if name == "pac":
         edges = ([4.0, 8.0], [8.0, 12.0], [60.0, 90.0], [90.0, 120.0])
         return [((x, FS, *edges), {}), ((x, FS, *edges), {"dcomplex": "wavelet", "width": 6.0}),
@@ -107,7 +114,8 @@ def sample_inputs(name, device, requires_grad):
     raise KeyError(name)
 
 
-DIFFERENTIABLE = ["filter", "hilbert", "filter_hilbert", "mi_scatter", "modulation_index", "pac", "phase_amp_sums"]
+DIFFERENTIABLE = ["filter", "hilbert", "filter_hilbert", "mi_scatter", "modulation_index", "pac", "phase_amp_sums",
+                  "event_related_pac"]
 OTHERS = ["surrogate_stats", "amp_dist", "fir_taps", "morlet_wavelets", "linear_bands", "preset_bands",
           "surrogate_plan", "filter_backward", "hilbert_backward", "filter_hilbert_backward", "mi_scatter_backward",
           "modulation_index_backward"]
@@ -217,3 +225,18 @@ def test_references(device):
                 rolled = np.roll(am[sig], -sh[k, sig], axis=-1)
                 want = np.einsum("it,jt->ij", np.exp(1j * ph[pi[k, sig]]), rolled)
                 np.testing.assert_allclose(surrogates[sig, k].cpu().numpy(), want, rtol=1e-10)
+
+    # Voytek's circular-linear correlation across trials, from NumPy's corrcoef at each time point.
+    (phase, amplitude), _ = sample_inputs("event_related_pac", device, False)[0]
+    rho, p, _, _ = ops.event_related_pac(phase, amplitude)
+    ph, am = phase.cpu().numpy(), amplitude.cpu().numpy()
+    for s in range(ph.shape[0]):
+        for t in (0, 350, N - 1):
+            for i in range(ph.shape[2]):
+                c, sn = np.cos(ph[s, :, i, t]), np.sin(ph[s, :, i, t])
+                rcs = np.corrcoef(c, sn)[0, 1]
+                for j in range(am.shape[2]):
+                    rc, rs = np.corrcoef(am[s, :, j, t], c)[0, 1], np.corrcoef(am[s, :, j, t], sn)[0, 1]
+                    want = np.sqrt((rc ** 2 + rs ** 2 - 2 * rc * rs * rcs) / (1 - rcs ** 2))
+                    np.testing.assert_allclose(rho[s, i, j, t].item(), want, rtol=1e-10)
+                    np.testing.assert_allclose(p[s, i, j, t].item(), scipy.stats.chi2.sf(5 * want ** 2, 2), rtol=1e-10)
