@@ -76,6 +76,12 @@ at::Tensor spread_windows(const at::Tensor& m, int64_t h) {
   return totals / window_sums(at::cat({zeros, covered, zeros}, 0), h);
 }
 
+// (..., T, X, n) -> trials last, (..., n, X, T), contiguous.
+at::Tensor trial_rows(const at::Tensor& t) { return t.transpose(-3, -1).contiguous(); }
+
+// (..., T, X, n) -> (..., n, T, X), contiguous.
+at::Tensor trial_columns(const at::Tensor& t) { return t.movedim(-1, -3).contiguous(); }
+
 }  // namespace
 
 std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> event_related_pac(
@@ -84,14 +90,15 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> event_related_pac(
   check_args(phase, amplitude, method, smooth, trial_order);
   const int64_t n_trials = phase.size(-3);
   // Trials last: phase rows (..., n, P, T), amplitude columns (..., n, T, A),
-  // so that the sums over trials are batched matrix products over time.
-  const auto ph = phase.to(amplitude.scalar_type()).transpose(-3, -1);
+  // one transposing copy each, so that the sums over trials of the phase's
+  // cos and sin with the amplitude are batched matrix products over time.
+  const auto ph = trial_rows(phase.to(amplitude.scalar_type()));
   std::function<at::Tensor(const at::Tensor&)> measure;  // amplitude columns -> (..., n, P, A)
   at::Tensor columns;
   if (method == "circular") {
-    auto centred = [](const at::Tensor& t, int64_t dim) { return (t - t.mean(dim, true)).contiguous(); };
+    auto centred = [](const at::Tensor& t, int64_t dim) { return t - t.mean(dim, true); };
     const auto c = centred(ph.cos(), -1), s = centred(ph.sin(), -1);
-    columns = centred(amplitude.movedim(-1, -3), -2);
+    columns = centred(trial_columns(amplitude), -2);
     const auto nc = c.square().sum(-1, true).sqrt(), ns = s.square().sum(-1, true).sqrt();  // (..., n, P, 1)
     const auto na = columns.square().sum(-2, true).sqrt();                                  // (..., n, 1, A)
     const auto rcs = (c * s).sum(-1, true) / (nc * ns);
@@ -100,8 +107,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> event_related_pac(
       return ((rxc.square() + rxs.square() - 2 * rxc * rxs * rcs) / (1 - rcs.square())).sqrt();
     };
   } else {
-    const auto u = copnorm(ph.cos()), v = copnorm(ph.sin());  // across trials
-    columns = copnorm(amplitude.transpose(-3, -1)).transpose(-1, -2).contiguous();
+    // Copula-normalised across trials, in the trials-last layout the ranks need.
+    const auto u = copnorm(ph.cos()), v = copnorm(ph.sin());
+    columns = copnorm(trial_rows(amplitude)).transpose(-1, -2).contiguous();
     // The phase's and the amplitude's own sums do not change with the trial order.
     const auto uu = window_sums(u.square().sum(-1, true), smooth), vv = window_sums(v.square().sum(-1, true), smooth);
     const auto uv = window_sums((u * v).sum(-1, true), smooth);

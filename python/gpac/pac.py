@@ -274,8 +274,11 @@ def _benjamini_hochberg(pvalues: torch.Tensor, alpha: float) -> Tuple[torch.Tens
     reject = (rank < last) | below
     raw = ordered / ecdf
     corrected = raw.flip(-1).cummin(-1).values.flip(-1).clamp_max(1.0)
-    inverse = order.argsort(-1)
-    return corrected.gather(-1, inverse), reject.gather(-1, inverse)
+    # back to the cells' order: scattered to where each sorted value came from (no second sort)
+    def unsorted(t):
+        return torch.empty_like(t).scatter_(-1, order, t)
+
+    return unsorted(corrected), unsorted(reject)
 
 
 def _check_mcp(mcp: str, p: float) -> None:
