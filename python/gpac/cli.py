@@ -1,4 +1,4 @@
-"""Command line: ``python -m gpac {demo,compute,bench}``; ``--help`` on each."""
+"""Command line: ``python -m gpac {demo,compute,erpac,bench}``; ``--help`` on each."""
 from __future__ import annotations
 
 import argparse
@@ -11,8 +11,9 @@ import numpy as np
 import torch
 
 from .bands import linear_bands, preset_bands
+from .erpac import erpac
 from .pac import SURROGATES, NORMS, _as_signals, pac
-from .plot import plot_comodulogram, plot_preferred_phase
+from .plot import plot_comodulogram, plot_erpac, plot_preferred_phase
 from .signals import coupled_signal
 
 
@@ -102,18 +103,24 @@ def _read_signals(args: argparse.Namespace) -> tuple[np.ndarray, float | None]:
     raise SystemExit(f"{path}: expected a .npy, .npz, .csv or an MNE-readable recording (.fif, .edf, ...)")
 
 
-def compute(args: argparse.Namespace) -> int:
-    """Computes PAC (the MI, or --method; z, p with surrogates) of a file's signals; writes .npz and a
-    comodulogram PNG."""
+def _inputs(args: argparse.Namespace) -> tuple[torch.Tensor, float, torch.Tensor, torch.Tensor]:
+    """The signals (memory-mapped .npy files stay on disk), fs, phase and amplitude bands."""
     x, file_fs = _read_signals(args)
     fs = args.fs if args.fs is not None else file_fs
     if fs is None:
         raise SystemExit("--fs is required: this file does not carry a sampling frequency")
     pha = _parse_bands(args.pha_bands, args.pha_range, "phase")
     amp = _parse_bands(args.amp_bands, args.amp_range, "amplitude")
-    signals = _as_signals(x)  # memory-mapped .npy files stay on disk
+    signals = _as_signals(x)
     if args.dtype != "auto":
         signals = signals.to(getattr(torch, args.dtype))
+    return signals, fs, pha, amp
+
+
+def compute(args: argparse.Namespace) -> int:
+    """Computes PAC (the MI, or --method; z, p with surrogates) of a file's signals; writes .npz and a
+    comodulogram PNG."""
+    signals, fs, pha, amp = _inputs(args)
     options = dict(n_bins=args.n_bins, n_perm=args.n_perm, surrogate=args.surrogate, norm=args.norm, seed=args.seed,
                    rng=args.rng, independent=args.independent, return_dist=args.method in ("mi", "hr"),
                    memory_budget=args.memory_budget, nan=args.nan, method=args.method, ndpac_p=args.ndpac_p,
@@ -172,6 +179,38 @@ def compute(args: argparse.Namespace) -> int:
     return 0
 
 
+def event_related(args: argparse.Namespace) -> int:
+    """Event-related PAC across the trials (axis -2) of a file's signals; writes .npz and, for the
+    most coupled phase band, a time x amplitude-frequency PNG."""
+    signals, fs, pha, amp = _inputs(args)
+    start = time.perf_counter()
+    try:
+        res = erpac(signals.to(args.device), fs, pha, amp, method=args.method, smooth=args.smooth,
+                    n_perm=args.n_perm, mcp=args.mcp, p=args.alpha, seed=args.seed, dcomplex=args.dcomplex,
+                    width=args.width, memory_budget=args.memory_budget)
+    except (ValueError, TypeError) as err:
+        raise SystemExit(f"gpac erpac: {err}") from err
+    elapsed = time.perf_counter() - start
+    out = Path(args.out or Path(args.input).with_suffix(".erpac.npz"))
+    arrays = {"erpac": res.erpac.cpu().numpy(), "times": res.times.numpy(), "pha_bands": pha.numpy(),
+              "amp_bands": amp.numpy(), "fs": np.array(fs), "method": np.array(args.method)}
+    if res.p is not None:
+        arrays.update(p=res.p.cpu().numpy(), p_uncorrected=res.p_uncorrected.cpu().numpy())
+    np.savez(out, **arrays)
+    cells = res.erpac.reshape(-1, len(pha), len(amp), res.times.numel())
+    shown = cells.mean(0).cpu()
+    i = int(shown.mean(-1).amax(1).argmax())  # the most coupled phase band
+    pvalues = None if res.p is None else res.p.reshape(cells.shape).amax(0)[i].cpu()
+    label = "circular correlation" if args.method == "circular" else "GC MI (bits)"
+    png = plot_erpac(shown[i], res.times, amp, args.png or out.with_suffix(".png"), label=label, pvalues=pvalues,
+                     alpha=args.alpha, title=f"{Path(args.input).name}: ERPAC, phase band [{pha[i, 0]:g}, "
+                                             f"{pha[i, 1]:g}] Hz, mean of {cells.size(0)} signal(s)")
+    print(f"{tuple(signals.shape)} at {fs:g} Hz, {len(pha)} x {len(amp)} bands, {args.n_perm} surrogates: "
+          f"{elapsed:.2f} s on {args.device}")
+    print(f"results written to {out.resolve()} ({', '.join(sorted(arrays))}); time-frequency image {png.resolve()}")
+    return 0
+
+
 METHOD_TITLES = {"mi": "MI", "hr": "HR", "mvl": "MVL", "ndpac": "ndPAC", "ps": "PS", "gc": "GC (bits)"}
 
 
@@ -225,6 +264,26 @@ def _median_time(fn, runs: int) -> float:
 # --- parser ------------------------------------------------------------------
 
 
+def _input_arguments(p: argparse.ArgumentParser) -> None:
+    """The input file and band arguments of compute and erpac."""
+    p.add_argument("input", help="signals: .npy (..., n_times); .npz (--key selects the array; an 'fs' array is "
+                   "used as the sampling frequency); .csv (one channel per column, see --channels); or a recording "
+                   "MNE-Python reads (.fif, .edf, ...; needs mne)")
+    p.add_argument("--fs", type=float, help="sampling frequency in Hz (required unless the file carries it)")
+    p.add_argument("--key", help="array name inside a .npz file")
+    p.add_argument("--channels", choices=["columns", "rows"], default="columns",
+                   help="CSV layout: one channel per column (time down the rows) or per row")
+    p.add_argument("--skip-rows", type=int, default=0, help="CSV header lines to skip")
+    p.add_argument("--pha-bands", help="phase bands: a TensorPAC preset (lres, mres, hres) or 'low-high,...' in "
+                   "Hz (default: lres, 10 bands over 2-20 Hz)")
+    p.add_argument("--amp-bands", help="amplitude bands: a preset or 'low-high,...' in Hz (default: lres, 10 bands "
+                   "over 60-160 Hz)")
+    p.add_argument("--pha-range", nargs=3, metavar=("LOW", "HIGH", "N"),
+                   help="N linear phase bands centred over LOW..HIGH Hz (widths f/2, as TensorPAC)")
+    p.add_argument("--amp-range", nargs=3, metavar=("LOW", "HIGH", "N"),
+                   help="N linear amplitude bands centred over LOW..HIGH Hz (widths f/4)")
+
+
 def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(prog="python -m gpac", description="gPAC: phase-amplitude coupling "
                                      "(Tort's Modulation Index with TensorPAC's conventions) on CPU and GPU.")
@@ -244,22 +303,7 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("compute", help="PAC of the signals in a file; writes .npz results and a PNG",
                        description=compute.__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
-    p.add_argument("input", help="signals: .npy (..., n_times); .npz (--key selects the array; an 'fs' array is "
-                   "used as the sampling frequency); .csv (one channel per column, see --channels); or a recording "
-                   "MNE-Python reads (.fif, .edf, ...; needs mne)")
-    p.add_argument("--fs", type=float, help="sampling frequency in Hz (required unless the file carries it)")
-    p.add_argument("--key", help="array name inside a .npz file")
-    p.add_argument("--channels", choices=["columns", "rows"], default="columns",
-                   help="CSV layout: one channel per column (time down the rows) or per row")
-    p.add_argument("--skip-rows", type=int, default=0, help="CSV header lines to skip")
-    p.add_argument("--pha-bands", help="phase bands: a TensorPAC preset (lres, mres, hres) or 'low-high,...' in "
-                   "Hz (default: lres, 10 bands over 2-20 Hz)")
-    p.add_argument("--amp-bands", help="amplitude bands: a preset or 'low-high,...' in Hz (default: lres, 10 bands "
-                   "over 60-160 Hz)")
-    p.add_argument("--pha-range", nargs=3, metavar=("LOW", "HIGH", "N"),
-                   help="N linear phase bands centred over LOW..HIGH Hz (widths f/2, as TensorPAC)")
-    p.add_argument("--amp-range", nargs=3, metavar=("LOW", "HIGH", "N"),
-                   help="N linear amplitude bands centred over LOW..HIGH Hz (widths f/4)")
+    _input_arguments(p)
     p.add_argument("--method", choices=list(METHOD_TITLES), default="mi",
                    help="coupling measure, as TensorPAC's idpac[0]: mi (2), hr (3), mvl (1), ndpac (4), ps (5), gc (6)")
     p.add_argument("--ndpac-p", type=float, default=0.05, help="ndPAC's threshold p-value (1: none)")
@@ -295,6 +339,28 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--out", help="results .npz (default: INPUT with .pac.npz)")
     p.add_argument("--png", help="comodulogram PNG (default: the .npz path with .png)")
     p.set_defaults(func=compute)
+
+    p = sub.add_parser("erpac", help="event-related PAC across trials; writes .npz results and a time-frequency PNG",
+                       description=event_related.__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)
+    _input_arguments(p)
+    p.add_argument("--method", choices=["circular", "gc"], default="circular",
+                   help="Voytek's circular-linear correlation or the Gaussian-copula MI")
+    p.add_argument("--smooth", type=int, help="gc: half-window in samples of TensorPAC's temporal smoothing")
+    p.add_argument("--n-perm", type=int, default=0, help="trial-permutation surrogates for the p-values")
+    p.add_argument("--mcp", choices=["fdr", "bonferroni", "maxstat"], default="fdr",
+                   help="correction of the p-values over the cells (maxstat needs --n-perm)")
+    p.add_argument("--alpha", type=float, default=0.05, help="significance level (and of the outline)")
+    p.add_argument("--seed", type=int, default=0, help="seed of the trial permutations")
+    p.add_argument("--dcomplex", choices=["hilbert", "wavelet"], default="hilbert",
+                   help="FIR band-pass + Hilbert, or Morlet wavelets (TensorPAC's dcomplex)")
+    p.add_argument("--width", type=float, default=7.0, help="Morlet wavelet width in cycles (--dcomplex wavelet)")
+    p.add_argument("--device", default="cpu", help="torch device to compute on (cpu, cuda, cuda:1)")
+    p.add_argument("--dtype", choices=["auto", "float32", "float64"], default="auto",
+                   help="computation dtype ('auto': the file's; integers in float32)")
+    p.add_argument("--memory-budget", type=int, help="bytes of working memory (default 512 MiB)")
+    p.add_argument("--out", help="results .npz (default: INPUT with .erpac.npz)")
+    p.add_argument("--png", help="time-frequency PNG (default: the .npz path with .png)")
+    p.set_defaults(func=event_related)
 
     p = sub.add_parser("bench", help="time gpac.pac on synthetic workloads (and TensorPAC with --tensorpac)",
                        description=bench.__doc__, formatter_class=argparse.ArgumentDefaultsHelpFormatter)

@@ -1,4 +1,4 @@
-"""Comodulogram and preferred-phase figures (matplotlib, no display needed)."""
+"""Comodulogram, preferred-phase and event-related PAC figures (matplotlib, no display needed)."""
 from __future__ import annotations
 
 import math
@@ -90,6 +90,50 @@ def plot_preferred_phase(
     ax.set_ylim(float(radius[0]), float(radius[-1]))
     ax.set_title(title)
     ax.set_xlabel("phase (degrees); radius: amplitude frequency (Hz)")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path, dpi=120)
+    return path
+
+
+def plot_erpac(
+    erpac: torch.Tensor,
+    times: torch.Tensor,
+    amp_bands: torch.Tensor,
+    path: str | Path,
+    title: str = "Event-related PAC",
+    label: str = "ERPAC",
+    pvalues: torch.Tensor | None = None,
+    alpha: float = 0.05,
+) -> Path:
+    """Writes the time-frequency image of event-related PAC for one phase band, ``erpac``
+    (n_amp, n_times) against time (s) and the amplitude bands' centres, to ``path`` (PNG), as
+    TensorPAC's ``EventRelatedPac.pacplot``; with ``pvalues`` (n_amp, n_times), the regions with
+    p < ``alpha`` are outlined.
+    """
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    erpac = torch.as_tensor(erpac).detach().cpu().double()
+    if erpac.dim() != 2 or erpac.size(0) != len(amp_bands) or erpac.size(1) != len(times):
+        raise ValueError(f"erpac must be (n_amp, n_times) = ({len(amp_bands)}, {len(times)}) to plot (one phase band, "
+                         f"trials reduced); got shape {tuple(erpac.shape)}")
+    amp_c = amp_bands.double().mean(1).numpy()
+    t = torch.as_tensor(times).double().numpy()
+    fig = Figure(figsize=(8, 4.5), layout="constrained")
+    FigureCanvasAgg(fig)
+    ax = fig.add_subplot()
+    mesh = ax.pcolormesh(t, amp_c, erpac.numpy(), shading="nearest", cmap="viridis")
+    fig.colorbar(mesh, ax=ax, label=label)
+    if pvalues is not None:
+        significant = (torch.as_tensor(pvalues).detach().cpu().double() < alpha).double()
+        if significant.shape != erpac.shape:
+            raise ValueError(f"pvalues must have erpac's shape {tuple(erpac.shape)}, got {tuple(significant.shape)}")
+        if 0 < float(significant.sum()) < significant.numel():
+            ax.contour(t, amp_c, significant.numpy(), levels=[0.5], colors="white", linewidths=1.0)
+    ax.set_xlabel("time (s)")
+    ax.set_ylabel("amplitude frequency (Hz)")
+    ax.set_title(title)
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=120)

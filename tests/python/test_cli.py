@@ -163,6 +163,41 @@ def test_compute_reports_bad_input_clearly(rng, tmp_path):
     assert done.returncode != 0 and "low-high" in done.stderr
 
 
+def test_erpac_writes_results_and_a_time_frequency_image(tmp_path):
+    import numpy as np
+    import torch
+
+    import gpac
+
+    off = gpac.signals.coupled_signal(256.0, 2.0, 6.0, 70.0, coupling=0.0, noise=0.3, n_signals=40, seed=1,
+                                      dtype=torch.float64)
+    on = gpac.signals.coupled_signal(256.0, 2.0, 6.0, 70.0, coupling=1.0, noise=0.3, n_signals=40, seed=2,
+                                     dtype=torch.float64)
+    x = torch.cat([off, on], -1).numpy()
+    np.savez(tmp_path / "trials.npz", x=x, fs=256.0)
+    bands = ("--pha-bands", "2-4,5-7,9-11", "--amp-bands", "30-40,64-76,100-110")
+    done = run_cli("erpac", tmp_path / "trials.npz", *bands, "--mcp", "bonferroni")
+    assert done.returncode == 0, done.stderr
+    out = tmp_path / "trials.erpac.npz"
+    ref = gpac.erpac(x, 256.0, [[2, 4], [5, 7], [9, 11]], [[30, 40], [64, 76], [100, 110]], mcp="bonferroni")
+    with np.load(out) as res:
+        np.testing.assert_array_equal(res["erpac"], ref.erpac.numpy())
+        np.testing.assert_array_equal(res["p"], ref.p.numpy())
+        assert res["times"].shape == (x.shape[-1],) and str(res["method"]) == "circular"
+    assert out.with_suffix(".png").read_bytes()[:4] == b"\x89PNG"
+    assert "time-frequency image" in done.stdout
+    done = run_cli("erpac", tmp_path / "trials.npz", *bands, "--method", "gc", "--smooth", 3, "--n-perm", 4,
+                   "--mcp", "maxstat", "--out", tmp_path / "gc.npz")
+    assert done.returncode == 0, done.stderr
+    with np.load(tmp_path / "gc.npz") as res:
+        assert res["p"].shape == (3, 3, x.shape[-1]) and set(np.unique(res["p"])) <= {0.25, 0.5, 0.75, 1.0}
+    done = run_cli("erpac", tmp_path / "trials.npz", *bands, "--smooth", 3)
+    assert done.returncode != 0 and "applies to method 'gc' only" in done.stderr
+    done = run_cli("erpac", "--help")
+    for option in ("--method", "--smooth", "--n-perm", "--mcp", "--alpha", "--seed", "--dcomplex", "--png"):
+        assert option in done.stdout, option
+
+
 def test_bench_runs():
     done = run_cli("bench", "--workloads", "small", "--runs", 2)
     assert done.returncode == 0, done.stderr
