@@ -1,7 +1,8 @@
-"""An hour-long recording from a memory-mapped .npy: time and peak RSS of gpac.pac with surrogates.
+"""An hour-long recording from a memory-mapped .npy: time and peak RSS of gpac.pac with surrogates,
+or of time-resolved PAC (--window seconds, --step seconds).
 
     python benchmarks/bench_long.py [--channels 64] [--minutes 60] [--fs 1000] [--bands lres]
-                                    [--n-perm 200] [--runner python|gpac_run]
+                                    [--n-perm 200] [--runner python|gpac_run] [--window 10 --step 5]
 
 Writes white noise (float32, seed 0) to a temporary .npy, then runs one fresh process on it:
 `gpac.pac(numpy.load(path, mmap_mode='r'), ...)` (runner python) or the C++ `gpac_run` program
@@ -32,9 +33,10 @@ sys.path.insert(0, sys.argv[1])
 import numpy as np, torch, gpac
 from common import peak_rss_bytes
 path, fs, bands, n_perm = sys.argv[2], float(sys.argv[3]), sys.argv[4], int(sys.argv[5])
+window = json.loads(sys.argv[6])
 x = np.load(path, mmap_mode="r")
 start = time.perf_counter()
-res = gpac.pac(x, fs, bands, bands, n_perm=n_perm, seed=0, progress=False)
+res = gpac.pac(x, fs, bands, bands, n_perm=n_perm, seed=0, progress=False, **window)
 seconds = time.perf_counter() - start
 assert torch.isfinite(res.mi).all() and (n_perm == 0 or torch.isfinite(res.z).all())
 print(json.dumps({"seconds": seconds, "rss_peak_bytes": peak_rss_bytes(), "mi_shape": list(res.mi.shape)}))
@@ -51,9 +53,10 @@ def write_recording(path: Path, channels: int, n_times: int) -> None:
     del out
 
 
-def run_gpac_run(path: Path, fs: float, bands: str, n_perm: int, tmp: Path) -> dict:
+def run_gpac_run(path: Path, fs: float, bands: str, n_perm: int, window: dict, tmp: Path) -> dict:
     config = tmp / "config.json"
-    config.write_text(json.dumps({"fs": fs, "pha_bands": bands, "amp_bands": bands, "n_perm": n_perm, "seed": 0}))
+    config.write_text(json.dumps({"fs": fs, "pha_bands": bands, "amp_bands": bands, "n_perm": n_perm, "seed": 0,
+                                  **window}))
     exe = Path(os.environ.get("GPAC_RUN", ROOT / "build" / "gpac_run"))
     start = time.perf_counter()
     # /usr/bin/time reports the child's peak RSS (maxrss of a fresh exec).
@@ -71,22 +74,26 @@ def main() -> int:
     parser.add_argument("--bands", default="lres")
     parser.add_argument("--n-perm", type=int, default=200)
     parser.add_argument("--runner", choices=["python", "gpac_run"], default="python")
+    parser.add_argument("--window", type=float, help="time-resolved PAC: window in seconds")
+    parser.add_argument("--step", type=float, help="seconds between windows (default: --window)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     n_times = int(args.minutes * 60 * args.fs)
+    window = {} if args.window is None else {"window": args.window, "step": args.step or args.window}
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         path = tmp / "recording.npy"
         write_recording(path, args.channels, n_times)
         if args.runner == "python":
             run = subprocess.run([sys.executable, "-c", CHILD, str(Path(__file__).resolve().parent), str(path),
-                                  str(args.fs), args.bands, str(args.n_perm)], capture_output=True, text=True)
+                                  str(args.fs), args.bands, str(args.n_perm), json.dumps(window)],
+                                 capture_output=True, text=True)
             if run.returncode != 0:
                 print(run.stderr, file=sys.stderr)
                 return run.returncode
             measured = json.loads(run.stdout.strip().splitlines()[-1])
         else:
-            measured = run_gpac_run(path, args.fs, args.bands, args.n_perm, tmp)
+            measured = run_gpac_run(path, args.fs, args.bands, args.n_perm, window, tmp)
     import torch
 
     results = {
@@ -94,12 +101,13 @@ def main() -> int:
         "date": datetime.date.today().isoformat(), "runner": args.runner,
         "command": "python benchmarks/bench_long.py " + " ".join(sys.argv[1:]),
         "channels": args.channels, "n_times": n_times, "fs": args.fs, "bands": args.bands, "n_perm": args.n_perm,
-        "input_bytes": args.channels * n_times * 4, **measured,
+        "input_bytes": args.channels * n_times * 4, **window, **measured,
     }
     print(f"{args.runner}: {args.channels} ch x {args.minutes:g} min at {args.fs:g} Hz, {args.bands}, "
-          f"{args.n_perm} surrogates: {measured['seconds']:.1f} s, "
+          f"{args.n_perm} surrogates{', windows ' + str(window) if window else ''}: {measured['seconds']:.1f} s, "
           f"peak RSS {measured['rss_peak_bytes'] / 2**30:.2f} GiB")
-    write_results(results, args.out, f"{results['date']}-long-{args.runner}-cpu-{os.cpu_count()}cores.json")
+    kind = "long-windows" if window else "long"
+    write_results(results, args.out, f"{results['date']}-{kind}-{args.runner}-cpu-{os.cpu_count()}cores.json")
     return 0
 
 

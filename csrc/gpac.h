@@ -118,11 +118,11 @@ inline PacOutputs pac(const at::Tensor& x, const PacOptions& o) {
       const at::Tensor&, double, at::ArrayRef<double>, at::ArrayRef<double>, at::ArrayRef<double>, at::ArrayRef<double>,
       int64_t, int64_t, int64_t, int64_t, int64_t, c10::string_view, int64_t, int64_t, c10::string_view, bool, bool,
       c10::string_view, const std::optional<at::Tensor>&, const std::optional<at::Tensor>&, c10::string_view,
-      std::optional<double>, c10::string_view, double)>("gpac::pac");
+      std::optional<double>, c10::string_view, double, int64_t, int64_t)>("gpac::pac");
   auto [mi, z, p, surrogates, amp_dist] =
       h.call(x, o.fs, o.pha_low, o.pha_high, o.amp_low, o.amp_high, o.n_bins, o.pha_cycle, o.amp_cycle, o.memory_budget,
              o.n_perm, o.surrogate, o.norm, o.seed, o.rng, o.independent, o.return_dist, o.nan, o.phase_index, o.shift,
-             o.method, o.ndpac_p, o.dcomplex, o.width);
+             o.method, o.ndpac_p, o.dcomplex, o.width, o.window, o.step);
   return {mi, z, p, surrogates, amp_dist};
 }
 

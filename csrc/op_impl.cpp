@@ -235,6 +235,103 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
   return {mi, sums, counts, surrogates};
 }
 
+at::Tensor window_rows(const at::Tensor& t, const TimeWindows& w) {
+  // (S, B, count, length) -> (S, count, B, length); a copy (reshape alone may
+  // return an overlapping view when S = 1), which the kernels need contiguous.
+  return t.unfold(2, w.length, w.step).transpose(1, 2).reshape({-1, t.size(1), w.length}).contiguous();
+}
+
+Surrogates window_plan(const Surrogates& plan, const TimeWindows& w) {
+  Surrogates out;
+  if (plan.shift.defined()) out.shift = plan.shift.repeat_interleave(w.count, 1).contiguous();
+  if (plan.phase_index.defined()) {
+    const auto within = at::arange(w.count, plan.phase_index.options());
+    out.phase_index = (plan.phase_index.unsqueeze(-1) * w.count + within).flatten(1).contiguous();
+  }
+  return out;
+}
+
+HistogramTuple windowed_histograms(const at::Tensor& rows, const TapSets& taps, int64_t n_bins, int64_t memory_budget,
+                                   const TimeWindows& w, const Surrogates& plan, const DeviceKernels& k,
+                                   RowFlags* flags, BinnedMeasure measure) {
+  const int64_t S = rows.size(0), n = rows.size(1), P = taps.pha.size(0), A = taps.amp.size(0), K = plan.count();
+  const int64_t half = (memory_budget > 0 ? memory_budget : kDefaultMemoryBudget) / 2;
+  // Per sample of a stretch: its bins and amplitudes, and their windowed
+  // copies (overlapping windows copy samples more than once) with the
+  // histogram primitive's scratch.
+  const int64_t copies = (w.length + w.step - 1) / w.step;
+  const int64_t per_sample =
+      (P + A * rows.element_size()) * (1 + copies) + copies * A * k.histogram_bytes_per_amplitude;
+  // Swapped trials borrow phases across signals: every signal in one chunk.
+  const bool across_signals = plan.phase_index.defined();
+  const int64_t signals_fit = half / (n * per_sample);
+  const int64_t signals_per_chunk = across_signals ? S : std::clamp<int64_t>(signals_fit, 1, S);
+  // Windows per stretch when whole rows do not fit.
+  const int64_t stretch_samples = half / (signals_per_chunk * per_sample);
+  const int64_t windows_fit = stretch_samples < w.length ? 0 : (stretch_samples - w.length) / w.step + 1;
+  GPAC_CHECK_VALUE(windows_fit >= 1 && (!across_signals || windows_fit >= w.count),
+                   across_signals ? "surrogates that swap trials with window need every signal's whole recording "
+                                    "in half the memory_budget ("
+                                  : "one window of one signal with all its bands needs more than half the "
+                                    "memory_budget (",
+                   half, " bytes); raise memory_budget");
+  const int64_t windows_per_stretch = std::min(windows_fit, w.count);
+  const Segments seg = plan_segments(n, std::max(taps.pha.size(1), taps.amp.size(1)), P + A, half,
+                                     rows.is_cpu() ? at::get_num_threads() : 1);
+  BandOptions o;
+  o.block_bytes = half;
+  o.n_bins = n_bins;
+  o.pha_key = taps.pha_key;
+  o.amp_key = taps.amp_key;
+  o.flags = flags;
+  const auto options = rows.options();
+  auto mi = at::empty({S, w.count, P, A}, options);
+  auto sums = at::empty({S, w.count, P, A, n_bins}, options);
+  auto counts = at::empty({S, w.count, P, n_bins}, options.dtype(at::kLong));
+  auto surrogates = at::empty({S, w.count, K, P, A}, options);
+  const auto window_shift = plan.shift.defined() ? plan.shift.unsqueeze(-1) : at::Tensor();  // (K, S, 1)
+  for (int64_t s0 = 0; s0 < S; s0 += signals_per_chunk) {
+    const int64_t sc = std::min(signals_per_chunk, S - s0);
+    const auto chunk = rows.narrow(0, s0, sc);
+    // Rows whose transforms go whole are transformed once and their
+    // stretches cut from that; longer rows go stretch by stretch.
+    BandSignals whole;
+    if (seg.core == 0) whole = filter_hilbert_range(chunk, taps.pha, taps.amp, 0, n, seg, k, o);
+    for (int64_t w0 = 0; w0 < w.count; w0 += windows_per_stretch) {
+      const int64_t wc = std::min(windows_per_stretch, w.count - w0);
+      const TimeWindows part_windows{w.length, w.step, wc};
+      const int64_t t0 = w0 * w.step, t1 = (w0 + wc - 1) * w.step + w.length;
+      const auto band =
+          seg.core == 0 ? BandSignals{whole.phase.narrow(2, t0, t1 - t0), whole.amplitude.narrow(2, t0, t1 - t0), false}
+                        : filter_hilbert_range(chunk, taps.pha, taps.amp, t0, t1, seg, k, o);
+      Surrogates part;
+      if (plan.shift.defined())
+        part.shift = window_shift.narrow(1, s0, sc).expand({K, sc, wc}).reshape({K, sc * wc}).contiguous();
+      if (across_signals) part.phase_index = window_plan({plan.phase_index, at::Tensor()}, part_windows).phase_index;
+      const auto h = histogram_outputs(sc * wc, P, A, K, n_bins, options);
+      k.bin_histograms(window_rows(band.phase, part_windows), window_rows(band.amplitude, part_windows), n_bins, part,
+                       h, false, measure);
+      auto place = [&](const at::Tensor& out, const at::Tensor& part_out) {
+        auto shape = part_out.sizes().vec();
+        shape[0] = wc;
+        shape.insert(shape.begin(), sc);
+        out.narrow(0, s0, sc).narrow(1, w0, wc).copy_(part_out.view(shape));
+      };
+      place(mi, h.mi);
+      place(sums, h.amp_sums);
+      place(counts, h.counts);
+      place(surrogates, h.surrogates);
+    }
+  }
+  auto rows_of = [&](const at::Tensor& t) {
+    auto shape = t.sizes().vec();
+    shape.erase(shape.begin());
+    shape[0] = S * w.count;
+    return t.view(shape);
+  };
+  return {rows_of(mi), rows_of(sums), rows_of(counts), rows_of(surrogates)};
+}
+
 HistogramTuple modulation_index_op(const at::Tensor& x, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
                                    int64_t n_bins, int64_t memory_budget, const std::optional<at::Tensor>& phase_index,
                                    const std::optional<at::Tensor>& shift, const DeviceKernels& k) {

@@ -49,6 +49,32 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
                                      const Surrogates& plan, const DeviceKernels& k, RowFlags* flags,
                                      BinnedMeasure measure);
 
+// Analysis windows of the time axis (time-resolved PAC): `count` windows of
+// `length` samples, starting every `step` samples from the first; length 0:
+// none (the whole recording).
+struct TimeWindows {
+  int64_t length = 0, step = 0, count = 0;
+  bool on() const { return length > 0; }
+};
+
+// Band signals (S, B, n) -> their windows as rows (S * count, B, length),
+// window w of signal s at row s * count + w.
+at::Tensor window_rows(const at::Tensor& t, const TimeWindows& w);
+
+// A signal-level surrogate plan (phase_index, shift (K, S); shifts < the
+// window length) for the window rows: every window of signal s takes s's
+// shift, and with swapped trials the same window of the signal whose phase it
+// borrows.
+Surrogates window_plan(const Surrogates& plan, const TimeWindows& w);
+
+// modulation_index_rows per window: outputs (S * w.count, ...), window rows as
+// window_rows orders them, from one band-pass and Hilbert pass over each
+// signal (over stretches of consecutive windows when whole signals do not
+// fit). `plan` is signal-level (window_plan's argument).
+HistogramTuple windowed_histograms(const at::Tensor& rows, const TapSets& taps, int64_t n_bins, int64_t memory_budget,
+                                   const TimeWindows& w, const Surrogates& plan, const DeviceKernels& k,
+                                   RowFlags* flags, BinnedMeasure measure);
+
 // The whole pipeline, x (..., n_times) -> (mi, amp_sums, counts, surrogates),
 // in chunks of signals (then of bands, for signals too long to hold all bands
 // at once) so that its working memory stays within memory_budget bytes (0: the

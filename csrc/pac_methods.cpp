@@ -182,7 +182,10 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
   const int64_t budget = o.memory_budget > 0 ? o.memory_budget : kDefaultMemoryBudget;
   // A signal's bands, their cos and sin, its complex amplitude factor and the
   // filter's FFT temporaries, roughly.
-  const int64_t per_signal = n * (P + A) * (3 * rows.element_size() + 32);
+  const auto& w = o.window;
+  const int64_t copies = w.on() ? (w.length + w.step - 1) / w.step : 0;
+  const int64_t per_signal = n * (P + A) * (3 * rows.element_size() + 32) * (1 + copies);
+  const int64_t m = w.on() ? w.length : n;  // samples per measured row
   const int64_t group = std::max<int64_t>(1, o.trial_group);
   GPAC_CHECK_VALUE(group * per_signal <= budget, "method '", o.method, "' needs whole signals in memory: ", group,
                    " signal(s) of ", n, " samples with ", P, " + ", A, " bands take about ", group * per_signal,
@@ -191,21 +194,29 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
   const int64_t chunk = std::max<int64_t>(1, budget / per_signal / group) * group;
   const int64_t K = plan.count();
   const double threshold =
-      o.method == "ndpac" && o.ndpac_p && *o.ndpac_p < 1 ? 2.0 * n * std::pow(erfinv(1.0 - *o.ndpac_p), 2) : -1.0;
+      o.method == "ndpac" && o.ndpac_p && *o.ndpac_p < 1 ? 2.0 * m * std::pow(erfinv(1.0 - *o.ndpac_p), 2) : -1.0;
   // What the method makes of the sums: |sum| / n, with ndPAC's threshold on |sum|^2.
   auto measure = [&](const at::Tensor& sums) {
     const auto magnitude = sums.abs();
-    auto m = magnitude / static_cast<double>(n);
-    if (threshold >= 0) m = m.masked_fill(magnitude.square() <= threshold, 0.0);
-    return m;
+    auto value = magnitude / static_cast<double>(m);
+    if (threshold >= 0) value = value.masked_fill(magnitude.square() <= threshold, 0.0);
+    return value;
   };
   std::vector<at::Tensor> values, surrogates;
   for (int64_t s0 = 0; s0 < S; s0 += chunk) {
     const int64_t sc = std::min(chunk, S - s0);
     auto [phase, amplitude] = ops::filter_hilbert(rows.narrow(0, s0, sc), pha_taps, amp_taps);
+    Surrogates part{plan.phase_index.defined() ? plan.phase_index.narrow(1, s0, sc) - s0 : at::Tensor(),
+                    plan.shift.defined() ? plan.shift.narrow(1, s0, sc) : at::Tensor()};
+    if (w.on()) {
+      phase = window_rows(phase, w);
+      amplitude = window_rows(amplitude, w);
+      part = window_plan(part, w);
+    }
+    const int64_t rows_c = phase.size(0);
     std::optional<at::Tensor> index, lag;
-    if (plan.phase_index.defined()) index = plan.phase_index.narrow(1, s0, sc) - s0;
-    if (plan.shift.defined()) lag = plan.shift.narrow(1, s0, sc);
+    if (part.phase_index.defined()) index = part.phase_index;
+    if (part.shift.defined()) lag = part.shift;
     if (o.method == "gc") {
       // Copula-normalised along time, so the amplitude's circular shifts and
       // the borrowed phases keep their normalisation: only the cross sums change.
@@ -220,8 +231,8 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
       }
       // Each surrogate's phase statistics are those of the signal whose phase it borrows.
       auto stats = [&](const at::Tensor& t) {
-        const auto per_k = index ? t.index_select(0, index->flatten()).view({K, sc, P}).transpose(0, 1)
-                                 : t.unsqueeze(1).expand({sc, K, P});
+        const auto per_k = index ? t.index_select(0, index->flatten()).view({K, rows_c, P}).transpose(0, 1)
+                                 : t.unsqueeze(1).expand({rows_c, K, P});
         return per_k.unsqueeze(-1);  // (sc, K, P, 1)
       };
       surrogates.push_back(gaussian_copula_mi(surrogate_cross, stats(uu), stats(vv), stats(uv), aa.unsqueeze(1)));

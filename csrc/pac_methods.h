@@ -16,6 +16,7 @@
 #include <tuple>
 
 #include "csrc/device_kernels.h"
+#include "csrc/op_impl.h"
 
 namespace gpac {
 
@@ -50,10 +51,12 @@ struct SumMethodOptions {
   std::optional<double> ndpac_p;  // ndPAC's threshold; None or 1: none
   int64_t memory_budget = 0;      // bytes; 0: the default
   int64_t trial_group = 1;        // signals a surrogate may borrow phases among (swap_trials: n_trials)
+  TimeWindows window;             // time-resolved: the measure of each window (csrc/op_impl.h)
 };
 
 // The method's measure (S, P, A) and its surrogates (S, K, P, A) for signal
-// rows (S, n): chunks of whole signals (whole trial groups) within the
+// rows (S, n) (with o.window, (S * n_windows, ...) for the window rows, from
+// a signal-level plan as windowed_histograms takes it): chunks of whole signals (whole trial groups) within the
 // budget, each filtered once by gpac::filter_hilbert, then the sums. The ops
 // are called through the dispatcher, so that the same code records gradients
 // when the rows need one.

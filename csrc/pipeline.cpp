@@ -2,6 +2,7 @@
 
 #include <ATen/ATen.h>
 
+#include <algorithm>
 #include <limits>
 
 #include "csrc/bands.h"
@@ -50,6 +51,17 @@ void check_options(const at::Tensor& x, const PacOptions& o) {
   GPAC_CHECK_VALUE(!(o.n_perm > 0 && o.surrogate == "swap_trials" && x.dim() < 2),
                    "surrogate 'swap_trials' needs a trial axis: x of shape (..., n_trials, n_times), got shape ",
                    x.sym_sizes());
+  GPAC_CHECK_VALUE(o.window >= 0, "window (time-resolved PAC, in samples) must be >= 0 (0: the whole recording), got ",
+                   o.window);
+  if (o.window > 0) {
+    GPAC_CHECK_VALUE(o.step > 0, "step (between windows' starts) must be > 0 samples, got ", o.step);
+    GPAC_SYM_CHECK_VALUE(x.sym_size(-1).sym_ge(o.window), "window (", o.window,
+                         " samples) is longer than the recording (", x.sym_size(-1), " samples)");
+    const double slowest = *std::min_element(o.pha_low.begin(), o.pha_low.end());
+    GPAC_CHECK_VALUE(o.window >= o.fs / slowest, "window (", o.window, " samples, ", o.window / o.fs,
+                     " s) is shorter than one period of the slowest phase band (", slowest, " Hz: ", 1.0 / slowest,
+                     " s); lengthen it or raise the phase bands");
+  }
   const bool given = o.phase_index.has_value() || o.shift.has_value();
   if (given) {
     check_surrogate_args(o.phase_index, o.shift, x, 1);
@@ -71,10 +83,10 @@ at::Tensor marked(const at::Tensor& out, const at::Tensor& mask) {
 // surrogates over the S signal rows) of the call's o.n_perm surrogates, whose
 // plan is given when phase_index (n_perm, S) is: z and p, the amplitude
 // distributions, NaN in the outputs of the rows marked bad (S,)
-// (nan="propagate"; undefined when none is), all shaped like x's leading
-// dims. Symbolic shapes throughout, for the gradient path under torch.compile.
-PacOutputs pac_outputs(const at::Tensor& x, const PacOptions& o, const at::Tensor& phase_index, const at::Tensor& bad,
-                       const at::Tensor& mi, const at::Tensor& sums, const at::Tensor& counts,
+// (nan="propagate"; undefined when none is), all shaped (lead_dims, ...): x's
+// leading dims (and the windows). Symbolic shapes throughout, for the gradient path under torch.compile.
+PacOutputs pac_outputs(c10::SymIntArrayRef lead_dims, const PacOptions& o, const at::Tensor& phase_index,
+                       const at::Tensor& bad, const at::Tensor& mi, const at::Tensor& sums, const at::Tensor& counts,
                        const at::Tensor& surrogates) {
   const bool stats = o.n_perm > 0;
   PacOutputs out{mi, at::Tensor(), at::Tensor(), surrogates, at::Tensor()};
@@ -97,7 +109,7 @@ PacOutputs pac_outputs(const at::Tensor& x, const PacOptions& o, const at::Tenso
     }
   }
   auto lead = [&](const at::Tensor& t, int64_t tail) {
-    auto shape = x.sym_sizes().slice(0, x.dim() - 1).vec();
+    auto shape = lead_dims.vec();
     for (int64_t d = t.dim() - tail; d < t.dim(); ++d) shape.push_back(t.sym_size(d));
     return t.view_symint(shape);
   };
@@ -139,6 +151,19 @@ TapDesign band_design(const PacOptions& o, bool phase, int64_t n_times, const at
   return design_taps(o.fs, b.low, b.high, n_times, b.cycle, b.kind, device);
 }
 
+// The call's analysis windows over n samples (none without a window).
+TimeWindows time_windows(const PacOptions& o, int64_t n) {
+  if (o.window <= 0) return {};
+  return {o.window, o.step, (n - o.window) / o.step + 1};
+}
+
+// x's leading dims, then the number of windows when there are windows.
+std::vector<c10::SymInt> output_lead(const at::Tensor& x, const PacOptions& o) {
+  auto lead = x.sym_sizes().slice(0, x.dim() - 1).vec();
+  if (o.window > 0) lead.push_back((x.sym_size(-1) - o.window) / o.step + 1);
+  return lead;
+}
+
 // The sums methods' options from the call's.
 SumMethodOptions sum_options(const at::Tensor& x, const PacOptions& o) {
   SumMethodOptions so;
@@ -146,6 +171,7 @@ SumMethodOptions sum_options(const at::Tensor& x, const PacOptions& o) {
   so.ndpac_p = o.ndpac_p;
   so.memory_budget = o.memory_budget;
   so.trial_group = o.n_perm > 0 && o.surrogate == "swap_trials" ? x.size(-2) : 1;
+  so.window = time_windows(o, x.size(-1));
   return so;
 }
 
@@ -163,7 +189,7 @@ PacOutputs pac_shapes(const at::Tensor& x, const PacOptions& o) {
   const auto options = x.options().dtype(dtype);
   const auto P = static_cast<int64_t>(o.pha_low.size()), A = static_cast<int64_t>(o.amp_low.size());
   auto shape = [&](std::initializer_list<int64_t> tail) {
-    auto s = x.sym_sizes().slice(0, x.dim() - 1).vec();
+    auto s = output_lead(x, o);
     for (auto d : tail) s.emplace_back(d);
     return at::empty_symint(s, options);
   };
@@ -186,12 +212,16 @@ PacOutputs pac_pipeline(const at::Tensor& x, const PacOptions& o, const DeviceKe
   // The plan: given (checked on the device, read at the end) or drawn here,
   // in range by construction, and copied once.
   Surrogates plan;
+  // With windows, surrogates shift within each window: shifts < window.
+  const auto windows = time_windows(o, n);
+  const int64_t shift_range = windows.on() ? windows.length : n;
   if (o.phase_index || o.shift) {
-    checks.surrogate_values(o.phase_index, o.shift, S, n);
+    checks.surrogate_values(o.phase_index, o.shift, S, shift_range);
     plan = {o.phase_index.value_or(at::Tensor()).contiguous(), o.shift.value_or(at::Tensor()).contiguous()};
   } else if (o.n_perm > 0) {
     const int64_t n_trials = o.surrogate == "swap_trials" ? x.size(-2) : 1;
-    auto [phase_index, shift] = surrogate_plan(o.n_perm, S, n, o.surrogate, o.seed, o.rng, o.independent, n_trials);
+    auto [phase_index, shift] =
+        surrogate_plan(o.n_perm, S, shift_range, o.surrogate, o.seed, o.rng, o.independent, n_trials);
     plan = {o.surrogate == "swap_trials" ? to_device(phase_index, device) : at::Tensor(), to_device(shift, device)};
   }
 
@@ -214,15 +244,23 @@ PacOutputs pac_pipeline(const at::Tensor& x, const PacOptions& o, const DeviceKe
     flags = checks.finite_rows(rows, "x", x.sizes());
   }
 
+  // The outputs' rows: the signals, or every window of every signal (window
+  // w of signal s at row s * n_windows + w), with the plan and the bad rows
+  // spread over the windows.
+  const auto lead = output_lead(x, o);
+  const auto row_plan = windows.on() ? window_plan(plan, windows) : plan;
+  const auto row_bad = windows.on() && bad.defined() ? bad.repeat_interleave(windows.count) : bad;
+  const auto measure_kind = o.method == "hr" ? BinnedMeasure::kHR : BinnedMeasure::kMI;
+  const TapSets taps{pha.taps, amp.taps, pha.key, amp.key};
   PacOutputs out;
   if (sums_method) {
     const auto [measure, surrogates] = sum_method_rows(rows, pha.taps, amp.taps, plan, sum_options(x, o));
-    out = pac_outputs(x, o, plan.phase_index, bad, measure, at::Tensor(), at::Tensor(), surrogates);
+    out = pac_outputs(lead, o, row_plan.phase_index, row_bad, measure, at::Tensor(), at::Tensor(), surrogates);
   } else {
     const auto [mi, sums, counts, surrogates] =
-        modulation_index_rows(rows, {pha.taps, amp.taps, pha.key, amp.key}, o.n_bins, o.memory_budget, plan, k, flags,
-                              o.method == "hr" ? BinnedMeasure::kHR : BinnedMeasure::kMI);
-    out = pac_outputs(x, o, plan.phase_index, bad, mi, sums, counts, surrogates);
+        windows.on() ? windowed_histograms(rows, taps, o.n_bins, o.memory_budget, windows, plan, k, flags, measure_kind)
+                     : modulation_index_rows(rows, taps, o.n_bins, o.memory_budget, plan, k, flags, measure_kind);
+    out = pac_outputs(lead, o, row_plan.phase_index, row_bad, mi, sums, counts, surrogates);
   }
   checks.finish();
   return out;
@@ -230,6 +268,9 @@ PacOutputs pac_pipeline(const at::Tensor& x, const PacOptions& o, const DeviceKe
 
 PacOutputs pac_differentiable(const at::Tensor& x, const PacOptions& o) {
   check_options(x, o);
+  GPAC_CHECK_VALUE(o.window == 0,
+                   "window (time-resolved PAC) has no gradient path: x requires grad; detach it, or "
+                   "compute each window's PAC with gradients from its band-passed samples");
   // The design and the plan need whole numbers: under torch.compile the
   // graph is specialised on them, as the Python caller's ints were.
   const int64_t n = x.sym_size(-1).guard_int(__FILE__, __LINE__);
@@ -267,7 +308,8 @@ PacOutputs pac_differentiable(const at::Tensor& x, const PacOptions& o) {
     const Surrogates plan{phase_index.value_or(at::Tensor()), shift.value_or(at::Tensor())};
     const auto [measure, surrogates] =
         sum_method_rows(as_signal_rows(signals, "x"), pha_taps, amp_taps, plan, sum_options(x, o));
-    return pac_outputs(x, o, plan.phase_index, bad, measure, at::Tensor(), at::Tensor(), surrogates);
+    return pac_outputs(x.sym_sizes().slice(0, x.dim() - 1), o, plan.phase_index, bad, measure, at::Tensor(),
+                       at::Tensor(), surrogates);
   }
   auto [mi, sums, counts, surrogates] =
       ops::modulation_index(signals, pha_taps, amp_taps, o.n_bins, o.memory_budget, phase_index, shift);
@@ -285,9 +327,9 @@ PacOutputs pac_differentiable(const at::Tensor& x, const PacOptions& o) {
   }
   const c10::SymInt S = x.sym_numel() / x.sym_size(-1);
   const int64_t P = pha_taps.size(0), A = amp_taps.size(0);
-  return pac_outputs(x, o, phase_index.value_or(at::Tensor()), bad, mi.reshape_symint({S, P, A}),
-                     sums.reshape_symint({S, P, A, o.n_bins}), counts.reshape_symint({S, P, o.n_bins}),
-                     surrogates.reshape_symint({S, o.n_perm, P, A}));
+  return pac_outputs(x.sym_sizes().slice(0, x.dim() - 1), o, phase_index.value_or(at::Tensor()), bad,
+                     mi.reshape_symint({S, P, A}), sums.reshape_symint({S, P, A, o.n_bins}),
+                     counts.reshape_symint({S, P, o.n_bins}), surrogates.reshape_symint({S, o.n_perm, P, A}));
 }
 
 }  // namespace gpac

@@ -56,9 +56,15 @@ struct PacOptions {
   // TensorPAC's spectral.morlet; the cycles are unused).
   std::string dcomplex = "hilbert";
   double width = 7.0;
+  // Time-resolved PAC: the measure of every window of `window` samples,
+  // starting every `step` samples (0: the whole recording). The band-pass and
+  // analytic signal run over the whole recording; each window's histograms or
+  // sums come from its samples. Surrogates shift within each window: a plan
+  // then has shifts < window, and every window of a signal uses its column.
+  int64_t window = 0, step = 0;
 };
 
-// Shaped like x's leading dims (...): mi (..., P, A); z, p (..., P, A) with
+// Shaped like x's leading dims (..., and n_windows with a window): mi (..., P, A); z, p (..., P, A) with
 // surrogates, else empty (0,); surrogates (..., n_perm, P, A); amp_dist
 // (..., P, A, n_bins), the mean amplitude per phase bin normalised to sum 1,
 // when asked, else empty (0,). All in x's signal dtype.
@@ -92,8 +98,8 @@ auto pac_kernel(Run run) {
                int64_t amp_cycle, int64_t memory_budget, int64_t n_perm, c10::string_view surrogate, int64_t norm,
                int64_t seed, c10::string_view rng, bool independent, bool return_dist, c10::string_view nan,
                const std::optional<at::Tensor>& phase_index, const std::optional<at::Tensor>& shift,
-               c10::string_view method, std::optional<double> ndpac_p, c10::string_view dcomplex,
-               double width) -> PacTuple {
+               c10::string_view method, std::optional<double> ndpac_p, c10::string_view dcomplex, double width,
+               int64_t window, int64_t step) -> PacTuple {
     PacOptions o;
     o.fs = fs;
     o.pha_low = pha_low.vec();
@@ -118,6 +124,8 @@ auto pac_kernel(Run run) {
     o.ndpac_p = ndpac_p;
     o.dcomplex = std::string(dcomplex);
     o.width = width;
+    o.window = window;
+    o.step = step;
     const PacOutputs r = run(x, o);
     return {r.mi, r.z, r.p, r.surrogates, r.amp_dist};
   };

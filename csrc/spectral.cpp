@@ -291,11 +291,14 @@ namespace {
 // window rows[:, w0 : w1] made contiguous.
 template <typename F>
 void for_each_window(const at::Tensor& rows, int64_t t0, int64_t t1, const Segments& seg, F&& f) {
+  // Cores on one grid from sample 0 whatever [t0, t1) is, so that a sample
+  // comes out of the same window (the same numbers) in a range as in the
+  // whole row: stretches of a row (windowed_histograms) then agree exactly.
   const int64_t n = rows.size(1);
-  for (int64_t c0 = t0; c0 < t1; c0 += seg.core) {
-    const int64_t c1 = std::min(c0 + seg.core, t1);
-    const int64_t w0 = std::max<int64_t>(0, c0 - seg.margin), w1 = std::min(n, c1 + seg.margin);
-    f(rows.narrow(1, w0, w1 - w0).contiguous(), c0, c1, w0);
+  for (int64_t g0 = t0 / seg.core * seg.core; g0 < t1; g0 += seg.core) {
+    const int64_t g1 = std::min(g0 + seg.core, n);
+    const int64_t w0 = std::max<int64_t>(0, g0 - seg.margin), w1 = std::min(n, g1 + seg.margin);
+    f(rows.narrow(1, w0, w1 - w0).contiguous(), std::max(g0, t0), std::min(g1, t1), w0);
   }
 }
 

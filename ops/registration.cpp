@@ -200,13 +200,15 @@ TORCH_LIBRARY(gpac, m) {
   // policy nan ('raise' or 'propagate'), for the coupling measure `method`
   // ('mi', 'hr', 'mvl', 'ndpac', 'ps', 'gc') and the decomposition dcomplex
   // ('hilbert': FIR band-pass and analytic signal; 'wavelet': Morlet
-  // wavelets of `width` cycles; see PacOptions).
+  // wavelets of `width` cycles; see PacOptions), over the whole recording or,
+  // with window > 0, per window of `window` samples every `step` (outputs
+  // (..., n_windows, ...)).
   m.def(
       "pac(Tensor x, float fs, float[] pha_low, float[] pha_high, float[] amp_low, float[] amp_high, "
       "int n_bins=18, int pha_cycle=3, int amp_cycle=6, int memory_budget=0, int n_perm=0, "
       "str surrogate=\"block_swap\", int norm=4, int seed=0, str rng=\"torch\", bool independent=False, "
       "bool return_dist=False, str nan=\"raise\", Tensor? phase_index=None, Tensor? shift=None, "
-      "str method=\"mi\", float? ndpac_p=0.05, str dcomplex=\"hilbert\", float width=7.) -> "
+      "str method=\"mi\", float? ndpac_p=0.05, str dcomplex=\"hilbert\", float width=7., int window=0, int step=0) -> "
       "(Tensor mi, Tensor z, Tensor p, Tensor surrogates, Tensor amp_dist)",
       tags);
 }

@@ -13,7 +13,7 @@ import torch
 from .bands import linear_bands, preset_bands
 from .erpac import erpac
 from .pac import SURROGATES, NORMS, _as_signals, pac
-from .plot import plot_comodulogram, plot_erpac, plot_preferred_phase
+from .plot import plot_comodulogram, plot_preferred_phase, plot_time_frequency
 from .signals import coupled_signal
 
 
@@ -124,7 +124,7 @@ def compute(args: argparse.Namespace) -> int:
     options = dict(n_bins=args.n_bins, n_perm=args.n_perm, surrogate=args.surrogate, norm=args.norm, seed=args.seed,
                    rng=args.rng, independent=args.independent, return_dist=args.method in ("mi", "hr"),
                    memory_budget=args.memory_budget, nan=args.nan, method=args.method, ndpac_p=args.ndpac_p,
-                   dcomplex=args.dcomplex, width=args.width)
+                   dcomplex=args.dcomplex, width=args.width, window=args.window, step=args.step)
     start = time.perf_counter()
     try:
         if int(os.environ.get("WORLD_SIZE", "1")) > 1:  # started by torchrun: shard the signals over the ranks
@@ -148,11 +148,27 @@ def compute(args: argparse.Namespace) -> int:
         arrays.update(amp_dist=res.amp_dist.cpu().numpy(), phase_bin_centers=res.phase_bin_centers.numpy())
     if res.z is not None:
         arrays.update(z=res.z.cpu().numpy(), p=res.p.cpu().numpy())
+    if res.window_centers is not None:
+        arrays["window_centers"] = res.window_centers.numpy()
     shown, label = res.mi, METHOD_TITLES[args.method]
     if args.plot == "z":
         if res.z is None:
             raise SystemExit("gpac compute: --plot z needs surrogates (--n-perm)")
         shown, label = res.z, "z"
+    if res.window_centers is not None:
+        # The time course: the most coupled phase band's measure per window and amplitude band,
+        # averaged over the signals.
+        course = shown.reshape(-1, len(res.window_centers), len(pha), len(amp)).mean(0).cpu()
+        i = int(course.mean(0).amax(1).argmax())
+        png = plot_time_frequency(course[:, i].T, res.window_centers, amp,
+                                  args.png or out.with_suffix(".png"), label=label,
+                                  title=f"{Path(args.input).name}: {label} per window, phase band "
+                                        f"[{pha[i, 0]:g}, {pha[i, 1]:g}] Hz")
+        np.savez(out, **arrays)
+        print(f"{tuple(signals.shape)} at {fs:g} Hz, {len(pha)} x {len(amp)} bands, "
+              f"{len(res.window_centers)} windows, {args.n_perm} surrogates: {elapsed:.2f} s on {where}")
+        print(f"results written to {out.resolve()} ({', '.join(sorted(arrays))}); time course {png.resolve()}")
+        return 0
     comod = shown.reshape(-1, len(pha), len(amp)).mean(0).cpu()
     pvalues = None
     if res.all_surrogates is not None:
@@ -202,9 +218,10 @@ def event_related(args: argparse.Namespace) -> int:
     i = int(shown.mean(-1).amax(1).argmax())  # the most coupled phase band
     pvalues = None if res.p is None else res.p.reshape(cells.shape).amax(0)[i].cpu()
     label = "circular correlation" if args.method == "circular" else "GC MI (bits)"
-    png = plot_erpac(shown[i], res.times, amp, args.png or out.with_suffix(".png"), label=label, pvalues=pvalues,
-                     alpha=args.alpha, title=f"{Path(args.input).name}: ERPAC, phase band [{pha[i, 0]:g}, "
-                                             f"{pha[i, 1]:g}] Hz, mean of {cells.size(0)} signal(s)")
+    title = (f"{Path(args.input).name}: ERPAC, phase band [{pha[i, 0]:g}, {pha[i, 1]:g}] Hz, "
+             f"mean of {cells.size(0)} signal(s)")
+    png = plot_time_frequency(shown[i], res.times, amp, args.png or out.with_suffix(".png"), label=label,
+                              pvalues=pvalues, alpha=args.alpha, title=title)
     print(f"{tuple(signals.shape)} at {fs:g} Hz, {len(pha)} x {len(amp)} bands, {args.n_perm} surrogates: "
           f"{elapsed:.2f} s on {args.device}")
     print(f"results written to {out.resolve()} ({', '.join(sorted(arrays))}); time-frequency image {png.resolve()}")
@@ -336,6 +353,9 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--alpha", type=float, default=0.05, help="significance level of the outline")
     p.add_argument("--polar", action="store_true",
                    help="also a polar plot of the preferred phase (the most coupled phase band): .polar.png")
+    p.add_argument("--window", type=float, help="time-resolved PAC: window length in seconds (the PNG is then "
+                   "the time course of the most coupled phase band)")
+    p.add_argument("--step", type=float, help="seconds between windows' starts (default: --window)")
     p.add_argument("--out", help="results .npz (default: INPUT with .pac.npz)")
     p.add_argument("--png", help="comodulogram PNG (default: the .npz path with .png)")
     p.set_defaults(func=compute)

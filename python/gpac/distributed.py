@@ -35,7 +35,8 @@ import torch.distributed as dist
 
 from .bands import BandsLike, resolve_bands
 from .pac import (PACResult, _as_signals, _budget, _check_nan, _check_signals, _cycles, _decomposition, _edges,
-                  _method_name, _Options, _outputs, _plan, _plan_part, _stat_options, phase_bin_centers)
+                  _method_name, _Options, _outputs, _plan, _plan_part, _stat_options, _window_centers, _windows,
+                  phase_bin_centers)
 
 __all__ = ["init", "rank", "world_size", "shard_range", "pac", "load_shards"]
 
@@ -123,6 +124,8 @@ def pac(
     ndpac_p: Optional[float] = 0.05,
     dcomplex: str = "hilbert",
     width: float = 7.0,
+    window: Optional[float] = None,
+    step: Optional[float] = None,
 ) -> Optional[PACResult]:
     """:func:`gpac.pac` over the ranks of the process group (or alone without one).
 
@@ -143,6 +146,7 @@ def pac(
     surrogate_name, norm_id = _stat_options(n_perm, surrogate, norm, rng)
     measure = _method_name(method)
     dcomplex, width = _decomposition(dcomplex, width)
+    window_samples, step_samples = _windows(window, step, float(fs))
     _check_nan(nan)
     n_perm = int(n_perm)
     if seed is None and n_perm > 0:
@@ -180,13 +184,15 @@ def pac(
             phase_index, shift = None, None
             if n_perm > 0:
                 # The whole dataset's plan, then this rank's part of it: independent of the ranks.
-                phase_index, shift = _plan_part(*_plan(x, n_perm, surrogate_name, int(seed), rng, independent),
+                phase_index, shift = _plan_part(*_plan(x, n_perm, surrogate_name, int(seed), rng, independent,
+                                                       window_samples),
                                                 slice(k0, k1), slice(start, stop), shard.device)
             n_mine = k1 - k0
             options = _Options(float(fs), *_edges(pha), *_edges(amp), int(n_bins), pha_cycle, amp_cycle,
                                _budget(memory_budget), n_mine, surrogate_name, norm_id, seed, rng, bool(independent),
                                return_surrogates or split == "surrogates", bool(return_dist), nan, measure,
-                               None if ndpac_p is None else float(ndpac_p), dcomplex, width)
+                               None if ndpac_p is None else float(ndpac_p), dcomplex, width, window_samples,
+                               step_samples)
             out = _outputs(shard, options, phase_index, shift)
             if split == "surrogates":
                 out.pop("z", None)
@@ -212,6 +218,7 @@ def pac(
     else:
         res = _assemble([g for g in gathered if g], lead, n_bins)
     res.method = measure
+    res.window_centers = _window_centers(window_samples, step_samples, n_times, float(fs))
     return res
 
 

@@ -78,17 +78,18 @@ def _check_signals(x: torch.Tensor) -> None:
         raise ValueError(f"x is empty (shape {list(x.shape)}); expected signals of shape (..., n_times)")
 
 
-def _plan(x: torch.Tensor, n_perm: int, surrogate: str, seed: int, rng: str,
-          independent: bool) -> Tuple[Optional[torch.Tensor], torch.Tensor]:
+def _plan(x: torch.Tensor, n_perm: int, surrogate: str, seed: int, rng: str, independent: bool,
+          window: int = 0) -> Tuple[Optional[torch.Tensor], torch.Tensor]:
     """(phase_index or None, shift) for n_perm surrogates of x's signals, the whole call's plan
-    that chunks of it (gpac.distributed, the progress bar) take their parts of."""
+    that chunks of it (gpac.distributed, the progress bar) take their parts of. With a window
+    (samples), the shifts are within it, as gpac::pac draws them."""
     n_trials = 1
     if surrogate == "swap_trials":
         if x.dim() < 2:
             raise ValueError("surrogate='swap_trials' needs a trial axis: x of shape (..., n_trials, n_times)")
         n_trials = x.size(-2)
-    phase_index, shift = torch.ops.gpac.surrogate_plan(n_perm, x.numel() // x.size(-1), x.size(-1), surrogate, seed,
-                                                       rng, independent, n_trials, device=x.device)
+    phase_index, shift = torch.ops.gpac.surrogate_plan(n_perm, x.numel() // x.size(-1), window or x.size(-1),
+                                                       surrogate, seed, rng, independent, n_trials, device=x.device)
     if surrogate == "swap_trials":
         return phase_index, shift
     return None, shift
@@ -134,6 +135,8 @@ class _Options(NamedTuple):
     ndpac_p: Optional[float]
     dcomplex: str
     width: float
+    window: int
+    step: int
 
 
 def _outputs(x: torch.Tensor, o: _Options, plan_phase_index: Optional[torch.Tensor] = None,
@@ -149,7 +152,7 @@ def _outputs(x: torch.Tensor, o: _Options, plan_phase_index: Optional[torch.Tens
     mi, z, p, surrogates, amp_dist = torch.ops.gpac.pac(
         x, o.fs, o.pha_low, o.pha_high, o.amp_low, o.amp_high, o.n_bins, o.pha_cycle, o.amp_cycle, o.memory_budget,
         o.n_perm, o.surrogate, o.norm, 0 if seed is None else seed, o.rng, o.independent, o.return_dist, o.nan,
-        plan_phase_index, plan_shift, o.method, o.ndpac_p, o.dcomplex, o.width)
+        plan_phase_index, plan_shift, o.method, o.ndpac_p, o.dcomplex, o.width, o.window, o.step)
     out: Dict[str, torch.Tensor] = {"mi": mi}
     if o.n_perm > 0:
         out["z"], out["p"] = z, p
@@ -209,6 +212,31 @@ def _decomposition(dcomplex: str, width: float) -> Tuple[str, float]:
     if not (isinstance(width, (int, float)) and math.isfinite(width) and width > 0):
         raise ValueError(f"width (the Morlet wavelet's number of cycles) must be a positive number, got {width!r}")
     return dcomplex, float(width)
+
+
+def _windows(window: Optional[float], step: Optional[float], fs: float) -> Tuple[int, int]:
+    """(window, step) in samples from seconds; (0, 0) without a window. The op checks them against
+    the recording and the bands."""
+    if window is None:
+        if step is not None:
+            raise ValueError(f"step={step!r} needs a window (seconds): pass window= as well")
+        return 0, 0
+    for name, value in (("window", window), ("step", step)):
+        if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
+            raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
+    length = int(round(window * fs))
+    stride = int(round((window if step is None else step) * fs))
+    if stride < 1:
+        raise ValueError(f"step={step!r} s is shorter than one sample at fs={fs:g} Hz")
+    return length, stride
+
+
+def _window_centers(window: int, step: int, n_times: int, fs: float) -> Optional[torch.Tensor]:
+    """Each window's centre in seconds from the first sample (sample i at i / fs)."""
+    if window == 0:
+        return None
+    starts = torch.arange(0, n_times - window + 1, step, dtype=torch.float64)
+    return (starts + (window - 1) / 2) / fs
 
 
 def _cycles(cycle: Sequence[int]) -> Tuple[int, int]:
@@ -368,6 +396,10 @@ class PACResult:
         Centres of the phase bins, radians.
     method : str
         The coupling measure (see :func:`pac`).
+    window_centers : (n_windows,) or None
+        With ``window``: each window's centre in seconds from the first sample; every array
+        then has an n_windows axis before (n_pha, n_amp), and the surrogates (..., n_windows,
+        n_perm, n_pha, n_amp).
     """
 
     mi: torch.Tensor
@@ -377,6 +409,7 @@ class PACResult:
     amp_dist: Optional[torch.Tensor]
     phase_bin_centers: torch.Tensor
     method: str = "mi"
+    window_centers: Optional[torch.Tensor] = None
     #: every surrogate, kept (even without return_surrogates) for pvalues_corrected
     all_surrogates: Optional[torch.Tensor] = field(default=None, repr=False)
 
@@ -386,7 +419,8 @@ class PACResult:
 
         The measure and its surrogates are first averaged over the trials: axis -3 of ``mi``
         (the last leading dim of the signals; a single signal is its own average), as
-        TensorPAC averages its epochs. Each surrogate is compared with the observed value
+        TensorPAC averages its epochs. With windows, each window's cells are corrected on their
+        own, the trials (axis -4) averaged. Each surrogate is compared with the observed value
         ``>=``; the smallest p is 1 / n_perm.
 
         Parameters
@@ -407,8 +441,9 @@ class PACResult:
             raise ValueError("corrected p-values need surrogates: call pac(..., n_perm=200) (TensorPAC's default)")
         _check_mcp(mcp, p)
         effect, perm = self.mi.double(), self.all_surrogates.double()
-        if effect.dim() >= 3:
-            effect, perm = effect.mean(-3), perm.mean(-4)
+        windowed = int(self.window_centers is not None)  # then each window is corrected on its own
+        if effect.dim() >= 3 + windowed:
+            effect, perm = effect.mean(-3 - windowed), perm.mean(-4 - windowed)
         if mcp == "maxstat":
             largest = perm.flatten(-2).amax(-1)[..., None, None]  # (..., n_perm, 1, 1)
             counts = (effect.unsqueeze(-3) <= largest).sum(-3)
@@ -444,7 +479,7 @@ def _outputs_by_signal_chunks(x: torch.Tensor, o: _Options) -> Dict[str, torch.T
 
     if o.nan == "raise" and not bool(torch.isfinite(x).all()):
         return _outputs(x, o)  # raises, naming the sample's position in x
-    phase_index, shift = _plan(x, o.n_perm, o.surrogate, o.seed, o.rng, o.independent)
+    phase_index, shift = _plan(x, o.n_perm, o.surrogate, o.seed, o.rng, o.independent, o.window)
     rows = x.reshape(-1, x.size(-1))
     group = x.size(-2) if o.surrogate == "swap_trials" else 1
     step = max(1, math.ceil(rows.size(0) / group / 20)) * group
@@ -490,6 +525,8 @@ def pac(
     ndpac_p: Optional[float] = 0.05,
     dcomplex: str = "hilbert",
     width: float = 7.0,
+    window: Optional[float] = None,
+    step: Optional[float] = None,
 ) -> PACResult:
     """Phase-amplitude coupling (Tort's MI by default, or TensorPAC's other measures) with
     surrogate statistics: z-scores and p-values.
@@ -565,6 +602,17 @@ def pac(
     width : float
         The Morlet wavelets' width in cycles (TensorPAC's 7; it truncates
         non-integer widths to int, gPAC does not).
+    window, step : float, optional
+        Time-resolved PAC: the measure of every window of ``window`` seconds,
+        starting every ``step`` seconds (default: ``window``, no overlap) from
+        the first sample, as ``(..., n_windows, n_pha, n_amp)`` with the
+        centres in ``window_centers``. The band-pass and analytic signal run
+        once over the whole recording (each window's samples are cut from it,
+        so a window away from the recording's ends sees no edge effect); z, p
+        and surrogates are per window, each surrogate's amplitude shifted within
+        the window (every window of a signal takes that signal's cut or
+        permutation). The window must fit the recording and hold one period of
+        the slowest phase band's low edge. No gradient.
 
     Returns
     -------
@@ -580,11 +628,13 @@ def pac(
     amp_low, amp_high = _band_edges(amp_bands, "amplitude", x.device)
     pha_cycle, amp_cycle = _cycles(cycle)
     dcomplex, width = _decomposition(dcomplex, width)
+    window_samples, step_samples = _windows(window, step, float(fs))
     if seed is None and n_perm > 0:
         seed = _draw_seed()
     options = _Options(float(fs), pha_low, pha_high, amp_low, amp_high, int(n_bins), pha_cycle, amp_cycle,
                        _budget(memory_budget), n_perm, surrogate_name, norm_id, seed, rng, bool(independent), True,
-                       bool(return_dist), nan, measure, None if ndpac_p is None else float(ndpac_p), dcomplex, width)
+                       bool(return_dist), nan, measure, None if ndpac_p is None else float(ndpac_p), dcomplex, width,
+                       window_samples, step_samples)
 
     updates = float(x.numel()) * len(pha_low) * len(amp_low) * (n_perm + 1)
     if n_perm == 0 or not _show_progress(progress, updates, x.device):
@@ -596,6 +646,7 @@ def pac(
         mi=out["mi"], z=out.get("z"), p=out.get("p"),
         surrogates=surrogates if return_surrogates and n_perm > 0 else None,
         amp_dist=out.get("amp_dist"), phase_bin_centers=phase_bin_centers(n_bins), method=measure,
+        window_centers=_window_centers(window_samples, step_samples, x.size(-1), float(fs)),
         all_surrogates=surrogates if n_perm > 0 else None,
     )
 
@@ -741,7 +792,7 @@ class PAC(nn.Module):
                                     self.pha_cycle, self.amp_cycle, self.memory_budget, self.n_perm, self.surrogate,
                                     self.norm, self.seed, self.rng, self.independent, self.return_surrogates,
                                     self.return_dist, "raise", self.method, self.ndpac_p, self.dcomplex,
-                                    self.width))
+                                    self.width, 0, 0))
 
     def extra_repr(self) -> str:
         stats = f", n_perm={self.n_perm}, surrogate={self.surrogate!r}" if self.n_perm else ""

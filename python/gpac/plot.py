@@ -1,4 +1,4 @@
-"""Comodulogram, preferred-phase and event-related PAC figures (matplotlib, no display needed)."""
+"""Comodulogram, preferred-phase and time x frequency figures (matplotlib, no display needed)."""
 from __future__ import annotations
 
 import math
@@ -96,8 +96,8 @@ def plot_preferred_phase(
     return path
 
 
-def plot_erpac(
-    erpac: torch.Tensor,
+def plot_time_frequency(
+    values: torch.Tensor,
     times: torch.Tensor,
     amp_bands: torch.Tensor,
     path: str | Path,
@@ -106,29 +106,30 @@ def plot_erpac(
     pvalues: torch.Tensor | None = None,
     alpha: float = 0.05,
 ) -> Path:
-    """Writes the time-frequency image of event-related PAC for one phase band, ``erpac``
-    (n_amp, n_times) against time (s) and the amplitude bands' centres, to ``path`` (PNG), as
-    TensorPAC's ``EventRelatedPac.pacplot``; with ``pvalues`` (n_amp, n_times), the regions with
-    p < ``alpha`` are outlined.
+    """Writes a time x amplitude-frequency image for one phase band, ``values`` (n_amp, n_times)
+    against ``times`` (s) and the amplitude bands' centres, to ``path`` (PNG): event-related PAC
+    (:func:`gpac.erpac`, as TensorPAC's ``EventRelatedPac.pacplot``) or the time course of
+    windowed PAC (``gpac.pac(..., window=)``, times its window centres). With ``pvalues``
+    (n_amp, n_times), the regions with p < ``alpha`` are outlined.
     """
     from matplotlib.backends.backend_agg import FigureCanvasAgg
     from matplotlib.figure import Figure
 
-    erpac = torch.as_tensor(erpac).detach().cpu().double()
-    if erpac.dim() != 2 or erpac.size(0) != len(amp_bands) or erpac.size(1) != len(times):
-        raise ValueError(f"erpac must be (n_amp, n_times) = ({len(amp_bands)}, {len(times)}) to plot (one phase band, "
-                         f"trials reduced); got shape {tuple(erpac.shape)}")
+    values = torch.as_tensor(values).detach().cpu().double()
+    if values.dim() != 2 or values.size(0) != len(amp_bands) or values.size(1) != len(times):
+        raise ValueError(f"values must be (n_amp, n_times) = ({len(amp_bands)}, {len(times)}) to plot (one phase "
+                         f"band, trials reduced); got shape {tuple(values.shape)}")
     amp_c = amp_bands.double().mean(1).numpy()
     t = torch.as_tensor(times).double().numpy()
     fig = Figure(figsize=(8, 4.5), layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    mesh = ax.pcolormesh(t, amp_c, erpac.numpy(), shading="nearest", cmap="viridis")
+    mesh = ax.pcolormesh(t, amp_c, values.numpy(), shading="nearest", cmap="viridis")
     fig.colorbar(mesh, ax=ax, label=label)
     if pvalues is not None:
         significant = (torch.as_tensor(pvalues).detach().cpu().double() < alpha).double()
-        if significant.shape != erpac.shape:
-            raise ValueError(f"pvalues must have erpac's shape {tuple(erpac.shape)}, got {tuple(significant.shape)}")
+        if significant.shape != values.shape:
+            raise ValueError(f"pvalues must have values' shape {tuple(values.shape)}, got {tuple(significant.shape)}")
         if 0 < float(significant.sum()) < significant.numel():
             ax.contour(t, amp_c, significant.numpy(), levels=[0.5], colors="white", linewidths=1.0)
     ax.set_xlabel("time (s)")

@@ -142,6 +142,34 @@ TEST(RunConfig, RunGivesTheOpsResult) {
   EXPECT_TRUE(at::equal(r.z, std::get<0>(gpac::ops::surrogate_stats(mi, surrogates, 4))));
 }
 
+TEST(RunConfig, WindowsReachTheOp) {
+  at::manual_seed(7);
+  const auto x = at::randn({2, 512 * 6}, at::kDouble);
+  const auto c = gpac::parse_config(nlohmann::json::parse(
+      R"({"fs": 512, "pha_bands": [[4, 8]], "amp_bands": [[60, 90], [90, 120]], "window": 2, "step": 0.5})"));
+  gpac::PacOptions o;
+  o.fs = 512;
+  o.pha_low = {4};
+  o.pha_high = {8};
+  o.amp_low = {60, 90};
+  o.amp_high = {90, 120};
+  o.window = 1024;
+  o.step = 256;
+  const auto mi = gpac::run_pac(c, x).mi;
+  EXPECT_EQ(mi.sizes(), (std::vector<int64_t>{2, 9, 1, 2}));
+  EXPECT_TRUE(at::equal(mi, gpac::ops::pac(x, o).mi));
+  // Each window's MI is mi_scatter's on the window cut out of the whole band-passed signals.
+  const auto [phase, amplitude] = gpac::ops::filter_hilbert(
+      x, gpac::ops::fir_taps(512, {4}, {8}, x.size(1), 3), gpac::ops::fir_taps(512, {60, 90}, {90, 120}, x.size(1), 6));
+  const auto cut = [](const at::Tensor& t) { return t.narrow(-1, 3 * 256, 1024).contiguous(); };
+  EXPECT_TRUE(at::equal(mi.select(1, 3), std::get<0>(gpac::ops::mi_scatter(cut(phase), cut(amplitude), 18))));
+  const auto out = gpac::results_json(c, gpac::run_pac(c, x), x, "/tmp/unused.json");
+  ASSERT_EQ(out.at("window_centers").size(), 9u);
+  EXPECT_DOUBLE_EQ(out.at("window_centers")[1].get<double>(), (256 + 511.5) / 512);
+  EXPECT_NE(config_error(R"({"fs": 512, "step": 1})").find("step needs a window"), std::string::npos);
+  EXPECT_NE(config_error(R"({"fs": 512, "window": -2})").find("window"), std::string::npos);
+}
+
 TEST(RunConfig, WaveletsReachTheOp) {
   at::manual_seed(6);
   const auto x = at::randn({2, 1500}, at::kDouble);

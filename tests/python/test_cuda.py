@@ -259,3 +259,15 @@ def test_erpac_matches_cpu(rng, method, dtype):
     assert np.median(rel(got.erpac, ref.erpac)) < tol
     if dtype == torch.float64:
         assert torch.equal(got.p_uncorrected.cpu(), ref.p_uncorrected)
+
+
+@pytest.mark.parametrize("method", ["mi", "hr", "mvl", "gc"])
+def test_windows_match_cpu(rng, method):
+    x = torch.from_numpy(rng.standard_normal((3, 5000)))
+    kw = dict(method=method, window=2.0, step=1.0, n_perm=5, seed=3, return_surrogates=True)
+    poison_allocator()
+    got = gpac.pac(x.cuda(), FS, "lres", [[60, 90], [90, 130]], **kw)
+    ref = gpac.pac(x, FS, "lres", [[60, 90], [90, 130]], **kw)
+    assert got.mi.shape == ref.mi.shape and got.mi.device.type == "cuda"
+    for name in ("mi", "z", "surrogates"):
+        assert np.median(rel(getattr(got, name), getattr(ref, name))) < 1e-10, name

@@ -204,12 +204,12 @@ def test_gc_with_the_phase_cos_and_sin_ranked_alike_is_the_mi_of_one(rng):
     assert (ranked > 20).all() and not ranked.isnan().any()
 
 
-def test_plot_erpac_draws_one_phase_band(tmp_path, rng):
-    from gpac.plot import plot_erpac
+def test_plot_time_frequency_draws_one_phase_band(tmp_path, rng):
+    from gpac.plot import plot_time_frequency
 
     x = torch.from_numpy(rng.standard_normal((12, 300)))
     res = gpac.erpac(x, FS, PHA, AMP, mcp="bonferroni")
-    path = plot_erpac(res.erpac[0], res.times, torch.tensor(AMP), tmp_path / "e.png", pvalues=res.p[0])
+    path = plot_time_frequency(res.erpac[0], res.times, torch.tensor(AMP), tmp_path / "e.png", pvalues=res.p[0])
     assert path.read_bytes()[:4] == b"\x89PNG"
-    with pytest.raises(ValueError, match=r"erpac must be \(n_amp, n_times\) = \(3, 300\)"):
-        plot_erpac(res.erpac, res.times, torch.tensor(AMP), tmp_path / "f.png")
+    with pytest.raises(ValueError, match=r"values must be \(n_amp, n_times\) = \(3, 300\)"):
+        plot_time_frequency(res.erpac, res.times, torch.tensor(AMP), tmp_path / "f.png")

@@ -101,10 +101,10 @@ json tensor_json(const at::Tensor& t) {
 
 RunConfig parse_config(const json& config) {
   if (!config.is_object()) throw ConfigError("the configuration must be a JSON object");
-  static const std::set<std::string> known{"fs",          "pha_bands", "amp_bands", "n_bins",        "cycle",
-                                           "n_perm",      "surrogate", "norm",      "seed",          "rng",
-                                           "independent", "device",    "dtype",     "memory_budget", "npy_threshold",
-                                           "method",      "ndpac_p",   "dcomplex",  "width"};
+  static const std::set<std::string> known{
+      "fs",      "pha_bands", "amp_bands",   "n_bins", "cycle", "n_perm",        "surrogate",     "norm",
+      "seed",    "rng",       "independent", "device", "dtype", "memory_budget", "npy_threshold", "method",
+      "ndpac_p", "dcomplex",  "width",       "window", "step"};
   for (const auto& [key, value] : config.items())
     if (!known.count(key)) throw ConfigError("unknown key '" + key + "' in the configuration");
   RunConfig c;
@@ -157,6 +157,14 @@ RunConfig parse_config(const json& config) {
   c.width = get<double>(config, "width", 7.0);
   if (!(c.width > 0 && std::isfinite(c.width)))
     throw ConfigError("width (Morlet cycles) must be a positive number, got " + config.at("width").dump());
+  if (config.contains("step") && !config.contains("window"))
+    throw ConfigError("step needs a window (seconds): give \"window\" as well");
+  c.window = get<double>(config, "window", 0.0);
+  if (config.contains("window") && !(c.window > 0 && std::isfinite(c.window)))
+    throw ConfigError("window must be a positive number of seconds, got " + config.at("window").dump());
+  c.step = get<double>(config, "step", c.window);
+  if (config.contains("step") && !(c.step > 0 && std::isfinite(c.step)))
+    throw ConfigError("step must be a positive number of seconds, got " + config.at("step").dump());
   return c;
 }
 
@@ -193,6 +201,8 @@ RunResult run_pac(const RunConfig& c, const at::Tensor& signals) {
   o.ndpac_p = c.ndpac_p;
   o.dcomplex = c.dcomplex;
   o.width = c.width;
+  o.window = std::llround(c.window * c.fs);
+  o.step = std::llround(c.step * c.fs);
   // swap_trials permutes the rows of a (n_signals, n_times) array: trials on axis -2.
   const auto r = ops::pac(x, o);
   return {r.mi, c.n_perm > 0 ? r.z : at::Tensor(), c.n_perm > 0 ? r.p : at::Tensor()};
@@ -214,6 +224,15 @@ json results_json(const RunConfig& c, const RunResult& r, const at::Tensor& sign
     out["surrogate"] = c.surrogate;
     out["seed"] = c.seed;
     out["rng"] = c.rng;
+  }
+  if (c.window > 0) {
+    const int64_t window = std::llround(c.window * c.fs), step = std::llround(c.step * c.fs);
+    out["window"] = c.window;
+    out["step"] = c.step;
+    json centres = json::array();
+    for (int64_t start = 0; start + window <= signals.size(-1); start += step)
+      centres.push_back((start + (window - 1) / 2.0) / c.fs);
+    out["window_centers"] = centres;
   }
   const auto stem = std::filesystem::path(output_path).replace_extension("");
   for (const auto& [name, t] : std::map<std::string, at::Tensor>{{c.method, r.mi}, {"z", r.z}, {"p", r.p}}) {

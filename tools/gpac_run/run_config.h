@@ -13,7 +13,9 @@
 // are written to .npy files beside the JSON output; 10000); method ("mi",
 // "hr", "mvl", "ndpac", "ps", "gc": csrc/pac_methods.h); ndpac_p (0.05; null: no
 // threshold); dcomplex ("hilbert", "wavelet": Morlet wavelets of `width`
-// cycles, 7).
+// cycles, 7); window, step (seconds: time-resolved PAC, every window of
+// `window` s starting every `step` s, default `window`; the outputs gain an
+// n_windows axis and the JSON the windows' centres).
 #pragma once
 
 #include <ATen/core/Tensor.h>
@@ -51,6 +53,7 @@ struct RunConfig {
   std::optional<double> ndpac_p = 0.05;  // null in the JSON: no threshold
   std::string dcomplex = "hilbert";      // or "wavelet"
   double width = 7.0;                    // Morlet cycles
+  double window = 0, step = 0;           // seconds; 0: the whole recording
 };
 
 // Validates the JSON and fills a RunConfig; ConfigError names the bad key.
