@@ -1,0 +1,82 @@
+"""How far memory_budget bounds gpac.pac's memory on the CPU: peak RSS above the process's memory
+after ``import gpac``, per budget and thread count, each in a fresh process.
+
+    python benchmarks/bench_budget.py [--minutes 40] [--budgets-mib 64 128 512] [--threads 1 2]
+
+Workload (issue 15): 2 channels x 40 min at 1 kHz, float32 white noise in a memory-mapped .npy
+(19 MB), 'lres' bands, MI, no surrogates. The peak is VmHWM minus VmRSS just before the call (after
+``import gpac`` and mapping the file): everything the call allocates, all threads together, and
+the mapped input's pages as they are read. The outputs are a few kB. The goal is
+peak <= budget + outputs + 64 MiB.
+"""
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import subprocess
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from common import git_commit, write_results  # noqa: E402
+
+CHILD = """
+import json, sys, time
+import numpy as np, torch
+torch.set_num_threads(int(sys.argv[2]))
+import gpac
+def status(key):
+    for line in open("/proc/self/status"):
+        if line.startswith(key):
+            return int(line.split()[1]) * 1024
+x = np.load(sys.argv[1], mmap_mode="r")
+before = status("VmRSS:")
+start = time.perf_counter()
+gpac.pac(x, 1000.0, "lres", "lres", memory_budget=int(sys.argv[3]), progress=False)
+print(json.dumps({"seconds": time.perf_counter() - start, "peak_above_import_bytes": status("VmHWM:") - before}))
+"""
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--minutes", type=float, default=40)
+    parser.add_argument("--budgets-mib", type=int, nargs="+", default=[64, 128, 512])
+    parser.add_argument("--threads", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--out", type=Path)
+    args = parser.parse_args()
+    rows = []
+    with tempfile.TemporaryDirectory() as tmp:
+        path = Path(tmp) / "recording.npy"
+        n_times = int(args.minutes * 60 * 1000)
+        x = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(2, n_times))
+        x[:] = np.random.default_rng(0).standard_normal((2, n_times), dtype=np.float32)
+        x.flush()
+        del x
+        for threads in args.threads:
+            for mib in args.budgets_mib:
+                run = subprocess.run([sys.executable, "-c", CHILD, str(path), str(threads), str(mib << 20)],
+                                     capture_output=True, text=True, check=True)
+                row = {"threads": threads, "budget_mib": mib, **json.loads(run.stdout.strip().splitlines()[-1])}
+                row["over_budget_mib"] = row["peak_above_import_bytes"] / 2**20 - mib
+                rows.append(row)
+                print(f"{threads} thread(s), budget {mib:5d} MiB: peak above import "
+                      f"{row['peak_above_import_bytes'] / 2**20:7.0f} MiB ({row['over_budget_mib']:+.0f}), "
+                      f"{row['seconds']:.1f} s", flush=True)
+    import torch
+
+    results = {"device": "cpu", "cores": os.cpu_count(), "torch": torch.__version__, "commit": git_commit(),
+               "date": datetime.date.today().isoformat(),
+               "command": "python benchmarks/bench_budget.py " + " ".join(sys.argv[1:]),
+               "channels": 2, "n_times": int(args.minutes * 60 * 1000), "fs": 1000.0, "bands": "lres",
+               "rows": rows}
+    write_results(results, args.out, f"{results['date']}-budget-cpu-{os.cpu_count()}cores.json")
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
