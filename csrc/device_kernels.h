@@ -56,6 +56,11 @@ struct BandJob {
   // Bins jobs on devices with counts_with_bins, optional: (S, B, n_bins)
   // int64 (any strides) that the bins' per-row counts are added into.
   at::Tensor counts;
+  // Phase jobs, optional (S, B, n) like `out`: then `out` gets the cos and
+  // out_sin the sin of the phase, re / |z| and im / |z| (1 and 0 where z = 0),
+  // with no angle taken. Devices whose filter_hilbert cannot write them
+  // return false for such jobs.
+  at::Tensor out_sin;
 };
 
 struct RowFlags;  // csrc/data_checks.h
@@ -97,6 +102,12 @@ struct DeviceKernels {
 
   // Scratch bytes bin_histograms needs per amplitude sample, for planning.
   int64_t histogram_bytes_per_amplitude;
+
+  // Optional: TensorPAC's copnorm of contiguous rows (..., n) into `out`:
+  // quantiles (n,) (ndtri((k + 1) / (n + 1)), ascending) written where each
+  // rank sits, ranks as a stable argsort gives them. Null: ATen's argsort
+  // and scatter (csrc/pac_methods.cpp copnorm).
+  void (*copula_normalise)(const at::Tensor& rows, const at::Tensor& quantiles, const at::Tensor& out);
 };
 
 const DeviceKernels& cpu_kernels();
@@ -111,6 +122,7 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amplitude, int
                         const Surrogates& surrogates, const HistogramOut& out, bool counts_given,
                         BinnedMeasure measure = BinnedMeasure::kMI);
 bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs, int64_t block_bytes, RowFlags* flags);
+void copula_normalise_cpu(const at::Tensor& rows, const at::Tensor& quantiles, const at::Tensor& out);
 void write_polar_cuda(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase, const at::Tensor& amplitude);
 void write_bins_cuda(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);
 void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,

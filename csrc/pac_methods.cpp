@@ -10,6 +10,7 @@
 #include "csrc/gpac.h"
 #include "csrc/op_args.h"
 #include "csrc/op_impl.h"
+#include "csrc/spectral.h"
 
 namespace gpac {
 namespace {
@@ -101,12 +102,20 @@ double erfinv(double y) {
 // stable sort (ties keep their order). Every row is a permutation of the same
 // n values, so they are computed once and scattered to where each rank sits.
 at::Tensor copnorm(const at::Tensor& x) {
-  // The overload taking `stable` first, spelled out: x.sort(true, -1) would
-  // pick sort(dim, descending).
-  const auto order = x.argsort(/*stable=*/true, /*dim=*/-1, /*descending=*/false);
   const int64_t n = x.size(-1);
   const auto ranks = at::arange(n, x.options());
   const auto values = at::special_ndtri((ranks + 1) / static_cast<double>(n + 1));
+  // The CPU's own sort where there is data to read (not FakeTensor, not Meta).
+  if (x.is_cpu() && !x.key_set().has(c10::DispatchKey::Python) && !x.requires_grad() &&
+      cpu_kernels().copula_normalise) {
+    const auto rows = x.contiguous();
+    auto out = at::empty_like(rows);
+    cpu_kernels().copula_normalise(rows, values.contiguous(), out);
+    return out;
+  }
+  // The overload taking `stable` first, spelled out: x.sort(true, -1) would
+  // pick sort(dim, descending).
+  const auto order = x.argsort(/*stable=*/true, /*dim=*/-1, /*descending=*/false);
   return at::empty_like(x).scatter_(-1, order, values.expand_as(order));
 }
 
@@ -192,6 +201,7 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
                    " bytes, more than the memory_budget (", budget,
                    " bytes); raise memory_budget, or use method 'mi', which windows long signals");
   const int64_t chunk = std::max<int64_t>(1, budget / per_signal / group) * group;
+  const bool fused = o.kernels && rows.is_cpu() && !rows.requires_grad();
   const int64_t K = plan.count();
   const double threshold =
       o.method == "ndpac" && o.ndpac_p && *o.ndpac_p < 1 ? 2.0 * m * std::pow(erfinv(1.0 - *o.ndpac_p), 2) : -1.0;
@@ -205,22 +215,39 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
   std::vector<at::Tensor> values, surrogates;
   for (int64_t s0 = 0; s0 < S; s0 += chunk) {
     const int64_t sc = std::min(chunk, S - s0);
-    auto [phase, amplitude] = ops::filter_hilbert(rows.narrow(0, s0, sc), pha_taps, amp_taps);
+    // The phase enters through its cos and sin only.
+    at::Tensor cos, sin, amplitude;
+    const auto chunk = rows.narrow(0, s0, sc);
+    if (fused) {
+      BandOptions bo;
+      bo.phasor = true;
+      const auto band = filter_hilbert_rows(chunk, pha_taps, amp_taps, *o.kernels, bo);
+      cos = band.phase;
+      sin = band.phase_sin;
+      amplitude = band.amplitude;
+    } else {
+      at::Tensor phase;
+      std::tie(phase, amplitude) = ops::filter_hilbert(chunk, pha_taps, amp_taps);
+      const auto pha = phase.to(at::toRealValueType(amplitude.scalar_type()));
+      cos = pha.cos();
+      sin = pha.sin();
+    }
     Surrogates part{plan.phase_index.defined() ? plan.phase_index.narrow(1, s0, sc) - s0 : at::Tensor(),
                     plan.shift.defined() ? plan.shift.narrow(1, s0, sc) : at::Tensor()};
     if (w.on()) {
-      phase = window_rows(phase, w);
+      cos = window_rows(cos, w);
+      sin = window_rows(sin, w);
       amplitude = window_rows(amplitude, w);
       part = window_plan(part, w);
     }
-    const int64_t rows_c = phase.size(0);
+    const int64_t rows_c = cos.size(0);
     std::optional<at::Tensor> index, lag;
     if (part.phase_index.defined()) index = part.phase_index;
     if (part.shift.defined()) lag = part.shift;
     if (o.method == "gc") {
       // Copula-normalised along time, so the amplitude's circular shifts and
       // the borrowed phases keep their normalisation: only the cross sums change.
-      const auto u = copnorm(phase.cos()), v = copnorm(phase.sin()), a = copnorm(amplitude);
+      const auto u = copnorm(cos), v = copnorm(sin), a = copnorm(amplitude);
       const auto uu = u.square().sum(-1), vv = v.square().sum(-1), uv = (u * v).sum(-1);  // (sc, P)
       const auto aa = a.square().sum(-1).unsqueeze(-2);                                   // (sc, 1, A)
       auto [cross, surrogate_cross] = sums_with_surrogates(u, v, a, index, lag);
@@ -245,10 +272,20 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
     } else if (o.method == "ps") {
       // e^(-i phase of the amplitude envelope), its analytic signal zero-padded
       // to a 5-smooth length as TensorPAC's hilbertm.
-      const auto envelope_phase = std::get<0>(ops::hilbert(amplitude));
-      carrier = at::polar(at::ones_like(envelope_phase), -envelope_phase);
+      if (fused) {
+        // conj(z) / |z| of the envelope's analytic signal z: no angle taken
+        // (1 where z = 0, TensorPAC's angle(0) = 0).
+        const auto im = hilbert_imag(amplitude);
+        const auto r = at::hypot(amplitude, im);
+        const auto some = r > 0;
+        carrier =
+            at::complex(at::where(some, amplitude / r, at::ones_like(r)), at::where(some, -im / r, at::zeros_like(r)));
+      } else {
+        const auto envelope_phase = std::get<0>(ops::hilbert(amplitude));
+        carrier = at::polar(at::ones_like(envelope_phase), -envelope_phase);
+      }
     }
-    auto [sums, surrogate_sums] = phase_sums(phase, carrier, index, lag);
+    auto [sums, surrogate_sums] = sums_with_surrogates(cos, sin, carrier, index, lag);
     values.push_back(measure(sums));
     surrogates.push_back(K > 0 ? measure(surrogate_sums) : surrogate_sums);
   }

@@ -52,6 +52,10 @@ struct SumMethodOptions {
   int64_t memory_budget = 0;      // bytes; 0: the default
   int64_t trial_group = 1;        // signals a surrogate may borrow phases among (swap_trials: n_trials)
   TimeWindows window;             // time-resolved: the measure of each window (csrc/op_impl.h)
+  // The device's primitives for rows that need no gradient: the phase bands
+  // then come as the cos and sin of their phase (no angle taken), in the
+  // rows' precision, on the CPU; null: through gpac::filter_hilbert.
+  const DeviceKernels* kernels = nullptr;
 };
 
 // The method's measure (S, P, A) and its surrogates (S, K, P, A) for signal

@@ -254,7 +254,9 @@ PacOutputs pac_pipeline(const at::Tensor& x, const PacOptions& o, const DeviceKe
   const TapSets taps{pha.taps, amp.taps, pha.key, amp.key};
   PacOutputs out;
   if (sums_method) {
-    const auto [measure, surrogates] = sum_method_rows(rows, pha.taps, amp.taps, plan, sum_options(x, o));
+    auto so = sum_options(x, o);
+    so.kernels = &k;
+    const auto [measure, surrogates] = sum_method_rows(rows, pha.taps, amp.taps, plan, so);
     out = pac_outputs(lead, o, row_plan.phase_index, row_bad, measure, at::Tensor(), at::Tensor(), surrogates);
   } else {
     const auto [mi, sums, counts, surrogates] =

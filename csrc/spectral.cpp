@@ -249,10 +249,15 @@ BandSignals filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_ta
   for (const bool phase : {true, false}) {
     const auto& taps = phase ? pha_taps : amp_taps;
     if (!taps.defined()) continue;
-    const auto out_dtype = phase ? (o.n_bins > 0 ? at::kByte : o.phase_dtype) : rows.scalar_type();
-    jobs.push_back({taps, phase ? kPhaseDtype : rows.scalar_type(), phase, phase ? o.n_bins : 0,
-                    at::empty({S, taps.size(0), n}, rows.options().dtype(out_dtype)), phase ? o.pha_key : o.amp_key,
-                    phase && o.n_bins > 0 && k.counts_with_bins ? o.counts : at::Tensor()});
+    // Phases in float64 for the bins (csrc/op_impl.cpp says why); their cos
+    // and sin need no angle, and are computed in the rows' precision.
+    const bool phasor = phase && o.phasor;
+    const auto out_dtype = phase && !phasor ? (o.n_bins > 0 ? at::kByte : o.phase_dtype) : rows.scalar_type();
+    const auto shape = std::vector<int64_t>{S, taps.size(0), n};
+    jobs.push_back({taps, phase && !phasor ? kPhaseDtype : rows.scalar_type(), phase, phase ? o.n_bins : 0,
+                    at::empty(shape, rows.options().dtype(out_dtype)), phase ? o.pha_key : o.amp_key,
+                    phase && o.n_bins > 0 && k.counts_with_bins ? o.counts : at::Tensor(),
+                    phasor ? at::empty(shape, rows.options()) : at::Tensor()});
   }
   // Wavelets give the complex band signal directly: no Hilbert transform,
   // and none of the fused kernels (FIR only).
@@ -270,6 +275,13 @@ BandSignals filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_ta
                           const auto im = imag.defined() ? imag : hilbert_imag(blk);
                           if (!job.phase) {
                             k.write_polar(blk, im, at::Tensor(), dst);
+                          } else if (job.out_sin.defined()) {
+                            const auto r = at::hypot(blk, im);
+                            const auto some = r > 0;
+                            dst.copy_(at::where(some, blk / r, at::ones_like(r)));
+                            job.out_sin.narrow(0, s0, blk.size(0))
+                                .narrow(1, b0, blk.size(1))
+                                .copy_(at::where(some, im / r, at::zeros_like(r)));
                           } else if (job.n_bins > 0) {
                             k.write_bins(blk, im, job.n_bins, dst);
                           } else {
@@ -280,6 +292,7 @@ BandSignals filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_ta
   BandSignals out;
   for (const auto& job : jobs) {
     (job.phase ? out.phase : out.amplitude) = job.out;
+    if (job.phase) out.phase_sin = job.out_sin;
     if (job.counts.defined()) out.counted = fused;
   }
   return out;

@@ -13,7 +13,8 @@ const DeviceKernels& cpu_kernels() {
   // Counts come from the histograms' runs; the prefix sums are per thread.
   static const DeviceKernels kernels{&write_polar_cpu,           &write_bins_cpu,
                                      &bin_histograms_cpu,        &filter_hilbert_cpu,
-                                     /*counts_with_bins=*/false, /*histogram_bytes_per_amplitude=*/0};
+                                     /*counts_with_bins=*/false, /*histogram_bytes_per_amplitude=*/0,
+                                     &copula_normalise_cpu};
   return kernels;
 }
 

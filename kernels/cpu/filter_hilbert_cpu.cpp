@@ -94,7 +94,9 @@ void write_row(const BandJob& job, int64_t row, const T* y, const T* h, int64_t 
   }
   AT_DISPATCH_FLOATING_TYPES(job.out.scalar_type(), "gpac_filter_hilbert_cpu_out", [&] {
     scalar_t* out = job.out.data_ptr<scalar_t>() + row * n;
-    if (job.phase) {
+    if (job.phase && job.out_sin.defined()) {
+      phasor_row(y, h, n, out, job.out_sin.data_ptr<scalar_t>() + row * n);
+    } else if (job.phase) {
       phase_row(y, h, n, out);
     } else {
       amplitude_row(y, h, n, out);

@@ -208,6 +208,8 @@ bool filter_hilbert_cuda(const at::Tensor& rows, const std::vector<BandJob>& job
   const int64_t S = rows.size(0), n = rows.size(1);
   int64_t p = 0, B = 0;
   for (const auto& job : jobs) {
+    // The phase's cos and sin come from the composed path (csrc/spectral.cpp).
+    if (job.out_sin.defined()) return false;
     TORCH_INTERNAL_ASSERT(job.out.is_contiguous(), "filter_hilbert_cuda writes contiguous outputs");
     p = std::max(p, job.taps.size(1) - 1);
     B += job.taps.size(0);

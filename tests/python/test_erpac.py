@@ -213,3 +213,18 @@ def test_plot_time_frequency_draws_one_phase_band(tmp_path, rng):
     assert path.read_bytes()[:4] == b"\x89PNG"
     with pytest.raises(ValueError, match=r"values must be \(n_amp, n_times\) = \(3, 300\)"):
         plot_time_frequency(res.erpac, res.times, torch.tensor(AMP), tmp_path / "f.png")
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_copula_ranks_of_the_cpu_sort_equal_atens_stable_argsort(rng, dtype):
+    """The CPU's packed-key sort (kernels/cpu/copula_cpu.cpp) against ATen's stable argsort, which
+    the op uses under tracing: ties (amplitudes rounded to a few values, zeros of both signs) keep
+    their trial order, bit for bit."""
+    phase = torch.from_numpy(rng.uniform(-np.pi, np.pi, (40, 2, 60))).to(dtype)
+    amplitude = torch.from_numpy(np.round(rng.uniform(0, 1, (40, 3, 60)), 1)).to(dtype)
+    amplitude[::3, 0, :7] = -0.0
+    amplitude[1::3, 0, :7] = 0.0
+    eager = torch.ops.gpac.event_related_pac(phase, amplitude, "gc", 2, None)[0]
+    traced = torch.compile(lambda p, a: torch.ops.gpac.event_related_pac(p, a, "gc", 2, None)[0],
+                           backend="aot_eager", fullgraph=True)(phase, amplitude)
+    assert torch.equal(eager, traced)
