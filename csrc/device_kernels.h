@@ -56,10 +56,12 @@ struct BandJob {
   // Bins jobs on devices with counts_with_bins, optional: (S, B, n_bins)
   // int64 (any strides) that the bins' per-row counts are added into.
   at::Tensor counts;
-  // Phase jobs, optional (S, B, n) like `out`: then `out` gets the cos and
+  // Optional (S, B, n) like `out`. Phase jobs: `out` gets the cos and
   // out_sin the sin of the phase, re / |z| and im / |z| (1 and 0 where z = 0),
-  // with no angle taken. Devices whose filter_hilbert cannot write them
-  // return false for such jobs.
+  // with no angle taken. Amplitude jobs: the envelope's own analytic signal
+  // w (the envelope zero-padded to the 5-smooth length, as the band's), as
+  // conj(w) / |w| in (out, out_sin): PS's carrier. Devices whose
+  // filter_hilbert cannot write them return false for such jobs.
   at::Tensor out_sin;
 };
 

@@ -221,10 +221,12 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
     if (fused) {
       BandOptions bo;
       bo.phasor = true;
+      // PS's carrier, e^(-i phase of the envelope), straight from the kernel.
+      bo.envelope_phasor = o.method == "ps" && !w.on();
       const auto band = filter_hilbert_rows(chunk, pha_taps, amp_taps, *o.kernels, bo);
       cos = band.phase;
       sin = band.phase_sin;
-      amplitude = band.amplitude;
+      amplitude = bo.envelope_phasor ? at::complex(band.amplitude, band.amplitude_im) : band.amplitude;
     } else {
       at::Tensor phase;
       std::tie(phase, amplitude) = ops::filter_hilbert(chunk, pha_taps, amp_taps);
@@ -269,9 +271,10 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
     if (o.method == "ndpac") {
       // TensorPAC: z-scored with the sample standard deviation (ddof 1).
       carrier = (amplitude - amplitude.mean(-1, true)) / at::std(amplitude, {-1}, /*unbiased=*/true, /*keepdim=*/true);
-    } else if (o.method == "ps") {
+    } else if (o.method == "ps" && !amplitude.is_complex()) {
       // e^(-i phase of the amplitude envelope), its analytic signal zero-padded
-      // to a 5-smooth length as TensorPAC's hilbertm.
+      // to a 5-smooth length as TensorPAC's hilbertm (per window with
+      // windows); a complex amplitude is the kernel's carrier already.
       if (fused) {
         // conj(z) / |z| of the envelope's analytic signal z: no angle taken
         // (1 where z = 0, TensorPAC's angle(0) = 0).

@@ -257,7 +257,7 @@ BandSignals filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_ta
     jobs.push_back({taps, phase && !phasor ? kPhaseDtype : rows.scalar_type(), phase, phase ? o.n_bins : 0,
                     at::empty(shape, rows.options().dtype(out_dtype)), phase ? o.pha_key : o.amp_key,
                     phase && o.n_bins > 0 && k.counts_with_bins ? o.counts : at::Tensor(),
-                    phasor ? at::empty(shape, rows.options()) : at::Tensor()});
+                    phasor || (!phase && o.envelope_phasor) ? at::empty(shape, rows.options()) : at::Tensor()});
   }
   // Wavelets give the complex band signal directly: no Hilbert transform,
   // and none of the fused kernels (FIR only).
@@ -273,7 +273,16 @@ BandSignals filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_ta
                           const auto& job = jobs[set];
                           const auto dst = job.out.narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1));
                           const auto im = imag.defined() ? imag : hilbert_imag(blk);
-                          if (!job.phase) {
+                          if (!job.phase && job.out_sin.defined()) {
+                            const auto envelope = at::hypot(blk, im);
+                            const auto envelope_im = hilbert_imag(envelope);
+                            const auto r = at::hypot(envelope, envelope_im);
+                            const auto some = r > 0;
+                            dst.copy_(at::where(some, envelope / r, at::ones_like(r)));
+                            job.out_sin.narrow(0, s0, blk.size(0))
+                                .narrow(1, b0, blk.size(1))
+                                .copy_(at::where(some, -envelope_im / r, at::zeros_like(r)));
+                          } else if (!job.phase) {
                             k.write_polar(blk, im, at::Tensor(), dst);
                           } else if (job.out_sin.defined()) {
                             const auto r = at::hypot(blk, im);
@@ -292,7 +301,7 @@ BandSignals filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_ta
   BandSignals out;
   for (const auto& job : jobs) {
     (job.phase ? out.phase : out.amplitude) = job.out;
-    if (job.phase) out.phase_sin = job.out_sin;
+    (job.phase ? out.phase_sin : out.amplitude_im) = job.out_sin;
     if (job.counts.defined()) out.counted = fused;
   }
   return out;

@@ -67,14 +67,16 @@ struct BandOptions {
   RowFlags* flags = nullptr;                 // set for NaN/Inf samples of the rows (csrc/data_checks.h)
   at::Tensor counts;                         // bins: (S, P, n_bins) int64 to add the counts into, if the device can
   bool phasor = false;                       // phases as their cos and sin, in the rows' dtype (n_bins == 0)
+  bool envelope_phasor = false;              // amplitudes as conj(z) / |z| of the envelope's analytic signal z (PS)
 };
 
 // What filter_hilbert_rows returns: either tensor undefined when its taps are.
 struct BandSignals {
-  at::Tensor phase;      // (S, P, n): phases in o.phase_dtype, or bins
-  at::Tensor amplitude;  // (S, A, n) in the rows' dtype
-  bool counted = false;  // the bins' counts were added into o.counts
-  at::Tensor phase_sin;  // with o.phasor: the phase's sin, and `phase` its cos
+  at::Tensor phase;         // (S, P, n): phases in o.phase_dtype, or bins
+  at::Tensor amplitude;     // (S, A, n) in the rows' dtype
+  bool counted = false;     // the bins' counts were added into o.counts
+  at::Tensor phase_sin;     // with o.phasor: the phase's sin, and `phase` its cos
+  at::Tensor amplitude_im;  // with o.envelope_phasor: the imaginary part, and `amplitude` the real
 };
 
 // The fused path: phase of each phase band (or, when n_bins > 0, its phase

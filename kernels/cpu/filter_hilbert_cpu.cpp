@@ -82,12 +82,30 @@ struct RowWorker {
     padded.backward(spec5.data(), imag.data());
     return imag.data();
   }
+
+  // PS's carrier: the envelope a = |y + i h| and the imaginary part of its
+  // own analytic signal (a zero-padded to n5, as hilbert() pads y), written
+  // as conj(a + i ha) / |a + i ha| into re and im (1 and 0 where it is 0).
+  template <typename Out>
+  void envelope_phasor(const T* y, const T* h, Out* re, Out* im) {
+    T* a = buf5.data();
+    for (int64_t t = 0; t < g.n; ++t) a[t] = magnitude(y[t], h[t]);
+    std::fill(buf5.begin() + g.n, buf5.end(), T(0));
+    padded.forward(a, spec5.data());
+    const T scale = T(1) / static_cast<T>(g.n5);
+    for (auto& z : spec5) z = std::complex<T>(z.imag() * scale, -z.real() * scale);
+    spec5.front() = 0;
+    if (g.n5 % 2 == 0) spec5.back() = 0;
+    padded.backward(spec5.data(), imag.data());
+    phasor_row(a, imag.data(), g.n, re, im);
+    for (int64_t t = 0; t < g.n; ++t) im[t] = -im[t];
+  }
 };
 
 // Writes row `row` of job's output (contiguous (S, B, n)) from the band signal
 // y and its Hilbert transform h.
 template <typename T>
-void write_row(const BandJob& job, int64_t row, const T* y, const T* h, int64_t n) {
+void write_row(const BandJob& job, int64_t row, const T* y, const T* h, int64_t n, RowWorker<T>& worker) {
   if (job.phase && job.n_bins > 0) {
     bins_row(y, h, n, PhaseBins<T>(job.n_bins), job.out.data_ptr<uint8_t>() + row * n);
     return;
@@ -96,6 +114,8 @@ void write_row(const BandJob& job, int64_t row, const T* y, const T* h, int64_t 
     scalar_t* out = job.out.data_ptr<scalar_t>() + row * n;
     if (job.phase && job.out_sin.defined()) {
       phasor_row(y, h, n, out, job.out_sin.data_ptr<scalar_t>() + row * n);
+    } else if (job.out_sin.defined()) {
+      worker.envelope_phasor(y, h, out, job.out_sin.data_ptr<scalar_t>() + row * n);
     } else if (job.phase) {
       phase_row(y, h, n, out);
     } else {
@@ -173,7 +193,7 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
         using T = decltype(zero);
         const auto* x = reinterpret_cast<const std::complex<T>*>(job_spectra[j].data_ptr()) + s * F;
         T* y = worker.band(x, responses[j].data_ptr<T>() + b * F);
-        write_row(job, s * B + b, y, worker.hilbert(y), n);
+        write_row(job, s * B + b, y, worker.hilbert(y), n, worker);
       };
       if (job.dtype == at::kDouble) {
         if (!worker64) worker64.emplace(g);
