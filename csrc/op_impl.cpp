@@ -46,6 +46,27 @@ HistogramOut histogram_outputs(int64_t S, int64_t P, int64_t A, int64_t K, int64
           at::empty({S, P, n_bins}, options.dtype(at::kLong)), at::empty({S, K, P, A}, options)};
 }
 
+// The band stage of the binned pipelines: the overlap-save segments of rows
+// (S, n) whose transforms get `half` bytes (`workers` rows in flight on the
+// CPU), and the options of their bins and amplitudes.
+struct BinnedBands {
+  Segments seg;
+  BandOptions options;
+};
+
+BinnedBands binned_bands(const at::Tensor& rows, const TapSets& taps, int64_t n_bins, int64_t half, RowFlags* flags) {
+  const int64_t workers = rows.is_cpu() ? at::get_num_threads() : 1;
+  BinnedBands b;
+  b.seg = plan_segments(rows.size(1), std::max(taps.pha.size(1), taps.amp.size(1)), taps.pha.size(0) + taps.amp.size(0),
+                        half, workers);
+  b.options.block_bytes = half;
+  b.options.n_bins = n_bins;
+  b.options.pha_key = taps.pha_key;
+  b.options.amp_key = taps.amp_key;
+  b.options.flags = flags;
+  return b;
+}
+
 }  // namespace
 
 HistogramOut writable(const HistogramOut& out, bool counts_given) {
@@ -172,14 +193,9 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
     k.bin_histograms(bins, amplitude, n_bins, part, out, counted, measure);
   };
   // Rows too long for their FFT temporaries go through overlapping windows.
-  const int64_t workers = rows.is_cpu() ? at::get_num_threads() : 1;
-  const auto seg = plan_segments(n, std::max(pha_taps.size(1), amp_taps.size(1)), P + A, half, workers);
-  BandOptions o;
-  o.block_bytes = half;
-  o.n_bins = n_bins;
-  o.pha_key = taps.pha_key;
-  o.amp_key = taps.amp_key;
-  o.flags = flags;
+  const auto band_stage = binned_bands(rows, taps, n_bins, half, flags);
+  const Segments& seg = band_stage.seg;
+  const BandOptions& o = band_stage.options;
   auto bands = [&](const at::Tensor& chunk, const at::Tensor& taps_p, const at::Tensor& taps_a, int64_t t0, int64_t t1,
                    const at::Tensor& counts_view) {
     BandOptions oc = o;
@@ -276,14 +292,9 @@ HistogramTuple windowed_histograms(const at::Tensor& rows, const TapSets& taps, 
                                     "memory_budget (",
                    half, " bytes); raise memory_budget");
   const int64_t windows_per_stretch = std::min(windows_fit, w.count);
-  const Segments seg = plan_segments(n, std::max(taps.pha.size(1), taps.amp.size(1)), P + A, half,
-                                     rows.is_cpu() ? at::get_num_threads() : 1);
-  BandOptions o;
-  o.block_bytes = half;
-  o.n_bins = n_bins;
-  o.pha_key = taps.pha_key;
-  o.amp_key = taps.amp_key;
-  o.flags = flags;
+  const auto band_stage = binned_bands(rows, taps, n_bins, half, flags);
+  const Segments& seg = band_stage.seg;
+  const BandOptions& o = band_stage.options;
   const auto options = rows.options();
   auto mi = at::empty({S, w.count, P, A}, options);
   auto sums = at::empty({S, w.count, P, A, n_bins}, options);
@@ -301,9 +312,13 @@ HistogramTuple windowed_histograms(const at::Tensor& rows, const TapSets& taps, 
       const int64_t wc = std::min(windows_per_stretch, w.count - w0);
       const TimeWindows part_windows{w.length, w.step, wc};
       const int64_t t0 = w0 * w.step, t1 = (w0 + wc - 1) * w.step + w.length;
-      const auto band =
-          seg.core == 0 ? BandSignals{whole.phase.narrow(2, t0, t1 - t0), whole.amplitude.narrow(2, t0, t1 - t0), false}
-                        : filter_hilbert_range(chunk, taps.pha, taps.amp, t0, t1, seg, k, o);
+      BandSignals band;
+      if (seg.core == 0) {
+        band.phase = whole.phase.narrow(2, t0, t1 - t0);
+        band.amplitude = whole.amplitude.narrow(2, t0, t1 - t0);
+      } else {
+        band = filter_hilbert_range(chunk, taps.pha, taps.amp, t0, t1, seg, k, o);
+      }
       Surrogates part;
       if (plan.shift.defined())
         part.shift = window_shift.narrow(1, s0, sc).expand({K, sc, wc}).reshape({K, sc * wc}).contiguous();

@@ -276,13 +276,8 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
       // to a 5-smooth length as TensorPAC's hilbertm (per window with
       // windows); a complex amplitude is the kernel's carrier already.
       if (fused) {
-        // conj(z) / |z| of the envelope's analytic signal z: no angle taken
-        // (1 where z = 0, TensorPAC's angle(0) = 0).
-        const auto im = hilbert_imag(amplitude);
-        const auto r = at::hypot(amplitude, im);
-        const auto some = r > 0;
-        carrier =
-            at::complex(at::where(some, amplitude / r, at::ones_like(r)), at::where(some, -im / r, at::zeros_like(r)));
+        const auto [re_part, im_part] = envelope_phasor(amplitude);  // no angle taken
+        carrier = at::complex(re_part, im_part);
       } else {
         const auto envelope_phase = std::get<0>(ops::hilbert(amplitude));
         carrier = at::polar(at::ones_like(envelope_phase), -envelope_phase);

@@ -110,6 +110,17 @@ at::Tensor hilbert_imag(const at::Tensor& rows) {
   return at::fft_irfft(spec, n5).narrow(-1, 0, n);
 }
 
+std::tuple<at::Tensor, at::Tensor> unit_phasor(const at::Tensor& re, const at::Tensor& im) {
+  const auto r = at::hypot(re, im);
+  const auto some = r > 0;
+  return {at::where(some, re / r, at::ones_like(r)), at::where(some, im / r, at::zeros_like(r))};
+}
+
+std::tuple<at::Tensor, at::Tensor> envelope_phasor(const at::Tensor& envelope) {
+  auto [c, s] = unit_phasor(envelope, hilbert_imag(envelope));
+  return {c, s.neg_()};
+}
+
 namespace {
 
 // A bank of band-pass filters (or complex wavelets) and the dtype its band
@@ -273,24 +284,14 @@ BandSignals filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_ta
                           const auto& job = jobs[set];
                           const auto dst = job.out.narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1));
                           const auto im = imag.defined() ? imag : hilbert_imag(blk);
-                          if (!job.phase && job.out_sin.defined()) {
-                            const auto envelope = at::hypot(blk, im);
-                            const auto envelope_im = hilbert_imag(envelope);
-                            const auto r = at::hypot(envelope, envelope_im);
-                            const auto some = r > 0;
-                            dst.copy_(at::where(some, envelope / r, at::ones_like(r)));
-                            job.out_sin.narrow(0, s0, blk.size(0))
-                                .narrow(1, b0, blk.size(1))
-                                .copy_(at::where(some, -envelope_im / r, at::zeros_like(r)));
+                          if (job.out_sin.defined()) {
+                            // cos and sin of the phase, or PS's carrier of the envelope
+                            auto [re_part, im_part] =
+                                job.phase ? unit_phasor(blk, im) : envelope_phasor(at::hypot(blk, im));
+                            dst.copy_(re_part);
+                            job.out_sin.narrow(0, s0, blk.size(0)).narrow(1, b0, blk.size(1)).copy_(im_part);
                           } else if (!job.phase) {
                             k.write_polar(blk, im, at::Tensor(), dst);
-                          } else if (job.out_sin.defined()) {
-                            const auto r = at::hypot(blk, im);
-                            const auto some = r > 0;
-                            dst.copy_(at::where(some, blk / r, at::ones_like(r)));
-                            job.out_sin.narrow(0, s0, blk.size(0))
-                                .narrow(1, b0, blk.size(1))
-                                .copy_(at::where(some, im / r, at::zeros_like(r)));
                           } else if (job.n_bins > 0) {
                             k.write_bins(blk, im, job.n_bins, dst);
                           } else {
@@ -354,7 +355,7 @@ BandSignals filter_hilbert_range(const at::Tensor& rows, const at::Tensor& pha_t
     if (t0 == 0 && t1 == rows.size(1)) return band;
     TORCH_INTERNAL_ASSERT(!band.counted, "counts are for whole rows");
     auto cut = [&](const at::Tensor& t) { return t.defined() ? t.narrow(2, t0, t1 - t0).contiguous() : t; };
-    return {cut(band.phase), cut(band.amplitude), false};
+    return {cut(band.phase), cut(band.amplitude), false, cut(band.phase_sin), cut(band.amplitude_im)};
   }
   BandOptions window_options = o;
   window_options.counts = at::Tensor();  // windows overlap: the caller counts the bins
@@ -368,6 +369,8 @@ BandSignals filter_hilbert_range(const at::Tensor& rows, const at::Tensor& pha_t
     };
     keep(out.phase, band.phase);
     keep(out.amplitude, band.amplitude);
+    keep(out.phase_sin, band.phase_sin);
+    keep(out.amplitude_im, band.amplitude_im);
   });
   return out;
 }

@@ -45,6 +45,14 @@ at::Tensor wavelet_response(const at::Tensor& wavelets, int64_t n_fft, at::Scala
 // map it is antisymmetric: its adjoint is minus itself.
 at::Tensor hilbert_imag(const at::Tensor& rows);
 
+// (re, im) / |re + i im|: the cos and sin of the angle without taking it, (1, 0)
+// where re + i im = 0 (TensorPAC's angle(0) = 0).
+std::tuple<at::Tensor, at::Tensor> unit_phasor(const at::Tensor& re, const at::Tensor& im);
+
+// PS's carrier e^(-i phase) of each envelope row's own analytic signal w
+// (hilbert_imag's padding): conj(w) / |w| as (real, imaginary) parts.
+std::tuple<at::Tensor, at::Tensor> envelope_phasor(const at::Tensor& envelope);
+
 // Band-passed rows: rows (S, n) contiguous float32/float64, taps (B, L) ->
 // (S, B, n) in the rows' dtype.
 at::Tensor filter_rows(const at::Tensor& rows, const at::Tensor& taps, int64_t block_bytes);

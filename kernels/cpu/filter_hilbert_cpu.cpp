@@ -63,8 +63,7 @@ struct RowWorker {
 
   // The imaginary part of TensorPAC's analytic signal of the band signal y
   // (n samples, as band() returned it): y zero-padded to n5 samples, in place
-  // when the extended grid has the room, transformed, times -i / n5 (the
-  // inverse's scale), DC and Nyquist dropped, transformed back.
+  // when the extended grid has the room, then padded_imag.
   const T* hilbert(T* y) {
     const T* in = y;
     if (g.p + g.n5 <= g.n_fft) {
@@ -74,6 +73,13 @@ struct RowWorker {
       std::fill(buf5.begin() + g.n, buf5.end(), T(0));
       in = buf5.data();
     }
+    return padded_imag(in);
+  }
+
+  // The Hilbert transform of n5 samples (zero-padded already): transformed,
+  // times -i / n5 (the inverse's scale), DC and Nyquist dropped, transformed
+  // back into `imag`.
+  const T* padded_imag(const T* in) {
     padded.forward(in, spec5.data());
     const T scale = T(1) / static_cast<T>(g.n5);
     for (auto& z : spec5) z = std::complex<T>(z.imag() * scale, -z.real() * scale);
@@ -91,13 +97,7 @@ struct RowWorker {
     T* a = buf5.data();
     for (int64_t t = 0; t < g.n; ++t) a[t] = magnitude(y[t], h[t]);
     std::fill(buf5.begin() + g.n, buf5.end(), T(0));
-    padded.forward(a, spec5.data());
-    const T scale = T(1) / static_cast<T>(g.n5);
-    for (auto& z : spec5) z = std::complex<T>(z.imag() * scale, -z.real() * scale);
-    spec5.front() = 0;
-    if (g.n5 % 2 == 0) spec5.back() = 0;
-    padded.backward(spec5.data(), imag.data());
-    phasor_row(a, imag.data(), g.n, re, im);
+    phasor_row(a, padded_imag(a), g.n, re, im);
     for (int64_t t = 0; t < g.n; ++t) im[t] = -im[t];
   }
 };

@@ -22,26 +22,41 @@ def plot_comodulogram(
     ``label`` names the colour bar (the measure, or "z"); with ``pvalues`` (n_pha, n_amp), the
     cells with p < ``alpha`` are outlined, as TensorPAC's ``pacplot`` does.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     mi = torch.as_tensor(mi).detach().cpu().double()
     if mi.dim() != 2:
         raise ValueError(f"mi must be (n_pha, n_amp) to plot; got shape {tuple(mi.shape)} (average trials first)")
-    pha_c = pha_bands.double().mean(1).numpy()
-    amp_c = amp_bands.double().mean(1).numpy()
-    fig = Figure(figsize=(6, 4.5), layout="constrained")
+    significant = _significant(pvalues, alpha, mi.shape, "mi")
+    return _image(pha_bands.double().mean(1), amp_bands.double().mean(1), mi.T,
+                  None if significant is None else significant.T, path, figsize=(6, 4.5), outline_width=1.5,
+                  xlabel="phase frequency (Hz)", title=title, label=label)
+
+
+def _significant(pvalues, alpha: float, shape, name: str):
+    """pvalues < alpha as float64 (1 or 0), checked against the plotted values' shape; None without."""
+    if pvalues is None:
+        return None
+    significant = (torch.as_tensor(pvalues).detach().cpu().double() < alpha).double()
+    if significant.shape != shape:
+        raise ValueError(f"pvalues must have {name}'s shape {tuple(shape)}, got {tuple(significant.shape)}")
+    return significant
+
+
+def _image(x, y, values, significant, path, *, figsize, outline_width: float, xlabel: str, title: str,
+           label: str) -> Path:
+    """values (len(y), len(x)) as an image against amplitude frequency y, with the regions where
+    `significant` is 1 outlined (when some are and some are not), written to path (PNG)."""
+    from matplotlib.backends.backend_agg import FigureCanvasAgg
+    from matplotlib.figure import Figure
+
+    x, y = torch.as_tensor(x).double().numpy(), torch.as_tensor(y).double().numpy()
+    fig = Figure(figsize=figsize, layout="constrained")
     FigureCanvasAgg(fig)
     ax = fig.add_subplot()
-    mesh = ax.pcolormesh(pha_c, amp_c, mi.T.numpy(), shading="nearest", cmap="viridis")
+    mesh = ax.pcolormesh(x, y, values.numpy(), shading="nearest", cmap="viridis")
     fig.colorbar(mesh, ax=ax, label=label)
-    if pvalues is not None:
-        significant = (torch.as_tensor(pvalues).detach().cpu().double() < alpha).double()
-        if significant.shape != mi.shape:
-            raise ValueError(f"pvalues must have mi's shape {tuple(mi.shape)}, got {tuple(significant.shape)}")
-        if 0 < float(significant.sum()) < significant.numel():
-            ax.contour(pha_c, amp_c, significant.T.numpy(), levels=[0.5], colors="white", linewidths=1.5)
-    ax.set_xlabel("phase frequency (Hz)")
+    if significant is not None and 0 < float(significant.sum()) < significant.numel():
+        ax.contour(x, y, significant.numpy(), levels=[0.5], colors="white", linewidths=outline_width)
+    ax.set_xlabel(xlabel)
     ax.set_ylabel("amplitude frequency (Hz)")
     ax.set_title(title)
     path = Path(path)
@@ -112,30 +127,9 @@ def plot_time_frequency(
     windowed PAC (``gpac.pac(..., window=)``, times its window centres). With ``pvalues``
     (n_amp, n_times), the regions with p < ``alpha`` are outlined.
     """
-    from matplotlib.backends.backend_agg import FigureCanvasAgg
-    from matplotlib.figure import Figure
-
     values = torch.as_tensor(values).detach().cpu().double()
     if values.dim() != 2 or values.size(0) != len(amp_bands) or values.size(1) != len(times):
         raise ValueError(f"values must be (n_amp, n_times) = ({len(amp_bands)}, {len(times)}) to plot (one phase "
                          f"band, trials reduced); got shape {tuple(values.shape)}")
-    amp_c = amp_bands.double().mean(1).numpy()
-    t = torch.as_tensor(times).double().numpy()
-    fig = Figure(figsize=(8, 4.5), layout="constrained")
-    FigureCanvasAgg(fig)
-    ax = fig.add_subplot()
-    mesh = ax.pcolormesh(t, amp_c, values.numpy(), shading="nearest", cmap="viridis")
-    fig.colorbar(mesh, ax=ax, label=label)
-    if pvalues is not None:
-        significant = (torch.as_tensor(pvalues).detach().cpu().double() < alpha).double()
-        if significant.shape != values.shape:
-            raise ValueError(f"pvalues must have values' shape {tuple(values.shape)}, got {tuple(significant.shape)}")
-        if 0 < float(significant.sum()) < significant.numel():
-            ax.contour(t, amp_c, significant.numpy(), levels=[0.5], colors="white", linewidths=1.0)
-    ax.set_xlabel("time (s)")
-    ax.set_ylabel("amplitude frequency (Hz)")
-    ax.set_title(title)
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path, dpi=120)
-    return path
+    return _image(times, amp_bands.double().mean(1), values, _significant(pvalues, alpha, values.shape, "values"),
+                  path, figsize=(8, 4.5), outline_width=1.0, xlabel="time (s)", title=title, label=label)
