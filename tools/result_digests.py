@@ -62,6 +62,8 @@ def cases():
                                                rng="tensorpac", return_surrogates=True)
     yield "block_swap-independent", pac_case(_signals(6, (3, 2048), torch.float64), n_perm=10, seed=1,
                                              independent=True, return_surrogates=True)
+    yield "block_swap-hres", pac_case(_signals(15, (2, 3000), torch.float64), pha="hres", amp="hres", n_perm=6,
+                                      seed=8, return_surrogates=True)
     yield "swap_trials", pac_case(_signals(7, (2, 4, 1024), torch.float64), n_perm=12, seed=2,
                                   surrogate="swap_trials", return_surrogates=True)
     yield "time_lag-tensorpac", pac_case(_signals(8, (2, 2048), torch.float32), n_perm=10, seed=5,

@@ -6,14 +6,19 @@
 // phase row is read once as runs of equal bins (found eight samples at a
 // time), and the amplitude sum over a run is a difference of two prefix sums:
 // the work per (phase band, amplitude band) pair is its number of runs R, not
-// its n samples, with no accumulator hit twice in a row. Amplitude bands are
-// taken W = 8 at a time (the last group padded to an even width with zero
-// rows), their prefix sums interleaved sample-major, so one run adds W sums
-// with a few vector instructions; a group's prefix is built once per signal
-// and serves every phase band and every surrogate. Surrogates read the
-// amplitude from sample t + shift on, which moves a run's span (split where it
-// wraps around n), and the runs of another signal's phase for swapped trials:
-// no shifted copy.
+// its n samples. Amplitude bands are taken W = 8 at a time (the last group
+// padded to an even width with zero rows), their prefix sums interleaved
+// sample-major, so one run adds W sums with a few vector instructions.
+// Surrogates read the amplitude from sample t + shift on, which moves a run's
+// span (split where it wraps around n), and the runs of another signal's
+// phase for swapped trials: no shifted copy.
+//
+// The prefix is built one tile of kTile samples at a time, and each tile
+// serves every phase row's runs that meet it before the next is built
+// (GroupPass): the tile stays in the cache, shared by the P phase rows, and
+// the scratch does not grow with the recording. Each histogram set (the
+// observed one, each surrogate) makes its own pass over the tiles; the sets
+// of a group are shared out over the threads in blocks.
 //
 // Precision: the prefix sums are float64 and restart every kTile samples, so a
 // run's sum carries the rounding of at most kTile samples of amplitude, never
@@ -21,14 +26,15 @@
 // per-sample float64 sum adds one per sample.
 //
 // Memory: the runs of every phase row (5 bytes a run, at most 5 per phase
-// sample), and per thread (n + n / kTile + 1) W doubles of prefix and
-// P n_bins W double accumulators.
+// sample), and per thread (kTile + 1) W doubles of prefix and P n_bins W
+// double accumulators.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
 #include <algorithm>
 #include <bit>
 #include <climits>
+#include <memory>
 #include <cstring>
 #include <type_traits>
 #include <vector>
@@ -36,13 +42,15 @@
 #include "csrc/error_text.h"
 #include "csrc/pac_math.h"
 #include "csrc/device_kernels.h"
+#include "kernels/cpu/cpu_clones.h"
 #include "kernels/cpu/parallel_grain.h"
 
 namespace gpac {
 namespace {
 
-constexpr int kMaxWidth = 8;     // amplitude bands per task
-constexpr int64_t kTile = 1024;  // prefix sums restart here (precision)
+constexpr int kMaxWidth = 8;          // amplitude bands per task
+constexpr int64_t kTile = 1024;       // prefix sums restart here (precision)
+constexpr int64_t kSetsPerTask = 16;  // histogram sets (observed, surrogates) per task
 
 // Runs of equal bins of one row: run r covers [start[r], start[r + 1]) in bin[r].
 struct Runs {
@@ -82,70 +90,6 @@ Runs find_runs(const uint8_t* b, int64_t n, std::vector<int32_t>& start, std::ve
           std::vector<uint8_t>(bin.begin(), bin.begin() + r + 1)};
 }
 
-// Tile-restarting prefix sums of W amplitude rows, interleaved: tile k holds
-// kTile + 1 entries of W, entry o the sum of the tile's first o samples.
-template <int W>
-struct Prefix {
-  std::vector<double> c;
-  int64_t n;
-
-  explicit Prefix(int64_t n_times) : c(((n_times + kTile - 1) / kTile * (kTile + 1) + 1) * W), n(n_times) {}
-
-  // rows[q] for q < W; a null row counts as zeros (padding).
-  template <typename T>
-  void build(const T* const* rows) {
-    for (int64_t t0 = 0; t0 < n; t0 += kTile) {
-      double* out = c.data() + t0 / kTile * (kTile + 1) * W;
-      double run[W];
-      for (int q = 0; q < W; ++q) run[q] = out[q] = 0.0;
-      const int64_t len = std::min(kTile, n - t0);
-      for (int64_t o = 0; o < len; ++o) {
-        out += W;
-        for (int q = 0; q < W; ++q) out[q] = run[q] += rows[q] ? static_cast<double>(rows[q][t0 + o]) : 0.0;
-      }
-    }
-  }
-
-  // acc[q] += sum of amplitude row q over samples [u0, u1), 0 <= u0 <= u1 <= n.
-  void add_span(int64_t u0, int64_t u1, double* acc) const {
-    while (u0 < u1) {
-      const int64_t tile = u0 / kTile, base = tile * kTile;
-      const int64_t u_end = std::min(u1, base + kTile);
-      const double* tc = c.data() + tile * (kTile + 1) * W;
-      const double* hi = tc + (u_end - base) * W;
-      const double* lo = tc + (u0 - base) * W;
-      for (int q = 0; q < W; ++q) acc[q] += hi[q] - lo[q];
-      u0 = u_end;
-    }
-  }
-
-  // acc[bin][q] over the runs, the amplitude read from sample t + shift on
-  // (circularly): a run [a, b) meets amplitude samples [a + shift, b + shift) mod n.
-  void accumulate(const Runs& runs, int64_t shift, double* acc) const {
-    const int32_t* start = runs.start.data();
-    const uint8_t* bin = runs.bin.data();
-    const int64_t count = runs.count();
-    if (shift == 0) {
-      for (int64_t r = 0; r < count; ++r) add_span(start[r], start[r + 1], acc + bin[r] * W);
-      return;
-    }
-    for (int64_t r = 0; r < count; ++r) {
-      double* h = acc + bin[r] * W;
-      int64_t u0 = start[r] + shift, u1 = start[r + 1] + shift;
-      if (u0 >= n) {
-        u0 -= n;
-        u1 -= n;
-      }
-      if (u1 <= n) {
-        add_span(u0, u1, h);
-      } else {
-        add_span(u0, n, h);
-        add_span(0, u1 - n, h);
-      }
-    }
-  }
-};
-
 struct Outputs {
   const int64_t* counts;          // (S, P, n_bins)
   const std::vector<Runs>* runs;  // (S, P)
@@ -155,41 +99,169 @@ struct Outputs {
   BinnedMeasure measure;
 };
 
-// Every histogram of amplitude bands [j0, j0 + width) of signal s, computed W
-// (>= width) lanes wide: observed (MI and sums) and surrogates (MI).
+// The tile-restarting prefix of W amplitude rows over samples [t0, t0 + len):
+// out[o * W + q] is the sum of rows[q]'s first o samples of the tile (a null
+// row counts as zeros).
 template <int W, typename T>
-void signal_band_group(const T* amp, int64_t n, int64_t s, int64_t j0, int width, const Outputs& o, T* mi, T* sums,
-                       T* surr) {
+GPAC_CPU_CLONES void build_tile(const T* const* rows, int64_t t0, int64_t len, double* out) {
+  double run[W];
+  for (int q = 0; q < W; ++q) run[q] = out[q] = 0.0;
+  for (int64_t o = 0; o < len; ++o) {
+    out += W;
+    for (int q = 0; q < W; ++q) out[q] = run[q] += rows[q] ? static_cast<double>(rows[q][t0 + o]) : 0.0;
+  }
+}
+
+// W doubles of a tile entry or a histogram bin, as vectors of 4 (then 2):
+// a run's W sums are a few vector subtractions and additions, the same IEEE
+// operations lane by lane as scalar code, whatever the vector width.
+template <int W>
+struct Lanes {
+  using v4 = double __attribute__((vector_size(32), aligned(8)));
+  using v2 = double __attribute__((vector_size(16), aligned(8)));
+  static constexpr int k4 = W / 4, k2 = W % 4 / 2;
+  static_assert(W % 2 == 0, "groups are padded to an even width");
+  v4 a[k4 > 0 ? k4 : 1];
+  v2 b[k2 > 0 ? k2 : 1];
+
+  static Lanes load(const double* p) {
+    Lanes l;
+    for (int v = 0; v < k4; ++v) l.a[v] = *reinterpret_cast<const v4*>(p + 4 * v);
+    for (int v = 0; v < k2; ++v) l.b[v] = *reinterpret_cast<const v2*>(p + 4 * k4 + 2 * v);
+    return l;
+  }
+  // h += hi - *this, lane by lane.
+  void add_difference(const Lanes& hi, double* h) const {
+    for (int v = 0; v < k4; ++v) *reinterpret_cast<v4*>(h + 4 * v) += hi.a[v] - a[v];
+    for (int v = 0; v < k2; ++v) *reinterpret_cast<v2*>(h + 4 * k4 + 2 * v) += hi.b[v] - b[v];
+  }
+};
+
+// Adds to a phase row's histogram acc (n_bins x W) its runs' amplitude over
+// times [t0, t1), from run r on, amplitude sample t at entry t + off of the
+// tile; returns the run to go on from (one that goes on past t1 is added up
+// to t1 and returned). A run's end is the next one's start: loaded once.
+template <int W>
+GPAC_CPU_CLONES int64_t add_runs(const int32_t* start, const uint8_t* bin, int64_t r, int64_t count, int64_t t0,
+                                 int64_t t1, int64_t off, const double* tile, double* acc) {
+  if (r == count) return r;
+  auto lo = Lanes<W>::load(tile + (std::max<int64_t>(start[r], t0) + off) * W);
+  for (; r < count && start[r + 1] <= t1; ++r) {
+    const auto hi = Lanes<W>::load(tile + (start[r + 1] + off) * W);
+    lo.add_difference(hi, acc + bin[r] * W);
+    lo = hi;
+  }
+  if (r < count && start[r] < t1) lo.add_difference(Lanes<W>::load(tile + (t1 + off) * W), acc + bin[r] * W);
+  return r;
+}
+
+// One thread's pass over the histograms of W amplitude rows (a group), one
+// histogram set (observed, or one surrogate) at a time. The amplitude is read
+// as tile-restarting prefix sums, one tile of kTile samples at a time (W
+// lanes interleaved, entry o the sum of the tile's first o samples), and each
+// tile serves every phase row's runs that meet it before the next is built:
+// the tile stays in the cache, and no prefix of a whole row is ever held.
+// A surrogate reads the amplitude from sample t + shift on, so it visits the
+// tiles from the one holding `shift` round to it again: the runs in time
+// order, each cut where a tile (or the row) ends. Every bin's terms are thus
+// the same, added in the same order, as a whole-row prefix read run by run.
+template <int W>
+class GroupPass {
+ public:
+  GroupPass(int64_t n, int64_t P, int64_t n_bins)
+      : n_(n),
+        P_(P),
+        n_bins_(n_bins),
+        tile_(new double[(std::min(n, kTile) + 1) * W]),
+        acc_(new double[P * n_bins * W]),
+        cursor_(P) {}
+
+  // The histograms acc(i) (n_bins x W, lane-interleaved) of every phase row i
+  // of `runs` (P rows) against the amplitude rows[q] (null: zeros) read from
+  // sample t + shift on.
+  template <typename T>
+  void run(const T* const* rows, const Runs* runs, int64_t shift) {
+    std::fill(acc_.get(), acc_.get() + P_ * n_bins_ * W, 0.0);
+    for (int64_t i = 0; i < P_; ++i) cursor_[i] = 0;
+    built_ = -1;
+    // The amplitude samples [shift, n) meet times [0, n - shift), then
+    // [0, shift) meet [n - shift, n).
+    segments(rows, runs, shift, n_, -shift);
+    segments(rows, runs, 0, shift, n_ - shift);
+  }
+
+  const double* acc(int64_t i) const { return acc_.get() + i * n_bins_ * W; }
+
+ private:
+  // Amplitude samples [u0, u1), time t = u + d, tile by tile.
+  template <typename T>
+  void segments(const T* const* rows, const Runs* runs, int64_t u0, int64_t u1, int64_t d) {
+    while (u0 < u1) {
+      const int64_t tile = u0 / kTile, base = tile * kTile;
+      const int64_t u_end = std::min(u1, base + kTile);
+      build(rows, tile);
+      for (int64_t i = 0; i < P_; ++i) rows_of_tile(runs[i], i, u0 + d, u_end + d, -d - base);
+      u0 = u_end;
+    }
+  }
+
+  // The prefix of tile `tile`, unless it is the one built last.
+  template <typename T>
+  void build(const T* const* rows, int64_t tile) {
+    if (tile == built_) return;
+    built_ = tile;
+    build_tile<W>(rows, tile * kTile, std::min(kTile, n_ - tile * kTile), tile_.get());
+  }
+
+  void rows_of_tile(const Runs& runs, int64_t i, int64_t t0, int64_t t1, int64_t off) {
+    cursor_[i] = add_runs<W>(runs.start.data(), runs.bin.data(), cursor_[i], runs.count(), t0, t1, off, tile_.get(),
+                             acc_.get() + i * n_bins_ * W);
+  }
+
+  int64_t n_, P_, n_bins_;
+  std::unique_ptr<double[]> tile_, acc_;
+  std::vector<int64_t> cursor_;
+  int64_t built_ = -1;
+};
+
+// Histograms [k0, k1) of amplitude bands [j0, j0 + width) of signal s,
+// computed W (>= width) lanes wide: histogram set 0 is the observed one (MI
+// and sums), set k + 1 surrogate k (its measure).
+template <int W, typename T>
+void signal_band_group(const T* amp, int64_t n, int64_t s, int64_t j0, int width, int64_t k0, int64_t k1,
+                       const Outputs& o, T* mi, T* sums, T* surr) {
   const T* rows[W];
   for (int q = 0; q < W; ++q) rows[q] = q < width ? amp + (s * o.A + j0 + q) * n : nullptr;
-  Prefix<W> prefix(n);
-  prefix.build(rows);
-  std::vector<double> acc(o.n_bins * W);
+  GroupPass<W> pass(n, o.P, o.n_bins);
   double h[256];  // n_bins <= 256
-  auto histogram = [&](int q) {
-    for (int64_t k = 0; k < o.n_bins; ++k) h[k] = acc[k * W + q];
+  auto histogram = [&](const double* acc, int q) {
+    for (int64_t b = 0; b < o.n_bins; ++b) h[b] = acc[b * W + q];
     return h;
   };
   const auto& runs = *o.runs;
-  for (int64_t i = 0; i < o.P; ++i) {
-    const int64_t* cnt = o.counts + (s * o.P + i) * o.n_bins;
-    std::fill(acc.begin(), acc.end(), 0.0);
-    prefix.accumulate(runs[s * o.P + i], 0, acc.data());
-    for (int q = 0; q < width; ++q) {
-      const int64_t out = (s * o.P + i) * o.A + j0 + q;
-      const double* hq = histogram(q);
-      for (int64_t k = 0; k < o.n_bins; ++k) sums[out * o.n_bins + k] = static_cast<T>(hq[k]);
-      mi[out] = static_cast<T>(binned_measure(o.measure, hq, cnt, o.n_bins));
+  for (int64_t set = k0; set < k1; ++set) {
+    if (set == 0) {
+      pass.run(rows, &runs[s * o.P], 0);
+      for (int64_t i = 0; i < o.P; ++i) {
+        const int64_t* cnt = o.counts + (s * o.P + i) * o.n_bins;
+        for (int q = 0; q < width; ++q) {
+          const int64_t out = (s * o.P + i) * o.A + j0 + q;
+          const double* hq = histogram(pass.acc(i), q);
+          for (int64_t b = 0; b < o.n_bins; ++b) sums[out * o.n_bins + b] = static_cast<T>(hq[b]);
+          mi[out] = static_cast<T>(binned_measure(o.measure, hq, cnt, o.n_bins));
+        }
+      }
+      continue;
     }
-    for (int64_t k = 0; k < o.K; ++k) {
-      const int64_t ps = o.phase_index ? o.phase_index[k * o.S + s] : s;
-      const int64_t sh = o.shift ? o.shift[k * o.S + s] : 0;
-      std::fill(acc.begin(), acc.end(), 0.0);
-      prefix.accumulate(runs[ps * o.P + i], sh, acc.data());
+    const int64_t k = set - 1;
+    const int64_t ps = o.phase_index ? o.phase_index[k * o.S + s] : s;
+    const int64_t sh = o.shift ? o.shift[k * o.S + s] : 0;
+    pass.run(rows, &runs[ps * o.P], sh);
+    for (int64_t i = 0; i < o.P; ++i) {
       const int64_t* c = o.counts + (ps * o.P + i) * o.n_bins;
       for (int q = 0; q < width; ++q)
         surr[((s * o.K + k) * o.P + i) * o.A + j0 + q] =
-            static_cast<T>(binned_measure(o.measure, histogram(q), c, o.n_bins));
+            static_cast<T>(binned_measure(o.measure, histogram(pass.acc(i), q), c, o.n_bins));
     }
   }
 }
@@ -225,8 +297,14 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n
     });
   }
 
-  // Amplitude bands in groups of kMaxWidth, the last one padded to an even width.
+  // Amplitude bands in groups of kMaxWidth, the last one padded to an even
+  // width; each group's histogram sets (the observed one, then the
+  // surrogates) in blocks, so that a few signals with many surrogates still
+  // give every thread work. Each histogram is one thread's, summed in one
+  // order: the results do not depend on the thread count.
   const int64_t n_groups = (A + kMaxWidth - 1) / kMaxWidth;
+  const int64_t n_sets = K + 1, set_block = std::max<int64_t>(1, kSetsPerTask);
+  const int64_t n_blocks = (n_sets + set_block - 1) / set_block;
   const Outputs o{counts_p,
                   &runs,
                   S,
@@ -239,14 +317,17 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n
                   measure};
   AT_DISPATCH_FLOATING_TYPES(amp.scalar_type(), "gpac_bin_histograms_cpu", [&] {
     const scalar_t* amp_p = amp.data_ptr<scalar_t>();
+    const int64_t tasks = S * n_groups * n_blocks;
     const int64_t work = S * P * A * n * (K + 1);
-    at::parallel_for(0, S * n_groups, parallel_grain(S * n_groups, work), [&](int64_t begin, int64_t end) {
+    at::parallel_for(0, tasks, parallel_grain(tasks, work), [&](int64_t begin, int64_t end) {
       for (int64_t task = begin; task < end; ++task) {
-        const int64_t s = task / n_groups, j0 = task % n_groups * kMaxWidth;
+        const int64_t s = task / (n_groups * n_blocks), j0 = task / n_blocks % n_groups * kMaxWidth;
+        const int64_t k0 = task % n_blocks * set_block, k1 = std::min(n_sets, k0 + set_block);
         const int width = static_cast<int>(std::min<int64_t>(kMaxWidth, A - j0));
         auto run = [&](auto lanes) {
-          signal_band_group<decltype(lanes)::value, scalar_t>(amp_p, n, s, j0, width, o, mi.data_ptr<scalar_t>(),
-                                                              sums.data_ptr<scalar_t>(), surr.data_ptr<scalar_t>());
+          signal_band_group<decltype(lanes)::value, scalar_t>(amp_p, n, s, j0, width, k0, k1, o,
+                                                              mi.data_ptr<scalar_t>(), sums.data_ptr<scalar_t>(),
+                                                              surr.data_ptr<scalar_t>());
         };
         switch ((width + 1) / 2 * 2) {
           case 2:

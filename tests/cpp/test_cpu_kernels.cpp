@@ -5,6 +5,7 @@
 // window by window (overlap-save) against the whole-row filter.
 #include <gtest/gtest.h>
 #include <ATen/ATen.h>
+#include <ATen/Parallel.h>
 
 #include <cmath>
 #include <limits>
@@ -165,6 +166,47 @@ TEST(CpuKernels, RunHistogramsEqualPerSampleSums) {
       }
     }
   }
+}
+
+// Many surrogates: the primitive shares each group's histogram sets out in
+// blocks over the threads, and reads each amplitude tile once per set for
+// every phase row. Every surrogate still equals its per-sample sums, and the
+// outputs are bit-identical with one thread and with two.
+TEST(CpuKernels, ManySurrogatesEqualPerSampleSumsAtAnyThreadCount) {
+  std::mt19937_64 rng(23);
+  const int64_t S = 2, P = 3, A = 10, n = 3 * 1024 + 77, n_bins = 18, K = 40;
+  const auto bins = slow_bins(S, P, n, n_bins, rng);
+  const auto amp = at::rand({S, A, n}, at::kDouble) + 0.1;
+  std::uniform_int_distribution<int64_t> any_shift(0, n - 1), any_signal(0, S - 1);
+  std::vector<int64_t> shifts(K * S), signals(K * S);
+  for (auto& v : shifts) v = any_shift(rng);
+  for (auto& v : signals) v = any_signal(rng);
+  shifts[0] = 0;         // no shift
+  shifts[1] = n - 1;     // every run but the first wraps
+  shifts[2] = 2 * 1024;  // on a tile boundary
+  const gpac::Surrogates plan{at::tensor(signals, at::kLong).view({K, S}), at::tensor(shifts, at::kLong).view({K, S})};
+  const int threads = at::get_num_threads();
+  at::set_num_threads(1);
+  const auto one = histograms(bins, amp, n_bins, plan);
+  at::set_num_threads(2);
+  const auto two = histograms(bins, amp, n_bins, plan);
+  at::set_num_threads(threads);
+  EXPECT_TRUE(at::equal(one.surrogates, two.surrogates));
+  EXPECT_TRUE(at::equal(one.mi, two.mi));
+  EXPECT_TRUE(at::equal(one.amp_sums, two.amp_sums));
+  for (int64_t s = 0; s < S; ++s)
+    for (int64_t k = 0; k < K; ++k) {
+      const int64_t ps = signals[k * S + s], sh = shifts[k * S + s];
+      const auto ref = direct_sums(bins, amp, n_bins, s, ps, sh);
+      const auto cnt = one.counts[ps].contiguous();
+      for (int64_t i = 0; i < P; ++i)
+        for (int64_t j = 0; j < A; ++j) {
+          const double mi =
+              gpac::tort_mi(ref.data() + (i * A + j) * n_bins, cnt.data_ptr<int64_t>() + i * n_bins, n_bins);
+          ASSERT_NEAR(one.surrogates[s][k][i][j].item<double>(), mi, 1e-12)
+              << "surrogate " << k << " (shift " << sh << ") signal " << s << " pair " << i << "," << j;
+        }
+    }
 }
 
 // The pipeline writes each chunk's histograms into views of the whole
