@@ -22,12 +22,41 @@
 #include "csrc/device_kernels.h"
 #include "csrc/filter_design.h"
 #include "csrc/spectral.h"
+#include "kernels/cpu/cpu_clones.h"
 #include "kernels/cpu/mkl_fft.h"
 #include "kernels/cpu/parallel_grain.h"
 #include "kernels/cpu/polar_rows.h"
 
 namespace gpac {
 namespace {
+
+// The rows' element loops, compiled for AVX2 too (kernels/cpu/cpu_clones.h)
+// on complex arrays read as their (re, im) pairs: the same IEEE operations
+// in every clone.
+
+// out[f] = x[f] (r[f] scale): a spectrum through a power response, with the
+// inverse transform's scale.
+template <typename T>
+GPAC_CPU_CLONES void scaled_product(const std::complex<T>* x, const T* r, T scale, int64_t F, std::complex<T>* out) {
+  const T* xv = reinterpret_cast<const T*>(x);
+  T* ov = reinterpret_cast<T*>(out);
+  for (int64_t f = 0; f < F; ++f) {
+    const T s = r[f] * scale;
+    ov[2 * f] = xv[2 * f] * s;
+    ov[2 * f + 1] = xv[2 * f + 1] * s;
+  }
+}
+
+// z[f] = -i z[f] scale, in place.
+template <typename T>
+GPAC_CPU_CLONES void times_minus_i(T scale, int64_t F, std::complex<T>* z) {
+  T* v = reinterpret_cast<T*>(z);
+  for (int64_t f = 0; f < F; ++f) {
+    const T re = v[2 * f], im = v[2 * f + 1];
+    v[2 * f] = im * scale;
+    v[2 * f + 1] = -re * scale;
+  }
+}
 
 struct Grid {
   int64_t n, p, n_fft, n5;
@@ -55,8 +84,7 @@ struct RowWorker {
   // x through the power response r; the inverse transform's 1 / n_fft rides
   // on the product instead of a pass of its own.
   T* band(const std::complex<T>* x, const T* r) {
-    const T scale = T(1) / static_cast<T>(g.n_fft);
-    for (size_t f = 0; f < spec.size(); ++f) spec[f] = x[f] * (r[f] * scale);
+    scaled_product(x, r, T(1) / static_cast<T>(g.n_fft), static_cast<int64_t>(spec.size()), spec.data());
     extended.backward(spec.data(), filtered.data());
     return filtered.data() + g.p;
   }
@@ -81,8 +109,7 @@ struct RowWorker {
   // back into `imag`.
   const T* padded_imag(const T* in) {
     padded.forward(in, spec5.data());
-    const T scale = T(1) / static_cast<T>(g.n5);
-    for (auto& z : spec5) z = std::complex<T>(z.imag() * scale, -z.real() * scale);
+    times_minus_i(T(1) / static_cast<T>(g.n5), static_cast<int64_t>(spec5.size()), spec5.data());
     spec5.front() = 0;
     if (g.n5 % 2 == 0) spec5.back() = 0;
     padded.backward(spec5.data(), imag.data());

@@ -7,6 +7,7 @@
 #include <cstdint>
 
 #include "csrc/pac_math.h"
+#include "kernels/cpu/cpu_clones.h"
 
 namespace gpac {
 
@@ -19,7 +20,7 @@ void phase_row(const In* x, const In* y, int64_t n, Out* out) {
 // cos and sin of the phase of x + i y, taken in In's precision: x / |z|,
 // y / |z|, and 1, 0 where z = 0 (TensorPAC's angle(0) = 0).
 template <typename In, typename Out>
-void phasor_row(const In* x, const In* y, int64_t n, Out* cos_out, Out* sin_out) {
+GPAC_CPU_CLONES void phasor_row(const In* x, const In* y, int64_t n, Out* cos_out, Out* sin_out) {
   for (int64_t t = 0; t < n; ++t) {
     const In r = magnitude(x[t], y[t]);
     cos_out[t] = static_cast<Out>(r > 0 ? x[t] / r : In(1));
@@ -27,7 +28,7 @@ void phasor_row(const In* x, const In* y, int64_t n, Out* cos_out, Out* sin_out)
   }
 }
 template <typename In, typename Out>
-void amplitude_row(const In* x, const In* y, int64_t n, Out* out) {
+GPAC_CPU_CLONES void amplitude_row(const In* x, const In* y, int64_t n, Out* out) {
   for (int64_t t = 0; t < n; ++t) out[t] = static_cast<Out>(magnitude(x[t], y[t]));
 }
 
