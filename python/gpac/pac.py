@@ -57,14 +57,14 @@ def phase_bin_centers(n_bins: int = 18) -> torch.Tensor:
     """Centres (float64, radians) of the phase bins the MI uses: edges
     ``linspace(-pi - eps, pi + eps, n_bins + 1)`` with eps = 2 * float64 epsilon
     (phases are binned in float64 whatever the signal dtype)."""
-    return torch.from_numpy(_bin_centers(int(n_bins)).copy())
+    return _bin_centers(int(n_bins)).clone()
 
 
 @functools.lru_cache(maxsize=16)
-def _bin_centers(n_bins: int) -> np.ndarray:
+def _bin_centers(n_bins: int) -> torch.Tensor:
     eps = 2 * float(np.finfo(np.float64).eps)
     edges = np.linspace(-np.pi - eps, np.pi + eps, n_bins + 1)
-    return (edges[:-1] + edges[1:]) / 2
+    return torch.from_numpy((edges[:-1] + edges[1:]) / 2)
 
 
 # --- the scriptable core (used by pac(), modulation_index() and PAC) --------
@@ -266,6 +266,31 @@ def _band_edges(bands: BandsLike, kind: str, device: torch.device) -> Tuple[List
         low, high = _preset_edges(bands, kind)
         return list(low), list(high)
     return _edges(resolve_bands(bands, None, None, kind, device))
+
+
+def _bands_key(bands: BandsLike) -> Optional[Tuple]:
+    """A hashable stand-in for a band specification: the preset's name, or the values of a
+    CPU tensor, an array or nested lists (with their shape); None for anything else (a tensor
+    on an accelerator: reading it would wait for the device)."""
+    if isinstance(bands, str):
+        return ("preset", bands)
+    if isinstance(bands, torch.Tensor):
+        if bands.device.type != "cpu" or bands.is_complex():
+            return None
+        return ("values", tuple(bands.shape), tuple(bands.detach().reshape(-1).tolist()))
+    if isinstance(bands, (list, tuple, np.ndarray)):
+        try:
+            arr = np.asarray(bands, dtype=np.float64)
+        except (TypeError, ValueError):
+            return None
+        return ("values", arr.shape, tuple(arr.reshape(-1).tolist()))
+    return None
+
+
+# The checked options of recent call signatures (everything but x and the seed), so that a
+# loop of calls with the same arguments checks and parses them once. Bounded: cleared when full.
+_CALL_OPTIONS: Dict[Tuple, "_Options"] = {}
+_CALL_OPTIONS_MAX = 256
 
 
 def _surrogate_name(surrogate) -> str:
@@ -502,6 +527,43 @@ def _show_progress(progress: Optional[bool], updates: float, device: torch.devic
     return updates / rate > 2.0 and sys.stderr.isatty()
 
 
+def _call_options(fs: float, pha_bands, amp_bands, n_bins, n_perm, surrogate, norm, rng, independent, return_dist,
+                  cycle, memory_budget, nan, method, ndpac_p, dcomplex, width, window, step,
+                  device: torch.device) -> _Options:
+    """pac()'s arguments checked and converted to gpac::pac's options (seed None), from the cache
+    when the same ones were checked before."""
+    try:
+        key = (fs, _bands_key(pha_bands), _bands_key(amp_bands), n_bins, n_perm, surrogate, norm, rng, independent,
+               return_dist, tuple(cycle), memory_budget, nan, method, ndpac_p, dcomplex, width, window, step,
+               device.type)
+        hash(key)
+    except TypeError:  # an argument that is not hashable: checked without the cache
+        key = None
+    if key is not None and key[1] is not None and key[2] is not None:
+        hit = _CALL_OPTIONS.get(key)
+        if hit is not None:
+            return hit
+    else:
+        key = None
+    surrogate_name, norm_id = _stat_options(n_perm, surrogate, norm, rng)
+    measure = _method_name(method)
+    _check_nan(nan)
+    pha_low, pha_high = _band_edges(pha_bands, "phase", device)
+    amp_low, amp_high = _band_edges(amp_bands, "amplitude", device)
+    pha_cycle, amp_cycle = _cycles(cycle)
+    dcomplex, width = _decomposition(dcomplex, width)
+    window_samples, step_samples = _windows(window, step, fs)
+    options = _Options(fs, pha_low, pha_high, amp_low, amp_high, int(n_bins), pha_cycle, amp_cycle,
+                       _budget(memory_budget), int(n_perm), surrogate_name, norm_id, None, rng, bool(independent),
+                       True, bool(return_dist), nan, measure, None if ndpac_p is None else float(ndpac_p), dcomplex,
+                       width, window_samples, step_samples)
+    if key is not None:
+        if len(_CALL_OPTIONS) >= _CALL_OPTIONS_MAX:
+            _CALL_OPTIONS.clear()
+        _CALL_OPTIONS[key] = options
+    return options
+
+
 def pac(
     x,
     fs: Optional[float],
@@ -620,23 +682,17 @@ def pac(
     """
     x, fs = _signals_and_fs(x, fs)
     _check_signals(x)
-    surrogate_name, norm_id = _stat_options(n_perm, surrogate, norm, rng)
-    measure = _method_name(method)
-    _check_nan(nan)
-    n_perm = int(n_perm)
-    pha_low, pha_high = _band_edges(pha_bands, "phase", x.device)
-    amp_low, amp_high = _band_edges(amp_bands, "amplitude", x.device)
-    pha_cycle, amp_cycle = _cycles(cycle)
-    dcomplex, width = _decomposition(dcomplex, width)
-    window_samples, step_samples = _windows(window, step, float(fs))
+    options = _call_options(float(fs), pha_bands, amp_bands, n_bins, n_perm, surrogate, norm, rng, independent,
+                            return_dist, cycle, memory_budget, nan, method, ndpac_p, dcomplex, width, window, step,
+                            x.device)
+    n_perm, measure = options.n_perm, options.method
+    window_samples, step_samples = options.window, options.step
     if seed is None and n_perm > 0:
         seed = _draw_seed()
-    options = _Options(float(fs), pha_low, pha_high, amp_low, amp_high, int(n_bins), pha_cycle, amp_cycle,
-                       _budget(memory_budget), n_perm, surrogate_name, norm_id, seed, rng, bool(independent), True,
-                       bool(return_dist), nan, measure, None if ndpac_p is None else float(ndpac_p), dcomplex, width,
-                       window_samples, step_samples)
+    if seed is not None:
+        options = options._replace(seed=seed)
 
-    updates = float(x.numel()) * len(pha_low) * len(amp_low) * (n_perm + 1)
+    updates = float(x.numel()) * len(options.pha_low) * len(options.amp_low) * (n_perm + 1)
     if n_perm == 0 or not _show_progress(progress, updates, x.device):
         out = _outputs(x, options)
     else:

@@ -105,3 +105,22 @@ def test_memory_budget_chunks_without_changing_results(rng, budget):
     got = gpac.modulation_index(x, 512, pha, amp, memory_budget=budget)
     torch.testing.assert_close(got, ref, rtol=1e-9, atol=0)
     torch.testing.assert_close(gpac.PAC(512, pha, amp, memory_budget=budget)(x)["mi"], ref, rtol=1e-9, atol=0)
+
+
+def test_repeated_calls_follow_the_bands_values_and_check_every_call(rng):
+    # pac() keeps the checked options of a call signature: a band tensor changed in place, or
+    # an equal list, must give what a fresh call gives, and bad arguments must raise each time.
+    x = torch.from_numpy(rng.standard_normal((2, 1500)))
+    bands = torch.tensor(PHA, dtype=torch.float64)
+    first = gpac.modulation_index(x, 500, bands, AMP)
+    bands[0, 1] = 5.0
+    moved = gpac.modulation_index(x, 500, bands, AMP)
+    fresh = gpac.modulation_index(x, 500, [[2, 5], [4, 8], [8, 13]], AMP)
+    torch.testing.assert_close(moved, fresh, rtol=0, atol=0)
+    assert not torch.equal(moved[:, 0], first[:, 0])
+    torch.testing.assert_close(moved[:, 1:], first[:, 1:], rtol=0, atol=0)
+    for _ in range(2):
+        with pytest.raises(ValueError, match="n_bins"):
+            gpac.pac(x, 500, PHA, AMP, n_bins=1)
+        with pytest.raises(ValueError, match="bands"):
+            gpac.pac(x, 500, [[2, 4, 6]], AMP)
