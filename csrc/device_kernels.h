@@ -86,10 +86,12 @@ struct DeviceKernels {
   // `out`; the counts are read from out.counts when counts_given, else
   // written there. Arguments already checked (surrogate indices may still be
   // out of range on CUDA, where csrc/data_checks.h reports them after the
-  // call: the kernels must not read outside the inputs then).
+  // call: the kernels must not read outside the inputs then). The primitive's
+  // scratch stays within scratch_bytes where it can (0: no limit; the CPU's
+  // runs then go a few phase bands at a time, one at least).
   void (*bin_histograms)(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
                          const Surrogates& surrogates, const HistogramOut& out, bool counts_given,
-                         BinnedMeasure measure);
+                         BinnedMeasure measure, int64_t scratch_bytes);
 
   // Optional: the whole fused path (filter, analytic signal, polar form or
   // bins) for contiguous rows (S, n), with temporaries of about block_bytes;
@@ -102,8 +104,9 @@ struct DeviceKernels {
   // Whether filter_hilbert fills BandJob::counts.
   bool counts_with_bins;
 
-  // Scratch bytes bin_histograms needs per amplitude sample, for planning.
-  int64_t histogram_bytes_per_amplitude;
+  // The scratch the pipelines plan for bin_histograms per phase-band sample
+  // (and pass it as scratch_bytes).
+  int64_t histogram_bytes_per_phase;
 
   // Optional: TensorPAC's copnorm of contiguous rows (..., n) into `out`:
   // quantiles (n,) (ndtri((k + 1) / (n + 1)), ascending) written where each
@@ -122,14 +125,14 @@ void write_polar_cpu(const at::Tensor& re, const at::Tensor& im, const at::Tenso
 void write_bins_cpu(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);
 void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
                         const Surrogates& surrogates, const HistogramOut& out, bool counts_given,
-                        BinnedMeasure measure = BinnedMeasure::kMI);
+                        BinnedMeasure measure = BinnedMeasure::kMI, int64_t scratch_bytes = 0);
 bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs, int64_t block_bytes, RowFlags* flags);
 void copula_normalise_cpu(const at::Tensor& rows, const at::Tensor& quantiles, const at::Tensor& out);
 void write_polar_cuda(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase, const at::Tensor& amplitude);
 void write_bins_cuda(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);
 void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amplitude, int64_t n_bins,
                          const Surrogates& surrogates, const HistogramOut& out, bool counts_given,
-                         BinnedMeasure measure = BinnedMeasure::kMI);
+                         BinnedMeasure measure = BinnedMeasure::kMI, int64_t scratch_bytes = 0);
 bool filter_hilbert_cuda(const at::Tensor& rows, const std::vector<BandJob>& jobs, int64_t block_bytes,
                          RowFlags* flags);
 

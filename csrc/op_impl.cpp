@@ -47,18 +47,25 @@ HistogramOut histogram_outputs(int64_t S, int64_t P, int64_t A, int64_t K, int64
 }
 
 // The band stage of the binned pipelines: the overlap-save segments of rows
-// (S, n) whose transforms get `half` bytes (`workers` rows in flight on the
-// CPU), and the options of their bins and amplitudes.
+// (S, n) whose band stage for `signals` rows of `pha_bands` and `amp_bands`
+// bands at once gets `half` bytes (csrc/spectral.h window_stage_bytes), and
+// the options of their bins and amplitudes.
 struct BinnedBands {
   Segments seg;
   BandOptions options;
 };
 
-BinnedBands binned_bands(const at::Tensor& rows, const TapSets& taps, int64_t n_bins, int64_t half, RowFlags* flags) {
-  const int64_t workers = rows.is_cpu() ? at::get_num_threads() : 1;
+BinnedBands binned_bands(const at::Tensor& rows, const TapSets& taps, int64_t n_bins, int64_t half, RowFlags* flags,
+                         int64_t signals, int64_t pha_bands, int64_t amp_bands) {
+  WindowStage stage;
+  stage.signals = signals;
+  stage.pha_bands = pha_bands;
+  stage.amp_bands = amp_bands;
+  stage.pha_out_bytes = 1;  // bins
+  stage.amp_out_bytes = stage.amp_fft_bytes = rows.element_size();
+  stage.workers = rows.is_cpu() ? at::get_num_threads() : 1;
   BinnedBands b;
-  b.seg = plan_segments(rows.size(1), std::max(taps.pha.size(1), taps.amp.size(1)), taps.pha.size(0) + taps.amp.size(0),
-                        half, workers);
+  b.seg = plan_segments(rows.size(1), std::max(taps.pha.size(1), taps.amp.size(1)), stage, half);
   b.options.block_bytes = half;
   b.options.n_bins = n_bins;
   b.options.pha_key = taps.pha_key;
@@ -91,7 +98,9 @@ at::Tensor filter_op(const at::Tensor& x, const at::Tensor& taps) {
   DataChecks checks(x.device());
   checks.finite(taps, "taps");
   checks.finite(rows, "x", x.sizes());
-  const auto seg = plan_segments(rows.size(1), taps.size(1), taps.size(0), kDefaultBlockBytes, 1);
+  WindowStage stage;
+  stage.amp_bands = taps.size(0);
+  const auto seg = plan_segments(rows.size(1), taps.size(1), stage, kDefaultBlockBytes);
   auto out = filter_rows_segmented(rows, taps, seg, kDefaultBlockBytes).view_symint(banded_shape(x, taps.sym_size(0)));
   checks.finish();
   return out;
@@ -113,6 +122,7 @@ std::tuple<at::Tensor, at::Tensor> filter_hilbert_op(const at::Tensor& x, const 
   DataChecks checks(x.device());
   checks.finite(pha_taps, "pha_taps");
   checks.finite(amp_taps, "amp_taps");
+  const CallScope call;
   BandOptions o;
   o.phase_dtype = rows.scalar_type();
   o.flags = checks.finite_rows(rows, "x", x.sizes());
@@ -139,7 +149,7 @@ HistogramTuple mi_scatter_op(const at::Tensor& phase, const at::Tensor& amplitud
   auto bins = at::empty(pha.sizes(), pha.options().dtype(at::kByte));
   k.write_bins(pha, at::Tensor(), n_bins, bins);
   const auto h = histogram_outputs(pha.size(0), P, A, plan.count(), n_bins, amp.options());
-  k.bin_histograms(bins, amp, n_bins, plan, h, false, BinnedMeasure::kMI);
+  k.bin_histograms(bins, amp, n_bins, plan, h, false, BinnedMeasure::kMI, /*scratch_bytes=*/0);
   checks.finish();
   const auto lead = phase.sizes().slice(0, phase.dim() - 2);
   return {with_lead(h.mi, lead, 2), with_lead(h.amp_sums, lead, 3), with_lead(h.counts, lead, 2),
@@ -164,7 +174,7 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
   // else for groups of phase bands and amplitude bands. Surrogates that swap
   // phases between signals need every signal of a band in one chunk.
   const bool across_signals = plan.phase_index.defined();
-  const int64_t amp_bytes = n * (rows.element_size() + k.histogram_bytes_per_amplitude), bin_bytes = n;
+  const int64_t amp_bytes = n * rows.element_size(), bin_bytes = n * (1 + k.histogram_bytes_per_phase);
   const int64_t chunk_signals = across_signals ? S : 1;
   const int64_t signals_fit = half / (P * bin_bytes + A * amp_bytes);
   const bool whole = signals_fit >= chunk_signals;
@@ -190,10 +200,16 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
                            sums.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac),
                            counts.narrow(0, s0, sc).narrow(1, i0, pc),
                            surrogates.narrow(0, s0, sc).narrow(2, i0, pc).narrow(3, j0, ac)};
-    k.bin_histograms(bins, amplitude, n_bins, part, out, counted, measure);
+    k.bin_histograms(bins, amplitude, n_bins, part, out, counted, measure, bins.numel() * k.histogram_bytes_per_phase);
   };
-  // Rows too long for their FFT temporaries go through overlapping windows.
-  const auto band_stage = binned_bands(rows, taps, n_bins, half, flags);
+  // Rows too long for their band stage go through overlapping windows; the
+  // responses of a window's grid serve every window and chunk of the call.
+  const CallScope call;
+  const bool stretches = bin_bytes + amp_bytes > half;
+  const auto band_stage =
+      whole || stretches
+          ? binned_bands(rows, taps, n_bins, half, flags, whole ? std::min(signals_per_chunk, S) : 1, P, A)
+          : binned_bands(rows, taps, n_bins, half, flags, chunk_signals, pha_group, amp_group);
   const Segments& seg = band_stage.seg;
   const BandOptions& o = band_stage.options;
   auto bands = [&](const at::Tensor& chunk, const at::Tensor& taps_p, const at::Tensor& taps_a, int64_t t0, int64_t t1,
@@ -202,7 +218,7 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
     oc.counts = seg.core == 0 && t0 == 0 && t1 == n ? counts_view : at::Tensor();
     return filter_hilbert_range(chunk, taps_p, taps_a, t0, t1, seg, k, oc);
   };
-  if (bin_bytes + amp_bytes > half) {
+  if (stretches) {
     // Not even one phase band and one amplitude band of one signal fit: the
     // histograms of stretches of time add up (counts exactly, sums in
     // float64). Surrogates read amplitudes anywhere in the row, so they
@@ -219,7 +235,8 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
       for (int64_t t0 = 0; t0 < n; t0 += stretch) {
         const auto band = bands(row, pha_taps, amp_taps, t0, std::min(n, t0 + stretch), at::Tensor());
         const auto h = histogram_outputs(1, P, A, 0, n_bins, band.amplitude.options());
-        k.bin_histograms(band.phase, band.amplitude, n_bins, Surrogates{}, h, false, measure);
+        k.bin_histograms(band.phase, band.amplitude, n_bins, Surrogates{}, h, false, measure,
+                         band.phase.numel() * k.histogram_bytes_per_phase);
         sums64 += h.amp_sums.to(at::kDouble);
         counts_s += h.counts;
       }
@@ -276,8 +293,7 @@ HistogramTuple windowed_histograms(const at::Tensor& rows, const TapSets& taps, 
   // copies (overlapping windows copy samples more than once) with the
   // histogram primitive's scratch.
   const int64_t copies = (w.length + w.step - 1) / w.step;
-  const int64_t per_sample =
-      (P + A * rows.element_size()) * (1 + copies) + copies * A * k.histogram_bytes_per_amplitude;
+  const int64_t per_sample = (P + A * rows.element_size()) * (1 + copies) + copies * P * k.histogram_bytes_per_phase;
   // Swapped trials borrow phases across signals: every signal in one chunk.
   const bool across_signals = plan.phase_index.defined();
   const int64_t signals_fit = half / (n * per_sample);
@@ -292,7 +308,8 @@ HistogramTuple windowed_histograms(const at::Tensor& rows, const TapSets& taps, 
                                     "memory_budget (",
                    half, " bytes); raise memory_budget");
   const int64_t windows_per_stretch = std::min(windows_fit, w.count);
-  const auto band_stage = binned_bands(rows, taps, n_bins, half, flags);
+  const CallScope call;
+  const auto band_stage = binned_bands(rows, taps, n_bins, half, flags, signals_per_chunk, P, A);
   const Segments& seg = band_stage.seg;
   const BandOptions& o = band_stage.options;
   const auto options = rows.options();
@@ -324,8 +341,9 @@ HistogramTuple windowed_histograms(const at::Tensor& rows, const TapSets& taps, 
         part.shift = window_shift.narrow(1, s0, sc).expand({K, sc, wc}).reshape({K, sc * wc}).contiguous();
       if (across_signals) part.phase_index = window_plan({plan.phase_index, at::Tensor()}, part_windows).phase_index;
       const auto h = histogram_outputs(sc * wc, P, A, K, n_bins, options);
-      k.bin_histograms(window_rows(band.phase, part_windows), window_rows(band.amplitude, part_windows), n_bins, part,
-                       h, false, measure);
+      const auto window_bins = window_rows(band.phase, part_windows);
+      k.bin_histograms(window_bins, window_rows(band.amplitude, part_windows), n_bins, part, h, false, measure,
+                       window_bins.numel() * k.histogram_bytes_per_phase);
       auto place = [&](const at::Tensor& out, const at::Tensor& part_out) {
         auto shape = part_out.sizes().vec();
         shape[0] = wc;

@@ -15,6 +15,7 @@
 #include "csrc/op_impl.h"
 #include "csrc/pac_methods.h"
 #include "csrc/surrogate_plan.h"
+#include "csrc/spectral.h"
 #include "csrc/tap_designs.h"
 
 namespace gpac {
@@ -202,6 +203,7 @@ PacOutputs pac_shapes(const at::Tensor& x, const PacOptions& o) {
 
 PacOutputs pac_pipeline(const at::Tensor& x, const PacOptions& o, const DeviceKernels& k) {
   check_options(x, o);
+  const CallScope call;
   auto rows = as_signal_rows(x, "x");
   const int64_t S = rows.size(0), n = rows.size(1);
   const auto device = rows.device();

@@ -24,7 +24,9 @@
 #include <ATen/ATen.h>
 
 #include <algorithm>
+#include <cstdint>
 #include <functional>
+#include <memory>
 #include <vector>
 
 #include "csrc/device_copy.h"
@@ -43,16 +45,20 @@ at::Tensor odd_extend(const at::Tensor& x, int64_t p) {
 
 namespace {
 
+// The call running on this thread.
+thread_local CallScope* running_call = nullptr;
+
 // The responses of a bank on the rfft grid of length n_fft, in dtype, on
 // `device`, from `compute`. The same bands come back call after call, so
 // responses are cached: on the device they are used on (a CUDA call then
 // neither recomputes them nor copies them), under the design key or the CPU
-// taps' bytes.
+// taps' bytes; the process keeps at most kResponseCacheBytes of them, and the
+// running call (CallScope) keeps the larger ones of long rows' windows.
 template <typename Compute>
 at::Tensor cached_response(const char* kind, const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype,
                            const at::Device& device, const std::string& key, Compute&& compute) {
   if (key.empty() && !taps.is_cpu()) return compute();
-  static LruCache<at::Tensor> responses(64, size_t{256} << 20);
+  static LruCache<at::Tensor> responses(64, kResponseCacheBytes);
   std::string k(kind);
   k += key.empty() ? "bytes" : "design";
   // A design key names a whole bank; the pipeline passes groups of its bands
@@ -72,21 +78,50 @@ at::Tensor cached_response(const char* kind, const at::Tensor& taps, int64_t n_f
   } else {
     k += key;
   }
-  if (auto hit = responses.get(k)) return *hit;
-  auto response = compute();
-  responses.put(std::move(k), response, response.nbytes());
-  return response;
+  auto* call = CallScope::current();
+  if (call)
+    if (auto hit = call->responses().get(k)) return *hit;
+  auto response = responses.get(k);
+  if (!response) {
+    response = compute();
+    responses.put(k, *response, response->nbytes());
+  }
+  if (call) call->responses().put(std::move(k), *response, response->nbytes());
+  return *response;
 }
 
 }  // namespace
 
+CallScope::CallScope() {
+  if (running_call) return;  // within a call already: that one keeps everything
+  responses_ = std::make_unique<LruCache<at::Tensor>>(64, SIZE_MAX);
+  running_call = this;
+  outermost_ = true;
+}
+
+CallScope::~CallScope() {
+  if (outermost_) running_call = nullptr;
+}
+
+CallScope* CallScope::current() { return running_call; }
+
 // |B(f)|^2 = re^2 + im^2 in float64 (then cast), so that float32 runs lose
-// nothing in the design.
+// nothing in the design; a few bands at a time, so that their complex
+// spectra are the only temporaries. (Batches of two or more rows: ATen
+// transforms a single row otherwise than a batch, to other roundings.)
 at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype, const at::Device& device,
                           const std::string& key) {
   return cached_response("power", taps, n_fft, dtype, device, key, [&] {
-    const auto spectrum = at::fft_rfft(taps.to(at::kDouble), n_fft);
-    return to_device((at::real(spectrum).square() + at::imag(spectrum).square()).to(dtype).contiguous(), device);
+    const auto t = taps.to(at::kDouble);
+    const int64_t B = t.size(0);
+    auto out = at::empty({B, n_fft / 2 + 1}, t.options().dtype(dtype));
+    for (int64_t b0 = 0; b0 < B;) {
+      const int64_t count = B - b0 <= kResponseBandsPerBatch + 1 ? B - b0 : kResponseBandsPerBatch;
+      const auto spectrum = at::fft_rfft(t.narrow(0, b0, count), n_fft);
+      out.narrow(0, b0, count).copy_(at::real(spectrum).square() + at::imag(spectrum).square());
+      b0 += count;
+    }
+    return to_device(out, device);
   });
 }
 
@@ -196,13 +231,27 @@ void for_each_band_block(const at::Tensor& rows, const std::vector<BandSet>& set
 
 }  // namespace
 
-int64_t analytic_row_bytes(int64_t n_times, int64_t max_taps) {
-  const int64_t n_fft = next_fast_len(n_times + 2 * (max_taps - 1));
-  const int64_t n5 = next_fast_len(n_times);
-  const int64_t e = at::elementSize(kPhaseDtype);
-  // Spectrum product (complex) and inverse transform on the extended grid,
-  // then the Hilbert pair on the 5-smooth grid (complex spectrum, inverse).
-  return (n_fft / 2 + 1) * 2 * e + n_fft * e + 4 * n5 * e;
+int64_t window_stage_bytes(int64_t length, int64_t max_taps, const WindowStage& w) {
+  const int64_t n_fft = next_fast_len(length + 2 * std::max<int64_t>(0, max_taps - 1));
+  const int64_t n5 = next_fast_len(length);
+  const int64_t F = n_fft / 2 + 1, F5 = n5 / 2 + 1;
+  const bool float_amplitude = w.amp_bands > 0 && w.amp_fft_bytes < 8;
+  // Each signal: its window copied out of the row, the copy in float64, its
+  // extended spectrum (complex float64, and complex float32 for float32
+  // amplitude rows).
+  const int64_t signals = w.signals * (length * 16 + F * 16 + (float_amplitude ? F * 8 : 0));
+  // The responses on this grid (kept for the call: CallScope), and the
+  // spectra of the few bands power_response computes at a time.
+  const int64_t responses =
+      w.pha_bands * F * 8 + w.amp_bands * F * w.amp_fft_bytes + (kResponseBandsPerBatch + 1) * F * 40;
+  const int64_t outputs = w.signals * length * (w.pha_bands * w.pha_out_bytes + w.amp_bands * w.amp_out_bytes);
+  // Each worker's row buffers (kernels/cpu/filter_hilbert_cpu.cpp RowWorker,
+  // which also extends and transforms the signals) and its MKL descriptors,
+  // forward and backward on both grids (measured: up to 57 bytes a sample for
+  // a float64 pair, 28 for a float32 one).
+  auto worker = [&](int64_t e) { return (2 * F + 2 * F5 + n_fft + 2 * n5) * e + 8 * e * (n_fft + n5); };
+  const int64_t per_worker = worker(8) + (float_amplitude ? worker(4) : 0);
+  return signals + responses + outputs + std::max<int64_t>(1, w.workers) * per_worker;
 }
 
 at::Tensor filter_rows(const at::Tensor& rows, const at::Tensor& taps, int64_t block_bytes) {
@@ -327,11 +376,15 @@ void for_each_window(const at::Tensor& rows, int64_t t0, int64_t t1, const Segme
 
 }  // namespace
 
-Segments plan_segments(int64_t n_times, int64_t max_taps, int64_t n_bands, int64_t budget, int64_t workers) {
-  const int64_t row = std::max<int64_t>(1, analytic_row_bytes(n_times, max_taps) / n_times);
-  const int64_t per_sample = 2 * row * std::max<int64_t>(1, workers) + 16 * n_bands;
+Segments plan_segments(int64_t n_times, int64_t max_taps, const WindowStage& w, int64_t budget) {
+  if (window_stage_bytes(n_times, max_taps, w) <= budget) return {};
+  // The bytes grow about linearly with the window: scale, then shrink past
+  // the 5-smooth lengths' steps.
   const int64_t order = std::max<int64_t>(1, max_taps - 1);
-  const int64_t window = std::max<int64_t>(budget / per_sample, 32 * order);
+  const double per_sample = static_cast<double>(window_stage_bytes(n_times, max_taps, w)) / n_times;
+  int64_t window = static_cast<int64_t>(budget / per_sample);
+  while (window > 32 * order && window_stage_bytes(window, max_taps, w) > budget) window -= window / 16 + 1;
+  window = std::max<int64_t>(window, 32 * order);
   if (n_times <= window) return {};
   const int64_t margin = std::max<int64_t>(2 * order, window / 8);
   return {window - 2 * margin, margin};

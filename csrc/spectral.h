@@ -6,11 +6,13 @@
 
 #include <ATen/core/Tensor.h>
 
+#include <memory>
 #include <string>
 #include <tuple>
 
 #include "csrc/data_checks.h"
 #include "csrc/device_kernels.h"
+#include "csrc/lru_cache.h"
 
 namespace gpac {
 
@@ -34,6 +36,37 @@ at::Tensor odd_extend(const at::Tensor& x, int64_t p);
 // without a key are computed afresh (reading their bytes would need a sync).
 at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype, const at::Device& device,
                           const std::string& key = {});
+
+// What the process keeps of the band responses (power_response,
+// wavelet_response) between calls, in all.
+constexpr size_t kResponseCacheBytes = size_t{32} << 20;
+// power_response transforms this many bands at a time (one more at the end).
+constexpr int64_t kResponseBandsPerBatch = 2;
+
+// What one pipeline call keeps across its windows and chunks of signals, and
+// releases when it ends: the band responses computed on its thread, whatever
+// their size (the process-wide cache may be too small for a long row's
+// windows), and the device's per-thread FFT workers (the CPU's row buffers and
+// MKL descriptors, kernels/cpu/filter_hilbert_cpu.cpp). The outermost scope on
+// a thread is the call's; window_stage_bytes plans what it holds.
+class CallScope {
+ public:
+  CallScope();
+  ~CallScope();
+  CallScope(const CallScope&) = delete;
+  CallScope& operator=(const CallScope&) = delete;
+
+  // The running call's scope on this thread, or null.
+  static CallScope* current();
+
+  LruCache<at::Tensor>& responses() { return *responses_; }
+  // The device kernels' state for the call, created by them on first use.
+  std::shared_ptr<void> device_state;
+
+ private:
+  std::unique_ptr<LruCache<at::Tensor>> responses_;
+  bool outermost_ = false;
+};
 
 // The responses of complex taps (wavelets) as two real filters, re(w) and
 // im(w): (B, 2, n_fft / 2 + 1) in complex(dtype), cached as power_response.
@@ -96,9 +129,21 @@ struct BandSignals {
 BandSignals filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
                                 const DeviceKernels& k, const BandOptions& o = {});
 
-// Bytes of temporaries that filtering and Hilbert-transforming one row of
-// n_times samples needs (in float64, the widest case), for memory planning.
-int64_t analytic_row_bytes(int64_t n_times, int64_t max_taps);
+// What the band stage (filter_hilbert_rows on a window of rows) holds at
+// once: `signals` rows transformed together into pha_bands phase bands and
+// amp_bands amplitude bands, written with pha_out_bytes and amp_out_bytes a
+// sample (1 for bins), amplitude rows transformed with amp_fft_bytes a value
+// (phase rows in float64), on `workers` threads.
+struct WindowStage {
+  int64_t signals = 1, pha_bands = 0, amp_bands = 0;
+  int64_t pha_out_bytes = 8, amp_out_bytes = 8, amp_fft_bytes = 8;
+  int64_t workers = 1;
+};
+
+// Bytes the band stage holds for windows of `length` samples: the signals'
+// copies and spectra, the responses on the window's grid, the outputs, and
+// each worker's row buffers and FFT descriptors.
+int64_t window_stage_bytes(int64_t length, int64_t max_taps, const WindowStage& w);
 
 // Long rows go through the FFTs in overlapping windows (overlap-save): the
 // core [c0, c1) of each window [c0 - margin, c1 + margin), clipped to the row,
@@ -112,12 +157,10 @@ struct Segments {
   int64_t core = 0, margin = 0;
 };
 
-// Windows of at most the length whose FFT temporaries fit in `budget` bytes:
-// analytic_row_bytes for `workers` rows in each precision at once, plus the
-// n_bands power responses on the window's grid (cached, and transient while
-// they are computed); margins of an eighth of that (at least 2 x the longest
-// order). Whole rows when n_times fits.
-Segments plan_segments(int64_t n_times, int64_t max_taps, int64_t n_bands, int64_t budget, int64_t workers);
+// Windows of the longest length whose band stage (window_stage_bytes) fits
+// in `budget` bytes, at least 32 x the longest order; margins of an eighth of
+// that (at least 2 x the longest order). Whole rows when they fit.
+Segments plan_segments(int64_t n_times, int64_t max_taps, const WindowStage& w, int64_t budget);
 
 // Band-passed rows (as filter_rows) computed window by window.
 at::Tensor filter_rows_segmented(const at::Tensor& rows, const at::Tensor& taps, const Segments& seg,

@@ -20,8 +20,9 @@ namespace {
 // (a checked CPU tensor) and kept.
 template <typename Design>
 TapDesign cached(std::string key, const at::Device& device, Design&& design) {
-  static LruCache<at::Tensor> designs(64, size_t{64} << 20);
-  static LruCache<at::Tensor> device_copies(64, size_t{64} << 20);
+  // Designs are a few kB each: 8 MiB keeps dozens (memory_budget's constant counts them).
+  static LruCache<at::Tensor> designs(64, size_t{8} << 20);
+  static LruCache<at::Tensor> device_copies(64, size_t{8} << 20);
   auto found = designs.get(key);
   if (!found) {
     found = design();

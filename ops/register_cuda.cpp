@@ -15,9 +15,13 @@ namespace gpac {
 const DeviceKernels& cuda_kernels() {
   // The histograms' scratch (pair_histograms' per-chunk sums) scales with
   // pairs, not samples: planned per call in kernels/cuda/bin_histograms_cuda.cu.
-  static const DeviceKernels kernels{
-      &write_polar_cuda,           &write_bins_cuda, &bin_histograms_cuda, &filter_hilbert_cuda, true, 0,
-      /*copula_normalise=*/nullptr};
+  static const DeviceKernels kernels{&write_polar_cuda,
+                                     &write_bins_cuda,
+                                     &bin_histograms_cuda,
+                                     &filter_hilbert_cuda,
+                                     true,
+                                     /*histogram_bytes_per_phase=*/0,
+                                     /*copula_normalise=*/nullptr};
   return kernels;
 }
 

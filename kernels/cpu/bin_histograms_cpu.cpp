@@ -59,19 +59,11 @@ struct Runs {
   int64_t count() const { return static_cast<int64_t>(bin.size()); }
 };
 
-// The runs of a row of n bytes, into scratch (n + 1 starts, n bins), then
-// copied to their own size.
-Runs find_runs(const uint8_t* b, int64_t n, std::vector<int32_t>& start, std::vector<uint8_t>& bin) {
-  // Eight samples at a time: the bytes that differ from their predecessor are
-  // the runs' starts, and most words of a slow phase have none.
+// The bytes of a row (t >= 1) that differ from their predecessor, eight at a
+// time: f(t) for each run start t after the first, in order.
+template <typename F>
+void for_each_run_start(const uint8_t* b, int64_t n, F&& f) {
   static_assert(std::endian::native == std::endian::little, "byte k of a word is sample k");
-  int64_t r = 0;
-  auto begin_run = [&](int64_t t) {
-    start[++r] = static_cast<int32_t>(t);
-    bin[r] = b[t];
-  };
-  start[0] = 0;
-  bin[0] = b[0];
   int64_t t = 1;
   for (; t + 8 <= n; t += 8) {
     uint64_t cur, prev;
@@ -79,21 +71,44 @@ Runs find_runs(const uint8_t* b, int64_t n, std::vector<int32_t>& start, std::ve
     std::memcpy(&prev, b + t - 1, 8);
     for (uint64_t diff = cur ^ prev; diff != 0;) {
       const int k = std::countr_zero(diff) / 8;
-      begin_run(t + k);
+      f(t + k);
       diff &= ~(uint64_t{0xff} << (8 * k));
     }
   }
   for (; t < n; ++t)
-    if (b[t] != b[t - 1]) begin_run(t);
-  start[r + 1] = static_cast<int32_t>(n);
-  return {std::vector<int32_t>(start.begin(), start.begin() + r + 2),
-          std::vector<uint8_t>(bin.begin(), bin.begin() + r + 1)};
+    if (b[t] != b[t - 1]) f(t);
 }
+
+// The number of runs of a row of n >= 1 bytes.
+int64_t count_runs(const uint8_t* b, int64_t n) {
+  int64_t count = 1;
+  for_each_run_start(b, n, [&](int64_t) { ++count; });
+  return count;
+}
+
+// The `count` runs of a row of n >= 1 bytes (count_runs), in their own size.
+Runs find_runs(const uint8_t* b, int64_t n, int64_t count) {
+  Runs runs;
+  runs.start.resize(count + 1);
+  runs.bin.resize(count);
+  int64_t r = 0;
+  runs.start[0] = 0;
+  runs.bin[0] = b[0];
+  for_each_run_start(b, n, [&](int64_t t) {
+    runs.start[++r] = static_cast<int32_t>(t);
+    runs.bin[r] = b[t];
+  });
+  runs.start[count] = static_cast<int32_t>(n);
+  return runs;
+}
+
+constexpr int64_t kRunBytes = sizeof(int32_t) + sizeof(uint8_t);
 
 struct Outputs {
   const int64_t* counts;          // (S, P, n_bins)
-  const std::vector<Runs>* runs;  // (S, P)
+  const std::vector<Runs>* runs;  // (S, P): those of phase bands [i0, i1)
   int64_t S, P, A, K, n_bins;
+  int64_t i0, i1;  // the phase bands of this pass
   const int64_t* phase_index;
   const int64_t* shift;
   BinnedMeasure measure;
@@ -232,7 +247,7 @@ void signal_band_group(const T* amp, int64_t n, int64_t s, int64_t j0, int width
                        const Outputs& o, T* mi, T* sums, T* surr) {
   const T* rows[W];
   for (int q = 0; q < W; ++q) rows[q] = q < width ? amp + (s * o.A + j0 + q) * n : nullptr;
-  GroupPass<W> pass(n, o.P, o.n_bins);
+  GroupPass<W> pass(n, o.i1 - o.i0, o.n_bins);
   double h[256];  // n_bins <= 256
   auto histogram = [&](const double* acc, int q) {
     for (int64_t b = 0; b < o.n_bins; ++b) h[b] = acc[b * W + q];
@@ -241,12 +256,12 @@ void signal_band_group(const T* amp, int64_t n, int64_t s, int64_t j0, int width
   const auto& runs = *o.runs;
   for (int64_t set = k0; set < k1; ++set) {
     if (set == 0) {
-      pass.run(rows, &runs[s * o.P], 0);
-      for (int64_t i = 0; i < o.P; ++i) {
+      pass.run(rows, &runs[s * o.P + o.i0], 0);
+      for (int64_t i = o.i0; i < o.i1; ++i) {
         const int64_t* cnt = o.counts + (s * o.P + i) * o.n_bins;
         for (int q = 0; q < width; ++q) {
           const int64_t out = (s * o.P + i) * o.A + j0 + q;
-          const double* hq = histogram(pass.acc(i), q);
+          const double* hq = histogram(pass.acc(i - o.i0), q);
           for (int64_t b = 0; b < o.n_bins; ++b) sums[out * o.n_bins + b] = static_cast<T>(hq[b]);
           mi[out] = static_cast<T>(binned_measure(o.measure, hq, cnt, o.n_bins));
         }
@@ -256,12 +271,12 @@ void signal_band_group(const T* amp, int64_t n, int64_t s, int64_t j0, int width
     const int64_t k = set - 1;
     const int64_t ps = o.phase_index ? o.phase_index[k * o.S + s] : s;
     const int64_t sh = o.shift ? o.shift[k * o.S + s] : 0;
-    pass.run(rows, &runs[ps * o.P], sh);
-    for (int64_t i = 0; i < o.P; ++i) {
+    pass.run(rows, &runs[ps * o.P + o.i0], sh);
+    for (int64_t i = o.i0; i < o.i1; ++i) {
       const int64_t* c = o.counts + (ps * o.P + i) * o.n_bins;
       for (int q = 0; q < width; ++q)
         surr[((s * o.K + k) * o.P + i) * o.A + j0 + q] =
-            static_cast<T>(binned_measure(o.measure, histogram(pass.acc(i), q), c, o.n_bins));
+            static_cast<T>(binned_measure(o.measure, histogram(pass.acc(i - o.i0), q), c, o.n_bins));
     }
   }
 }
@@ -269,7 +284,7 @@ void signal_band_group(const T* amp, int64_t n, int64_t s, int64_t j0, int width
 }  // namespace
 
 void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins, const Surrogates& surrogates,
-                        const HistogramOut& out, bool counts_given, BinnedMeasure measure) {
+                        const HistogramOut& out, bool counts_given, BinnedMeasure measure, int64_t scratch_bytes) {
   const int64_t S = bins.size(0), P = bins.size(1), A = amp.size(1), n = bins.size(2);
   GPAC_CHECK_VALUE(n < INT32_MAX, "mi_scatter on the CPU takes signals of at most ", INT32_MAX - 1, " samples; got ", n,
                    " (split the time axis and add the histograms)");
@@ -282,70 +297,93 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n
   const auto &mi = h.mi, &sums = h.amp_sums, &counts = h.counts, &surr = h.surrogates;
   const uint8_t* bins_p = bins.data_ptr<uint8_t>();
   int64_t* counts_p = counts.data_ptr<int64_t>();
-
-  // The runs and counts of every phase row, once.
-  std::vector<Runs> runs(S * P);
-  if (n > 0) {
-    at::parallel_for(0, S * P, parallel_grain(S * P, S * P * n), [&](int64_t begin, int64_t end) {
-      std::vector<int32_t> start(n + 1);
-      std::vector<uint8_t> bin(n);
-      for (int64_t row = begin; row < end; ++row) {
-        runs[row] = find_runs(bins_p + row * n, n, start, bin);
-        const auto& rr = runs[row];
-        for (int64_t r = 0; r < rr.count(); ++r) counts_p[row * n_bins + rr.bin[r]] += rr.start[r + 1] - rr.start[r];
-      }
-    });
+  if (n == 0) {
+    write_back(out, h, counts_given);
+    return;
   }
+
+  // How many runs each phase row has; then the phase bands in passes whose
+  // runs (of every signal: swapped trials borrow other signals' phases) fit
+  // scratch_bytes, one band at least.
+  std::vector<int64_t> n_runs(S * P);
+  at::parallel_for(0, S * P, parallel_grain(S * P, S * P * n), [&](int64_t begin, int64_t end) {
+    for (int64_t row = begin; row < end; ++row) n_runs[row] = count_runs(bins_p + row * n, n);
+  });
+  auto band_bytes = [&](int64_t i) {
+    int64_t bytes = 0;
+    for (int64_t s = 0; s < S; ++s) bytes += (n_runs[s * P + i] + 1) * kRunBytes;
+    return bytes;
+  };
 
   // Amplitude bands in groups of kMaxWidth, the last one padded to an even
   // width; each group's histogram sets (the observed one, then the
   // surrogates) in blocks, so that a few signals with many surrogates still
   // give every thread work. Each histogram is one thread's, summed in one
-  // order: the results do not depend on the thread count.
+  // order: the results do not depend on the thread count or the passes.
   const int64_t n_groups = (A + kMaxWidth - 1) / kMaxWidth;
   const int64_t n_sets = K + 1, set_block = std::max<int64_t>(1, kSetsPerTask);
   const int64_t n_blocks = (n_sets + set_block - 1) / set_block;
-  const Outputs o{counts_p,
-                  &runs,
-                  S,
-                  P,
-                  A,
-                  K,
-                  n_bins,
-                  surrogates.phase_index.defined() ? surrogates.phase_index.data_ptr<int64_t>() : nullptr,
-                  surrogates.shift.defined() ? surrogates.shift.data_ptr<int64_t>() : nullptr,
-                  measure};
-  AT_DISPATCH_FLOATING_TYPES(amp.scalar_type(), "gpac_bin_histograms_cpu", [&] {
-    const scalar_t* amp_p = amp.data_ptr<scalar_t>();
-    const int64_t tasks = S * n_groups * n_blocks;
-    const int64_t work = S * P * A * n * (K + 1);
-    at::parallel_for(0, tasks, parallel_grain(tasks, work), [&](int64_t begin, int64_t end) {
-      for (int64_t task = begin; task < end; ++task) {
-        const int64_t s = task / (n_groups * n_blocks), j0 = task / n_blocks % n_groups * kMaxWidth;
-        const int64_t k0 = task % n_blocks * set_block, k1 = std::min(n_sets, k0 + set_block);
-        const int width = static_cast<int>(std::min<int64_t>(kMaxWidth, A - j0));
-        auto run = [&](auto lanes) {
-          signal_band_group<decltype(lanes)::value, scalar_t>(amp_p, n, s, j0, width, k0, k1, o,
-                                                              mi.data_ptr<scalar_t>(), sums.data_ptr<scalar_t>(),
-                                                              surr.data_ptr<scalar_t>());
-        };
-        switch ((width + 1) / 2 * 2) {
-          case 2:
-            run(std::integral_constant<int, 2>());
-            break;
-          case 4:
-            run(std::integral_constant<int, 4>());
-            break;
-          case 6:
-            run(std::integral_constant<int, 6>());
-            break;
-          default:
-            run(std::integral_constant<int, 8>());
-            break;
+  std::vector<Runs> runs(S * P);
+  for (int64_t i0 = 0; i0 < P;) {
+    int64_t i1 = i0 + 1, held = band_bytes(i0);
+    for (; i1 < P && (scratch_bytes <= 0 || held + band_bytes(i1) <= scratch_bytes); ++i1) held += band_bytes(i1);
+    at::parallel_for(0, S * (i1 - i0), parallel_grain(S * (i1 - i0), S * (i1 - i0) * n),
+                     [&](int64_t begin, int64_t end) {
+                       for (int64_t task = begin; task < end; ++task) {
+                         const int64_t row = task / (i1 - i0) * P + i0 + task % (i1 - i0);
+                         runs[row] = find_runs(bins_p + row * n, n, n_runs[row]);
+                         const auto& rr = runs[row];
+                         for (int64_t r = 0; r < rr.count(); ++r)
+                           counts_p[row * n_bins + rr.bin[r]] += rr.start[r + 1] - rr.start[r];
+                       }
+                     });
+    const Outputs o{counts_p,
+                    &runs,
+                    S,
+                    P,
+                    A,
+                    K,
+                    n_bins,
+                    i0,
+                    i1,
+                    surrogates.phase_index.defined() ? surrogates.phase_index.data_ptr<int64_t>() : nullptr,
+                    surrogates.shift.defined() ? surrogates.shift.data_ptr<int64_t>() : nullptr,
+                    measure};
+    AT_DISPATCH_FLOATING_TYPES(amp.scalar_type(), "gpac_bin_histograms_cpu", [&] {
+      const scalar_t* amp_p = amp.data_ptr<scalar_t>();
+      const int64_t tasks = S * n_groups * n_blocks;
+      const int64_t work = S * (i1 - i0) * A * n * (K + 1);
+      at::parallel_for(0, tasks, parallel_grain(tasks, work), [&](int64_t begin, int64_t end) {
+        for (int64_t task = begin; task < end; ++task) {
+          const int64_t s = task / (n_groups * n_blocks), j0 = task / n_blocks % n_groups * kMaxWidth;
+          const int64_t k0 = task % n_blocks * set_block, k1 = std::min(n_sets, k0 + set_block);
+          const int width = static_cast<int>(std::min<int64_t>(kMaxWidth, A - j0));
+          auto run = [&](auto lanes) {
+            signal_band_group<decltype(lanes)::value, scalar_t>(amp_p, n, s, j0, width, k0, k1, o,
+                                                                mi.data_ptr<scalar_t>(), sums.data_ptr<scalar_t>(),
+                                                                surr.data_ptr<scalar_t>());
+          };
+          switch ((width + 1) / 2 * 2) {
+            case 2:
+              run(std::integral_constant<int, 2>());
+              break;
+            case 4:
+              run(std::integral_constant<int, 4>());
+              break;
+            case 6:
+              run(std::integral_constant<int, 6>());
+              break;
+            default:
+              run(std::integral_constant<int, 8>());
+              break;
+          }
         }
-      }
+      });
     });
-  });
+    for (int64_t s = 0; s < S; ++s)
+      for (int64_t i = i0; i < i1; ++i) runs[s * P + i] = Runs{};
+    i0 = i1;
+  }
   write_back(out, h, counts_given);
 }
 

@@ -16,7 +16,9 @@
 #include <algorithm>
 #include <atomic>
 #include <complex>
+#include <memory>
 #include <optional>
+#include <type_traits>
 #include <vector>
 
 #include "csrc/device_kernels.h"
@@ -60,6 +62,7 @@ GPAC_CPU_CLONES void times_minus_i(T scale, int64_t F, std::complex<T>* z) {
 
 struct Grid {
   int64_t n, p, n_fft, n5;
+  bool operator==(const Grid&) const = default;
 };
 
 // One thread's buffers and transforms for rows computed in precision T.
@@ -129,6 +132,49 @@ struct RowWorker {
   }
 };
 
+// One thread's row workers. A call (CallScope) keeps each thread's for all
+// its windows and chunks of signals: a long row's descriptors are committed
+// once per call, not per window. Outside a call they last one invocation.
+struct WorkerSlot {
+  std::optional<RowWorker<double>> w64;
+  std::optional<RowWorker<float>> w32;
+
+  template <typename T>
+  RowWorker<T>& get(const Grid& g) {
+    auto& w = [&]() -> std::optional<RowWorker<T>>& {
+      if constexpr (std::is_same_v<T, double>)
+        return w64;
+      else
+        return w32;
+    }();
+    if (!w || !(w->g == g)) {
+      w.reset();  // the old grid's buffers and descriptors go first
+      w.emplace(g);
+    }
+    return *w;
+  }
+};
+
+// The slots of every thread of the pool, by at::get_thread_num().
+struct WorkerSlots {
+  std::vector<WorkerSlot> slots;
+  WorkerSlot& mine() { return slots[at::get_thread_num()]; }
+};
+
+// The running call's slots, or `local`'s for this invocation alone.
+WorkerSlots& worker_slots(std::shared_ptr<WorkerSlots>& local) {
+  std::shared_ptr<WorkerSlots> slots;
+  if (auto* call = CallScope::current()) {
+    if (!call->device_state) call->device_state = std::make_shared<WorkerSlots>();
+    slots = std::static_pointer_cast<WorkerSlots>(call->device_state);
+  } else {
+    if (!local) local = std::make_shared<WorkerSlots>();
+    slots = local;
+  }
+  if (static_cast<int64_t>(slots->slots.size()) < at::get_num_threads()) slots->slots.resize(at::get_num_threads());
+  return *slots;  // held by the call, or by `local`
+}
+
 // Writes row `row` of job's output (contiguous (S, B, n)) from the band signal
 // y and its Hilbert transform h.
 template <typename T>
@@ -153,23 +199,25 @@ void write_row(const BandJob& job, int64_t row, const T* y, const T* h, int64_t 
 
 // The spectra (S, n_fft / 2 + 1) of the rows odd-extended by p samples each
 // side and zero-padded to n_fft, in precision T.
+// The thread's worker lends its extended-grid transform and buffer.
 template <typename T>
-at::Tensor extended_spectra(const at::Tensor& rows, const Grid& g) {
+at::Tensor extended_spectra(const at::Tensor& rows, const Grid& g, WorkerSlots& workers) {
   const int64_t S = rows.size(0), n = g.n, p = g.p;
   const at::Tensor src = rows.to(c10::CppTypeToScalarType<T>::value);
   auto spectra = at::empty({S, g.n_fft / 2 + 1}, rows.options().dtype(c10::toComplexType(src.scalar_type())));
   const T* x_all = src.data_ptr<T>();
   auto* out_all = reinterpret_cast<std::complex<T>*>(spectra.data_ptr());
   at::parallel_for(0, S, parallel_grain(S, S * g.n_fft), [&](int64_t begin, int64_t end) {
-    mkl_fft::RealTransform<T> transform(g.n_fft);
-    std::vector<T> ext(g.n_fft, T(0));
+    auto& worker = workers.mine().get<T>(g);
+    T* ext = worker.filtered.data();
+    std::fill(ext + p + n + p, ext + g.n_fft, T(0));
     for (int64_t s = begin; s < end; ++s) {
       const T* x = x_all + s * n;
       // scipy's odd extension: 2 x[0] - x[p .. 1], x, 2 x[n-1] - x[n-2 .. n-1-p].
       for (int64_t i = 0; i < p; ++i) ext[i] = 2 * x[0] - x[p - i];
-      std::copy(x, x + n, ext.begin() + p);
+      std::copy(x, x + n, ext + p);
       for (int64_t i = 0; i < p; ++i) ext[p + n + i] = 2 * x[n - 1] - x[n - 2 - i];
-      transform.forward(ext.data(), out_all + s * (g.n_fft / 2 + 1));
+      worker.extended.forward(ext, out_all + s * (g.n_fft / 2 + 1));
     }
   });
   return spectra;
@@ -193,7 +241,10 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
 
   // The signals' spectra, once, in the widest precision; then each job's
   // spectra and responses in its own.
-  const auto spectra = fft_dtype == at::kDouble ? extended_spectra<double>(rows, g) : extended_spectra<float>(rows, g);
+  std::shared_ptr<WorkerSlots> local;
+  auto& workers = worker_slots(local);
+  const auto spectra =
+      fft_dtype == at::kDouble ? extended_spectra<double>(rows, g, workers) : extended_spectra<float>(rows, g, workers);
   std::vector<at::Tensor> job_spectra, responses;
   for (const auto& job : jobs) {
     TORCH_INTERNAL_ASSERT(job.out.is_contiguous(), "filter_hilbert_cpu writes contiguous outputs");
@@ -210,8 +261,7 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
   // Each thread takes rows until none is left; small calls use only the calling thread.
   const int64_t threads = total * g.n_fft < kParallelWork ? 1 : at::get_num_threads();
   at::parallel_for(0, threads, 1, [&](int64_t, int64_t) {
-    std::optional<RowWorker<double>> worker64;
-    std::optional<RowWorker<float>> worker32;
+    auto& slot = workers.mine();
     for (int64_t task = next++; task < total; task = next++) {
       const size_t j = std::upper_bound(job_start.begin(), job_start.end(), task) - job_start.begin() - 1;
       const auto& job = jobs[j];
@@ -223,11 +273,9 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
         write_row(job, s * B + b, y, worker.hilbert(y), n, worker);
       };
       if (job.dtype == at::kDouble) {
-        if (!worker64) worker64.emplace(g);
-        run(*worker64, 0.0);
+        run(slot.get<double>(g), 0.0);
       } else {
-        if (!worker32) worker32.emplace(g);
-        run(*worker32, 0.0f);
+        run(slot.get<float>(g), 0.0f);
       }
     }
   });

@@ -61,15 +61,19 @@ struct Plan {
 };
 
 // This thread's descriptors, most recently used last; a pipeline call needs
-// at most 8 (two lengths, two precisions, two directions). Descriptors of
-// long transforms (tens of MiB of twiddles each, for long recordings' windows)
-// live only as long as the call that made them: committing one costs little
-// next to the rows it serves.
+// at most 8 (two lengths, two precisions, two directions). The thread keeps
+// at most kCachedPlanBytes of them (a descriptor holds about 32 bytes a
+// sample in float64, 16 in float32, mostly twiddles): longer transforms, the
+// windows of long recordings, get descriptors that live only as long as the
+// row worker that made them (planned with the window: csrc/spectral.cpp
+// window_stage_bytes); committing one costs little next to the rows it serves.
 constexpr size_t kPlansPerThread = 16;
-constexpr int64_t kLongestCachedPlan = int64_t{1} << 18;
+constexpr int64_t kCachedPlanBytes = int64_t{8} << 20;
+
+int64_t plan_bytes(int64_t n, bool dbl) { return n * (dbl ? 32 : 16); }
 
 std::shared_ptr<Plan> plan(int64_t n, bool dbl, bool bwd) {
-  if (n > kLongestCachedPlan) return std::make_shared<Plan>(n, dbl, bwd);
+  if (plan_bytes(n, dbl) > kCachedPlanBytes / 4) return std::make_shared<Plan>(n, dbl, bwd);
   thread_local std::vector<std::shared_ptr<Plan>> plans;
   for (size_t i = 0; i < plans.size(); ++i) {
     if (plans[i]->n == n && plans[i]->is_double == dbl && plans[i]->backward == bwd) {
@@ -77,8 +81,13 @@ std::shared_ptr<Plan> plan(int64_t n, bool dbl, bool bwd) {
       return plans.back();
     }
   }
-  if (plans.size() == kPlansPerThread) plans.erase(plans.begin());
   plans.push_back(std::make_shared<Plan>(n, dbl, bwd));
+  int64_t held = 0;
+  for (const auto& p : plans) held += plan_bytes(p->n, p->is_double);
+  while (plans.size() > kPlansPerThread || held > kCachedPlanBytes) {
+    held -= plan_bytes(plans.front()->n, plans.front()->is_double);
+    plans.erase(plans.begin());
+  }
   return plans.back();
 }
 

@@ -254,7 +254,8 @@ void split(int64_t total, int64_t cap, int64_t& per_group, int64_t& groups) {
 }  // namespace
 
 void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t n_bins, const Surrogates& surrogates,
-                         const HistogramOut& out, bool counts_given, BinnedMeasure measure) {
+                         const HistogramOut& out, bool counts_given, BinnedMeasure measure,
+                         int64_t /*scratch_bytes: the scratch scales with pairs, planned below*/) {
   const int64_t S = bins.size(0), P = bins.size(1), A = amp.size(1), n = bins.size(2);
   const int64_t K = surrogates.count();
   auto h = writable(out, counts_given);

@@ -297,12 +297,23 @@ TEST(Segments, OverlapSaveFilterEqualsWholeRowFilter) {
 }
 
 TEST(Segments, PlanKeepsShortRowsWholeAndSplitsLongOnes) {
-  EXPECT_EQ(gpac::plan_segments(30720, 1024, 20, int64_t{256} << 20, 2).core, 0);
-  const auto seg = gpac::plan_segments(int64_t{100} << 20, 1024, 20, int64_t{256} << 20, 2);
+  gpac::WindowStage stage;
+  stage.signals = 2;
+  stage.pha_bands = stage.amp_bands = 10;
+  stage.pha_out_bytes = 1;
+  stage.amp_out_bytes = stage.amp_fft_bytes = 4;
+  stage.workers = 2;
+  const int64_t budget = int64_t{256} << 20;
+  EXPECT_EQ(gpac::plan_segments(30720, 1024, stage, budget).core, 0);
+  const auto seg = gpac::plan_segments(int64_t{100} << 20, 1024, stage, budget);
   EXPECT_GT(seg.core, 0);
   EXPECT_GE(seg.margin, 2 * 1023);
-  // The window's FFT temporaries (two workers, two precisions) and the 20
-  // bands' responses fit the budget.
+  // The window's band stage fits the budget, and is not far below it.
   const int64_t window = seg.core + 2 * seg.margin;
-  EXPECT_LE(4 * gpac::analytic_row_bytes(window, 1024) + 20 * 16 * window, (int64_t{256} << 20) * 11 / 10);
+  EXPECT_LE(gpac::window_stage_bytes(window, 1024, stage), budget);
+  EXPECT_GT(gpac::window_stage_bytes(window, 1024, stage), budget * 3 / 4);
+  // More workers, signals or bands hold more per sample: shorter windows.
+  stage.workers = 4;
+  const auto fewer = gpac::plan_segments(int64_t{100} << 20, 1024, stage, budget);
+  EXPECT_LT(fewer.core + 2 * fewer.margin, window);
 }
