@@ -7,7 +7,9 @@ or of time-resolved PAC (--window seconds, --step seconds).
 Writes white noise (float32, seed 0) to a temporary .npy, then runs one fresh process on it:
 `gpac.pac(numpy.load(path, mmap_mode='r'), ...)` (runner python) or the C++ `gpac_run` program
 (runner gpac_run, build/gpac_run). Peak RSS is that process's VmHWM: the mapped recording's pages
-count while resident, the input is never copied. Rows longer than the memory budget allows are
+count while resident, the input is never copied. The python runner also samples the child's
+anonymous RSS (RssAnon, every 50 ms): what the call allocates, without the input's page cache,
+against --memory-budget-mib (README, "Long recordings"). Rows longer than the memory budget allows are
 filtered in overlapping windows (README, "Long recordings").
 """
 from __future__ import annotations
@@ -31,16 +33,35 @@ CHILD = """
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 import numpy as np, torch, gpac
-from common import peak_rss_bytes
+from common import peak_rss_bytes, status_bytes
 path, fs, bands, n_perm = sys.argv[2], float(sys.argv[3]), sys.argv[4], int(sys.argv[5])
-window = json.loads(sys.argv[6])
+window, budget = json.loads(sys.argv[6]), int(sys.argv[7])
 x = np.load(path, mmap_mode="r")
+before = {"rss_before_call_bytes": status_bytes("VmRSS:"), "anon_before_call_bytes": status_bytes("RssAnon:")}
 start = time.perf_counter()
-res = gpac.pac(x, fs, bands, bands, n_perm=n_perm, seed=0, progress=False, **window)
+res = gpac.pac(x, fs, bands, bands, n_perm=n_perm, seed=0, progress=False, memory_budget=budget or None, **window)
 seconds = time.perf_counter() - start
 assert torch.isfinite(res.mi).all() and (n_perm == 0 or torch.isfinite(res.z).all())
-print(json.dumps({"seconds": seconds, "rss_peak_bytes": peak_rss_bytes(), "mi_shape": list(res.mi.shape)}))
+outputs = sum(t.numel() * t.element_size() for t in (res.mi, res.z, res.p, res.all_surrogates) if t is not None)
+print(json.dumps({"seconds": seconds, "rss_peak_bytes": peak_rss_bytes(), "mi_shape": list(res.mi.shape),
+                  "outputs_bytes": outputs, **before}))
 """
+
+
+def sampled_anon_peak(proc: subprocess.Popen) -> int:
+    """The largest RssAnon of a running child, read every 50 ms from /proc (the peak of what the
+    process allocated, without the page cache of its memory-mapped input)."""
+    peak = 0
+    while proc.poll() is None:
+        try:
+            with open(f"/proc/{proc.pid}/status") as f:
+                for line in f:
+                    if line.startswith("RssAnon:"):
+                        peak = max(peak, int(line.split()[1]) * 1024)
+        except OSError:
+            break
+        time.sleep(0.05)
+    return peak
 
 
 def write_recording(path: Path, channels: int, n_times: int) -> None:
@@ -76,6 +97,7 @@ def main() -> int:
     parser.add_argument("--runner", choices=["python", "gpac_run"], default="python")
     parser.add_argument("--window", type=float, help="time-resolved PAC: window in seconds")
     parser.add_argument("--step", type=float, help="seconds between windows (default: --window)")
+    parser.add_argument("--memory-budget-mib", type=int, default=0, help="gpac's memory_budget (0: its default)")
     parser.add_argument("--out", type=Path)
     args = parser.parse_args()
     n_times = int(args.minutes * 60 * args.fs)
@@ -85,13 +107,19 @@ def main() -> int:
         path = tmp / "recording.npy"
         write_recording(path, args.channels, n_times)
         if args.runner == "python":
-            run = subprocess.run([sys.executable, "-c", CHILD, str(Path(__file__).resolve().parent), str(path),
-                                  str(args.fs), args.bands, str(args.n_perm), json.dumps(window)],
-                                 capture_output=True, text=True)
-            if run.returncode != 0:
-                print(run.stderr, file=sys.stderr)
-                return run.returncode
-            measured = json.loads(run.stdout.strip().splitlines()[-1])
+            with tempfile.TemporaryFile("w+") as out, tempfile.TemporaryFile("w+") as err:
+                proc = subprocess.Popen([sys.executable, "-c", CHILD, str(Path(__file__).resolve().parent), str(path),
+                                         str(args.fs), args.bands, str(args.n_perm), json.dumps(window),
+                                         str(args.memory_budget_mib << 20)], stdout=out, stderr=err, text=True)
+                anon_peak = sampled_anon_peak(proc)
+                out.seek(0)
+                err.seek(0)
+                if proc.wait() != 0:
+                    print(err.read(), file=sys.stderr)
+                    return proc.returncode
+                measured = json.loads(out.read().strip().splitlines()[-1])
+            measured["anon_peak_sampled_bytes"] = anon_peak
+            measured["anon_peak_above_call_bytes"] = anon_peak - measured["anon_before_call_bytes"]
         else:
             measured = run_gpac_run(path, args.fs, args.bands, args.n_perm, window, tmp)
     import torch
@@ -101,11 +129,14 @@ def main() -> int:
         "date": datetime.date.today().isoformat(), "runner": args.runner,
         "command": "python benchmarks/bench_long.py " + " ".join(sys.argv[1:]),
         "channels": args.channels, "n_times": n_times, "fs": args.fs, "bands": args.bands, "n_perm": args.n_perm,
-        "input_bytes": args.channels * n_times * 4, **window, **measured,
+        "input_bytes": args.channels * n_times * 4, "memory_budget_mib": args.memory_budget_mib or 512, **window,
+        **measured,
     }
+    anon = measured.get("anon_peak_above_call_bytes")
     print(f"{args.runner}: {args.channels} ch x {args.minutes:g} min at {args.fs:g} Hz, {args.bands}, "
           f"{args.n_perm} surrogates{', windows ' + str(window) if window else ''}: {measured['seconds']:.1f} s, "
-          f"peak RSS {measured['rss_peak_bytes'] / 2**30:.2f} GiB")
+          f"peak RSS {measured['rss_peak_bytes'] / 2**30:.2f} GiB"
+          + ("" if anon is None else f", anonymous memory above the call's start {anon / 2**20:.0f} MiB (sampled)"))
     kind = "long-windows" if window else "long"
     write_results(results, args.out, f"{results['date']}-{kind}-{args.runner}-cpu-{os.cpu_count()}cores.json")
     return 0

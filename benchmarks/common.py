@@ -43,10 +43,15 @@ def peak_rss_bytes() -> int:
     the child's ru_maxrss, so a child started by a big benchmark process would
     report the parent's memory.
     """
+    return status_bytes("VmHWM:")
+
+
+def status_bytes(key: str) -> int:
+    """A size field of /proc/self/status (VmHWM:, VmRSS:, RssAnon: ...), in bytes."""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(key):
             return int(line.split()[1]) * 1024
-    raise RuntimeError("no VmHWM in /proc/self/status")
+    raise RuntimeError(f"no {key} in /proc/self/status")
 
 
 def quiet_tensorpac():
