@@ -62,6 +62,8 @@ class CallScope {
   LruCache<at::Tensor>& responses() { return *responses_; }
   // The device kernels' state for the call, created by them on first use.
   std::shared_ptr<void> device_state;
+  // Whether the call has opened a parallel region (CPU: its threads are awake).
+  bool threads_woken = false;
 
  private:
   std::unique_ptr<LruCache<at::Tensor>> responses_;

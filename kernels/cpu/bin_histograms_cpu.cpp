@@ -306,7 +306,7 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n
   // runs (of every signal: swapped trials borrow other signals' phases) fit
   // scratch_bytes, one band at least.
   std::vector<int64_t> n_runs(S * P);
-  at::parallel_for(0, S * P, parallel_grain(S * P, S * P * n), [&](int64_t begin, int64_t end) {
+  at::parallel_for(0, S * P, parallel_grain(S * P, S * P * n / 4), [&](int64_t begin, int64_t end) {
     for (int64_t row = begin; row < end; ++row) n_runs[row] = count_runs(bins_p + row * n, n);
   });
   auto band_bytes = [&](int64_t i) {
@@ -327,7 +327,7 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n
   for (int64_t i0 = 0; i0 < P;) {
     int64_t i1 = i0 + 1, held = band_bytes(i0);
     for (; i1 < P && (scratch_bytes <= 0 || held + band_bytes(i1) <= scratch_bytes); ++i1) held += band_bytes(i1);
-    at::parallel_for(0, S * (i1 - i0), parallel_grain(S * (i1 - i0), S * (i1 - i0) * n),
+    at::parallel_for(0, S * (i1 - i0), parallel_grain(S * (i1 - i0), S * (i1 - i0) * n / 4),
                      [&](int64_t begin, int64_t end) {
                        for (int64_t task = begin; task < end; ++task) {
                          const int64_t row = task / (i1 - i0) * P + i0 + task % (i1 - i0);
@@ -352,7 +352,14 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n
     AT_DISPATCH_FLOATING_TYPES(amp.scalar_type(), "gpac_bin_histograms_cpu", [&] {
       const scalar_t* amp_p = amp.data_ptr<scalar_t>();
       const int64_t tasks = S * n_groups * n_blocks;
-      const int64_t work = S * (i1 - i0) * A * n * (K + 1);
+      // Work as parallel_grain counts it: each pass builds the group's prefix
+      // (n samples) and adds two prefix entries a run, for every set.
+      int64_t pass = 0;
+      for (int64_t s = 0; s < S; ++s) {
+        pass += n;
+        for (int64_t i = i0; i < i1; ++i) pass += 2 * n_runs[s * P + i];
+      }
+      const int64_t work = pass * n_groups * n_sets * 2 / 5;
       at::parallel_for(0, tasks, parallel_grain(tasks, work), [&](int64_t begin, int64_t end) {
         for (int64_t task = begin; task < end; ++task) {
           const int64_t s = task / (n_groups * n_blocks), j0 = task / n_blocks % n_groups * kMaxWidth;

@@ -259,7 +259,7 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
   std::atomic<int64_t> next{0};
   const int64_t F = g.n_fft / 2 + 1;
   // Each thread takes rows until none is left; small calls use only the calling thread.
-  const int64_t threads = total * g.n_fft < kParallelWork ? 1 : at::get_num_threads();
+  const int64_t threads = worth_threads(total * g.n_fft) ? at::get_num_threads() : 1;
   at::parallel_for(0, threads, 1, [&](int64_t, int64_t) {
     auto& slot = workers.mine();
     for (int64_t task = next++; task < total; task = next++) {
