@@ -193,7 +193,14 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
   auto store = [&](int64_t s0, int64_t i0, int64_t j0, const at::Tensor& bins, const at::Tensor& amplitude,
                    bool counted) {
     const int64_t sc = bins.size(0), pc = bins.size(1), ac = amplitude.size(1);
-    // The chunk's share of the plan: its columns, phase indices made chunk-relative.
+    // The chunk's share of the plan and of the outputs: all of them when the
+    // chunk is the whole call (no views to make), else its columns of the
+    // plan, phase indices made chunk-relative, and views of the outputs.
+    if (sc == S && pc == P && ac == A) {
+      k.bin_histograms(bins, amplitude, n_bins, plan, {mi, sums, counts, surrogates}, counted, measure,
+                       bins.numel() * k.histogram_bytes_per_phase);
+      return;
+    }
     const Surrogates part{plan.phase_index.defined() ? plan.phase_index.narrow(1, s0, sc) - s0 : at::Tensor(),
                           plan.shift.defined() ? plan.shift.narrow(1, s0, sc).contiguous() : at::Tensor()};
     const HistogramOut out{mi.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac),
@@ -246,9 +253,9 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
   } else {
     for (int64_t s0 = 0; s0 < S; s0 += signals_per_chunk) {
       const int64_t sc = std::min(signals_per_chunk, S - s0);
-      const auto chunk = rows.narrow(0, s0, sc);
+      const auto chunk = sc == S ? rows : rows.narrow(0, s0, sc);
       if (whole) {  // one forward FFT per signal serves every band
-        const auto band = bands(chunk, pha_taps, amp_taps, 0, n, counts.narrow(0, s0, sc));
+        const auto band = bands(chunk, pha_taps, amp_taps, 0, n, sc == S ? counts : counts.narrow(0, s0, sc));
         store(s0, 0, 0, band.phase, band.amplitude, band.counted);
         continue;
       }
