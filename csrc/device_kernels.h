@@ -108,6 +108,12 @@ struct DeviceKernels {
   // (and pass it as scratch_bytes).
   int64_t histogram_bytes_per_phase;
 
+  // The most rows filter_hilbert works on at once (each with its own
+  // buffers), which the band stage is planned for. A device's constant, not
+  // the thread count of the moment: the windows of long rows, and so the
+  // results, then do not depend on torch.set_num_threads.
+  int64_t (*band_workers)();
+
   // Optional: TensorPAC's copnorm of contiguous rows (..., n) into `out`:
   // quantiles (n,) (ndtri((k + 1) / (n + 1)), ascending) written where each
   // rank sits, ranks as a stable argsort gives them. Null: ATen's argsort
@@ -127,6 +133,7 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amplitude, int
                         const Surrogates& surrogates, const HistogramOut& out, bool counts_given,
                         BinnedMeasure measure = BinnedMeasure::kMI, int64_t scratch_bytes = 0);
 bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs, int64_t block_bytes, RowFlags* flags);
+int64_t band_workers_cpu();
 void copula_normalise_cpu(const at::Tensor& rows, const at::Tensor& quantiles, const at::Tensor& out);
 void write_polar_cuda(const at::Tensor& re, const at::Tensor& im, const at::Tensor& phase, const at::Tensor& amplitude);
 void write_bins_cuda(const at::Tensor& re, const at::Tensor& im, int64_t n_bins, const at::Tensor& bins);

@@ -56,14 +56,14 @@ struct BinnedBands {
 };
 
 BinnedBands binned_bands(const at::Tensor& rows, const TapSets& taps, int64_t n_bins, int64_t half, RowFlags* flags,
-                         int64_t signals, int64_t pha_bands, int64_t amp_bands) {
+                         int64_t signals, int64_t pha_bands, int64_t amp_bands, const DeviceKernels& k) {
   WindowStage stage;
   stage.signals = signals;
   stage.pha_bands = pha_bands;
   stage.amp_bands = amp_bands;
   stage.pha_out_bytes = 1;  // bins
   stage.amp_out_bytes = stage.amp_fft_bytes = rows.element_size();
-  stage.workers = rows.is_cpu() ? at::get_num_threads() : 1;
+  stage.workers = k.band_workers();
   BinnedBands b;
   b.seg = plan_segments(rows.size(1), std::max(taps.pha.size(1), taps.amp.size(1)), stage, half);
   b.options.block_bytes = half;
@@ -215,8 +215,8 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
   const bool stretches = bin_bytes + amp_bytes > half;
   const auto band_stage =
       whole || stretches
-          ? binned_bands(rows, taps, n_bins, half, flags, whole ? std::min(signals_per_chunk, S) : 1, P, A)
-          : binned_bands(rows, taps, n_bins, half, flags, chunk_signals, pha_group, amp_group);
+          ? binned_bands(rows, taps, n_bins, half, flags, whole ? std::min(signals_per_chunk, S) : 1, P, A, k)
+          : binned_bands(rows, taps, n_bins, half, flags, chunk_signals, pha_group, amp_group, k);
   const Segments& seg = band_stage.seg;
   const BandOptions& o = band_stage.options;
   auto bands = [&](const at::Tensor& chunk, const at::Tensor& taps_p, const at::Tensor& taps_a, int64_t t0, int64_t t1,
@@ -316,7 +316,7 @@ HistogramTuple windowed_histograms(const at::Tensor& rows, const TapSets& taps, 
                    half, " bytes); raise memory_budget");
   const int64_t windows_per_stretch = std::min(windows_fit, w.count);
   const CallScope call;
-  const auto band_stage = binned_bands(rows, taps, n_bins, half, flags, signals_per_chunk, P, A);
+  const auto band_stage = binned_bands(rows, taps, n_bins, half, flags, signals_per_chunk, P, A, k);
   const Segments& seg = band_stage.seg;
   const BandOptions& o = band_stage.options;
   const auto options = rows.options();

@@ -107,21 +107,24 @@ CallScope* CallScope::current() { return running_call; }
 
 // |B(f)|^2 = re^2 + im^2 in float64 (then cast), so that float32 runs lose
 // nothing in the design; a few bands at a time, so that their complex
-// spectra are the only temporaries. (Batches of two or more rows: ATen
-// transforms a single row otherwise than a batch, to other roundings.)
+// spectra are the only temporaries. Always batches of two rows or more (a
+// single band goes with a copy of itself): MKL transforms a lone row
+// otherwise, to roundings that even depend on OMP_NUM_THREADS at start-up.
 at::Tensor power_response(const at::Tensor& taps, int64_t n_fft, at::ScalarType dtype, const at::Device& device,
                           const std::string& key) {
   return cached_response("power", taps, n_fft, dtype, device, key, [&] {
-    const auto t = taps.to(at::kDouble);
+    auto t = taps.to(at::kDouble);
     const int64_t B = t.size(0);
-    auto out = at::empty({B, n_fft / 2 + 1}, t.options().dtype(dtype));
-    for (int64_t b0 = 0; b0 < B;) {
-      const int64_t count = B - b0 <= kResponseBandsPerBatch + 1 ? B - b0 : kResponseBandsPerBatch;
+    if (B == 1) t = t.expand({2, t.size(1)});
+    auto out = at::empty({t.size(0), n_fft / 2 + 1}, t.options().dtype(dtype));
+    for (int64_t b0 = 0; b0 < t.size(0);) {
+      const int64_t rest = t.size(0) - b0;
+      const int64_t count = rest <= kResponseBandsPerBatch + 1 ? rest : kResponseBandsPerBatch;
       const auto spectrum = at::fft_rfft(t.narrow(0, b0, count), n_fft);
       out.narrow(0, b0, count).copy_(at::real(spectrum).square() + at::imag(spectrum).square());
       b0 += count;
     }
-    return to_device(out, device);
+    return to_device(out.narrow(0, 0, B).contiguous(), device);
   });
 }
 

@@ -16,7 +16,7 @@ const DeviceKernels& cpu_kernels() {
   static const DeviceKernels kernels{&write_polar_cpu,           &write_bins_cpu,
                                      &bin_histograms_cpu,        &filter_hilbert_cpu,
                                      /*counts_with_bins=*/false, /*histogram_bytes_per_phase=*/2,
-                                     &copula_normalise_cpu};
+                                     &band_workers_cpu,          &copula_normalise_cpu};
   return kernels;
 }
 

@@ -21,6 +21,7 @@ const DeviceKernels& cuda_kernels() {
                                      &filter_hilbert_cuda,
                                      true,
                                      /*histogram_bytes_per_phase=*/0,
+                                     /*band_workers=*/[]() -> int64_t { return 1; },
                                      /*copula_normalise=*/nullptr};
   return kernels;
 }

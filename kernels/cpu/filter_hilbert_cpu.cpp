@@ -18,6 +18,7 @@
 #include <complex>
 #include <memory>
 #include <optional>
+#include <thread>
 #include <type_traits>
 #include <vector>
 
@@ -207,7 +208,10 @@ at::Tensor extended_spectra(const at::Tensor& rows, const Grid& g, WorkerSlots& 
   auto spectra = at::empty({S, g.n_fft / 2 + 1}, rows.options().dtype(c10::toComplexType(src.scalar_type())));
   const T* x_all = src.data_ptr<T>();
   auto* out_all = reinterpret_cast<std::complex<T>*>(spectra.data_ptr());
-  at::parallel_for(0, S, parallel_grain(S, S * g.n_fft), [&](int64_t begin, int64_t end) {
+  // At most band_workers_cpu() threads, each with its worker (the band stage's plan).
+  const int64_t most = band_workers_cpu();
+  const int64_t grain = std::max(parallel_grain(S, S * g.n_fft), (S + most - 1) / most);
+  at::parallel_for(0, S, grain, [&](int64_t begin, int64_t end) {
     auto& worker = workers.mine().get<T>(g);
     T* ext = worker.filtered.data();
     std::fill(ext + p + n + p, ext + g.n_fft, T(0));
@@ -224,6 +228,13 @@ at::Tensor extended_spectra(const at::Tensor& rows, const Grid& g, WorkerSlots& 
 }
 
 }  // namespace
+
+int64_t band_workers_cpu() {
+  // The cores, whatever torch.set_num_threads says (more threads than cores
+  // work on this many rows at once).
+  static const int64_t cores = std::max<int64_t>(1, std::thread::hardware_concurrency());
+  return cores;
+}
 
 bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs, int64_t /*block_bytes*/,
                         RowFlags* /*flags*/) {
@@ -259,7 +270,8 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
   std::atomic<int64_t> next{0};
   const int64_t F = g.n_fft / 2 + 1;
   // Each thread takes rows until none is left; small calls use only the calling thread.
-  const int64_t threads = worth_threads(total * g.n_fft) ? at::get_num_threads() : 1;
+  const int64_t threads =
+      worth_threads(total * g.n_fft) ? std::min<int64_t>(at::get_num_threads(), band_workers_cpu()) : 1;
   at::parallel_for(0, threads, 1, [&](int64_t, int64_t) {
     auto& slot = workers.mine();
     for (int64_t task = next++; task < total; task = next++) {

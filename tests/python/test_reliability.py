@@ -1,5 +1,6 @@
 """Reliability: the NaN policy, calls from several threads (and CUDA streams) at once, and
 bit-identical results run to run."""
+import os
 import subprocess
 import sys
 import textwrap
@@ -144,19 +145,26 @@ DETERMINISM_CHILD = textwrap.dedent("""
     torch.set_num_threads(int(sys.argv[2]))
     x = torch.from_numpy(np.random.default_rng(5).standard_normal((6, 3000))).float()
     res = gpac.pac(x, 512.0, "lres", "lres", n_perm=20, seed=9, progress=False, return_dist=True)
-    np.savez(sys.argv[1], mi=res.mi.numpy(), z=res.z.numpy(), p=res.p.numpy(), dist=res.amp_dist.numpy())
+    # One amplitude band (a lone response), and a long row in windows under a small budget.
+    one = gpac.pac(x, 512.0, "lres", [[60.0, 80.0]], progress=False)
+    long = torch.from_numpy(np.random.default_rng(11).standard_normal((1, 40000)))
+    win = gpac.pac(long, 512.0, "lres", "lres", memory_budget=4 << 20, progress=False, return_dist=True)
+    np.savez(sys.argv[1], mi=res.mi.numpy(), z=res.z.numpy(), p=res.p.numpy(), dist=res.amp_dist.numpy(),
+             one=one.mi.numpy(), win=win.amp_dist.numpy())
 """)
 
 
 def test_cpu_results_are_bit_identical_across_runs_and_thread_counts(tmp_path):
-    """Same input and seed: the same bits in fresh processes, with one thread or two."""
+    """Same input and seed: the same bits in fresh processes, with one thread or two, set by
+    torch.set_num_threads and by OMP_NUM_THREADS at start-up (which changes how MKL transforms)."""
     results = []
     for i, threads in enumerate([2, 2, 1]):
         path = tmp_path / f"run{i}.npz"
-        subprocess.run([sys.executable, "-c", DETERMINISM_CHILD, str(path), str(threads)], check=True)
+        env = dict(os.environ, OMP_NUM_THREADS=str(threads))
+        subprocess.run([sys.executable, "-c", DETERMINISM_CHILD, str(path), str(threads)], check=True, env=env)
         results.append(np.load(path))
     for other in results[1:]:
-        for key in ("mi", "z", "p", "dist"):
+        for key in ("mi", "z", "p", "dist", "one", "win"):
             assert np.array_equal(results[0][key], other[key]), key
 
 
