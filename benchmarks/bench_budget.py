@@ -39,9 +39,11 @@ def status(key):
             return int(line.split()[1]) * 1024
 
 x = np.load(sys.argv[1], mmap_mode="r")
+window = float(sys.argv[5])
+windows = {"window": window, "step": window / 2} if window > 0 else {}
 before = status("VmRSS:")
 res = gpac.pac(x, 1000.0, "lres", "lres", memory_budget=int(sys.argv[3]), n_perm=int(sys.argv[4]), seed=1,
-               progress=False)
+               progress=False, **windows)
 outputs = sum(t.numel() * t.element_size() for t in (res.mi, res.z, res.p, res.all_surrogates) if t is not None)
 print(json.dumps({"peak_above_import_bytes": status("VmHWM:") - before, "outputs_bytes": outputs,
                   "finite": bool(torch.isfinite(res.mi).all())}))
@@ -55,13 +57,14 @@ def write_recording(path: Path, minutes: float) -> None:
     x.flush()
 
 
-def peak_above_import(path: Path, threads: int, budget: int, n_perm: int = 0) -> dict:
-    """gpac.pac on the mapped recording in a fresh process with `threads` threads: its peak RSS above
-    the process after import (bytes), the outputs' bytes, the seconds it took, and whether the MI is
-    finite."""
+def peak_above_import(path: Path, threads: int, budget: int, n_perm: int = 0, window: float = 0.0) -> dict:
+    """gpac.pac on the mapped recording in a fresh process with `threads` threads (time-resolved with
+    `window`-second windows at 50 % overlap when window > 0): its peak RSS above the process after
+    import (bytes), the outputs' bytes, the seconds it took, and whether the MI is finite."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     start = time.perf_counter()
-    run = subprocess.run([sys.executable, "-c", CHILD, str(path), str(threads), str(budget), str(n_perm)],
+    run = subprocess.run([sys.executable, "-c", CHILD, str(path), str(threads), str(budget), str(n_perm),
+                          str(window)],
                          capture_output=True, text=True, env=env, timeout=1200)
     if run.returncode != 0:
         raise RuntimeError(run.stderr[-2000:])

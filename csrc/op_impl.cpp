@@ -275,10 +275,15 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
   return {mi, sums, counts, surrogates};
 }
 
-at::Tensor window_rows(const at::Tensor& t, const TimeWindows& w) {
+at::Tensor window_rows(const at::Tensor& t, const TimeWindows& w, const at::Tensor& buffer) {
   // (S, B, count, length) -> (S, count, B, length); a copy (reshape alone may
   // return an overlapping view when S = 1), which the kernels need contiguous.
-  return t.unfold(2, w.length, w.step).transpose(1, 2).reshape({-1, t.size(1), w.length}).contiguous();
+  const auto windows = t.unfold(2, w.length, w.step).transpose(1, 2);
+  if (!buffer.defined()) return windows.reshape({-1, t.size(1), w.length}).contiguous();
+  const int64_t rows = t.size(0) * w.count;
+  auto out = buffer.narrow(0, 0, rows);
+  out.view({t.size(0), w.count, t.size(1), w.length}).copy_(windows);
+  return out;
 }
 
 Surrogates window_plan(const Surrogates& plan, const TimeWindows& w) {
@@ -293,7 +298,7 @@ Surrogates window_plan(const Surrogates& plan, const TimeWindows& w) {
 
 HistogramTuple windowed_histograms(const at::Tensor& rows, const TapSets& taps, int64_t n_bins, int64_t memory_budget,
                                    const TimeWindows& w, const Surrogates& plan, const DeviceKernels& k,
-                                   RowFlags* flags, BinnedMeasure measure) {
+                                   RowFlags* flags, BinnedMeasure measure, bool keep_dist) {
   const int64_t S = rows.size(0), n = rows.size(1), P = taps.pha.size(0), A = taps.amp.size(0), K = plan.count();
   const int64_t half = (memory_budget > 0 ? memory_budget : kDefaultMemoryBudget) / 2;
   // Per sample of a stretch: its bins and amplitudes, and their windowed
@@ -321,10 +326,17 @@ HistogramTuple windowed_histograms(const at::Tensor& rows, const TapSets& taps, 
   const BandOptions& o = band_stage.options;
   const auto options = rows.options();
   auto mi = at::empty({S, w.count, P, A}, options);
-  auto sums = at::empty({S, w.count, P, A, n_bins}, options);
-  auto counts = at::empty({S, w.count, P, n_bins}, options.dtype(at::kLong));
+  // Every window's histograms are n_bins times its measure (an hour's 10-s
+  // windows at 10 x 10 bands: 0.3 GB for 64 channels): kept only when asked.
+  const auto sums = keep_dist ? at::empty({S, w.count, P, A, n_bins}, options) : at::Tensor();
+  const auto counts = keep_dist ? at::empty({S, w.count, P, n_bins}, options.dtype(at::kLong)) : at::Tensor();
   auto surrogates = at::empty({S, w.count, K, P, A}, options);
   const auto window_shift = plan.shift.defined() ? plan.shift.unsqueeze(-1) : at::Tensor();  // (K, S, 1)
+  // The windows' copies of the largest stretch, reused by every stretch: a
+  // fresh pair each time would leave the allocator's freed blocks behind.
+  const int64_t copy_rows = signals_per_chunk * windows_per_stretch;
+  const auto bins_copies = at::empty({copy_rows, P, w.length}, options.dtype(at::kByte));
+  const auto amplitude_copies = at::empty({copy_rows, A, w.length}, options);
   for (int64_t s0 = 0; s0 < S; s0 += signals_per_chunk) {
     const int64_t sc = std::min(signals_per_chunk, S - s0);
     const auto chunk = rows.narrow(0, s0, sc);
@@ -348,9 +360,9 @@ HistogramTuple windowed_histograms(const at::Tensor& rows, const TapSets& taps, 
         part.shift = window_shift.narrow(1, s0, sc).expand({K, sc, wc}).reshape({K, sc * wc}).contiguous();
       if (across_signals) part.phase_index = window_plan({plan.phase_index, at::Tensor()}, part_windows).phase_index;
       const auto h = histogram_outputs(sc * wc, P, A, K, n_bins, options);
-      const auto window_bins = window_rows(band.phase, part_windows);
-      k.bin_histograms(window_bins, window_rows(band.amplitude, part_windows), n_bins, part, h, false, measure,
-                       window_bins.numel() * k.histogram_bytes_per_phase);
+      const auto window_bins = window_rows(band.phase, part_windows, bins_copies);
+      k.bin_histograms(window_bins, window_rows(band.amplitude, part_windows, amplitude_copies), n_bins, part, h, false,
+                       measure, window_bins.numel() * k.histogram_bytes_per_phase);
       auto place = [&](const at::Tensor& out, const at::Tensor& part_out) {
         auto shape = part_out.sizes().vec();
         shape[0] = wc;
@@ -358,12 +370,15 @@ HistogramTuple windowed_histograms(const at::Tensor& rows, const TapSets& taps, 
         out.narrow(0, s0, sc).narrow(1, w0, wc).copy_(part_out.view(shape));
       };
       place(mi, h.mi);
-      place(sums, h.amp_sums);
-      place(counts, h.counts);
+      if (keep_dist) {
+        place(sums, h.amp_sums);
+        place(counts, h.counts);
+      }
       place(surrogates, h.surrogates);
     }
   }
   auto rows_of = [&](const at::Tensor& t) {
+    if (!t.defined()) return t;
     auto shape = t.sizes().vec();
     shape.erase(shape.begin());
     shape[0] = S * w.count;

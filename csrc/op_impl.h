@@ -58,8 +58,9 @@ struct TimeWindows {
 };
 
 // Band signals (S, B, n) -> their windows as rows (S * count, B, length),
-// window w of signal s at row s * count + w.
-at::Tensor window_rows(const at::Tensor& t, const TimeWindows& w);
+// window w of signal s at row s * count + w: a new tensor, or the first rows
+// of `buffer` (rows >= S * count, B, length, of t's dtype).
+at::Tensor window_rows(const at::Tensor& t, const TimeWindows& w, const at::Tensor& buffer = {});
 
 // A signal-level surrogate plan (phase_index, shift (K, S); shifts < the
 // window length) for the window rows: every window of signal s takes s's
@@ -70,10 +71,11 @@ Surrogates window_plan(const Surrogates& plan, const TimeWindows& w);
 // modulation_index_rows per window: outputs (S * w.count, ...), window rows as
 // window_rows orders them, from one band-pass and Hilbert pass over each
 // signal (over stretches of consecutive windows when whole signals do not
-// fit). `plan` is signal-level (window_plan's argument).
+// fit). `plan` is signal-level (window_plan's argument). The amplitude sums
+// and counts come back only with keep_dist (undefined otherwise).
 HistogramTuple windowed_histograms(const at::Tensor& rows, const TapSets& taps, int64_t n_bins, int64_t memory_budget,
                                    const TimeWindows& w, const Surrogates& plan, const DeviceKernels& k,
-                                   RowFlags* flags, BinnedMeasure measure);
+                                   RowFlags* flags, BinnedMeasure measure, bool keep_dist);
 
 // The whole pipeline, x (..., n_times) -> (mi, amp_sums, counts, surrogates),
 // in chunks of signals (then of bands, for signals too long to hold all bands

@@ -262,7 +262,8 @@ PacOutputs pac_pipeline(const at::Tensor& x, const PacOptions& o, const DeviceKe
     out = pac_outputs(lead, o, row_plan.phase_index, row_bad, measure, at::Tensor(), at::Tensor(), surrogates);
   } else {
     const auto [mi, sums, counts, surrogates] =
-        windows.on() ? windowed_histograms(rows, taps, o.n_bins, o.memory_budget, windows, plan, k, flags, measure_kind)
+        windows.on() ? windowed_histograms(rows, taps, o.n_bins, o.memory_budget, windows, plan, k, flags, measure_kind,
+                                           o.return_dist)
                      : modulation_index_rows(rows, taps, o.n_bins, o.memory_budget, plan, k, flags, measure_kind);
     out = pac_outputs(lead, o, row_plan.phase_index, row_bad, mi, sums, counts, surrogates);
   }
