@@ -25,9 +25,9 @@
 // of the whole recording; a bin sum then adds one rounded term per run where a
 // per-sample float64 sum adds one per sample.
 //
-// Memory: the runs of every phase row (5 bytes a run, at most 5 per phase
-// sample), and per thread (kTile + 1) W doubles of prefix and P n_bins W
-// double accumulators.
+// Memory: the runs of the phase bands of one pass (5 bytes a run; the bands
+// go in passes whose runs fit scratch_bytes, one band at least), and per
+// thread (kTile + 1) W doubles of prefix and P n_bins W double accumulators.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
