@@ -1,8 +1,8 @@
 """memory_budget as a bound on the CPU: each call runs in a fresh process on a memory-mapped
-recording, and its peak RSS above the process after ``import gpac`` (VmHWM minus VmRSS before the
-call: every thread's allocations, the caches and the mapped pages it reads) must stay within the
-budget plus the outputs plus 64 MiB (README, "Long recordings"). The measurement is
-benchmarks/bench_budget.py's."""
+recording (read once before the baseline: the input's pages are not the call's memory), and its
+peak RSS above the process after ``import gpac`` (VmHWM minus VmRSS before the call: every
+thread's allocations and the caches) must stay within the budget plus the outputs plus 64 MiB
+(README, "Long recordings"). The measurement is benchmarks/bench_budget.py's."""
 import sys
 from pathlib import Path
 
