@@ -21,6 +21,8 @@
 // blocks of signals x bands.
 #include "csrc/spectral.h"
 
+#include "csrc/host_memory.h"
+
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -374,6 +376,7 @@ void for_each_window(const at::Tensor& rows, int64_t t0, int64_t t1, const Segme
     const int64_t g1 = std::min(g0 + seg.core, n);
     const int64_t w0 = std::max<int64_t>(0, g0 - seg.margin), w1 = std::min(n, g1 + seg.margin);
     f(rows.narrow(1, w0, w1 - w0).contiguous(), std::max(g0, t0), std::min(g1, t1), w0);
+    if (rows.is_cpu()) release_freed_host_memory(seg.stage_bytes);
   }
 }
 
@@ -390,7 +393,7 @@ Segments plan_segments(int64_t n_times, int64_t max_taps, const WindowStage& w, 
   window = std::max<int64_t>(window, 32 * order);
   if (n_times <= window) return {};
   const int64_t margin = std::max<int64_t>(2 * order, window / 8);
-  return {window - 2 * margin, margin};
+  return {window - 2 * margin, margin, budget};
 }
 
 at::Tensor filter_rows_segmented(const at::Tensor& rows, const at::Tensor& taps, const Segments& seg,

@@ -154,9 +154,11 @@ int64_t window_stage_bytes(int64_t length, int64_t max_taps, const WindowStage& 
 // the row's own ends the window ends there too, with the same odd extension).
 // TensorPAC's analytic signal is an FFT over the whole row, not local: per
 // window it differs from the whole-row one by O(1 / margin) (README, "Long
-// recordings"). core == 0: rows go whole.
+// recordings"). core == 0: rows go whole. Between windows on the CPU, the
+// heap may keep up to `stage_bytes` (the band stage's budget) of freed memory
+// for the next window; more goes back to the system (csrc/host_memory.h).
 struct Segments {
-  int64_t core = 0, margin = 0;
+  int64_t core = 0, margin = 0, stage_bytes = 0;
 };
 
 // Windows of the longest length whose band stage (window_stage_bytes) fits
