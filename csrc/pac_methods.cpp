@@ -28,25 +28,35 @@ at::Tensor shifted(const at::Tensor& amplitude, const at::Tensor& ks) {
   return amplitude.unsqueeze(0).expand({kb, S, A, n}).gather(3, index.unsqueeze(2).expand({kb, S, A, n}));
 }
 
+// The amplitude factor of the sums, as its real and imaginary parts: real
+// (MVL, ndPAC, GC: im undefined) or complex (PS's e^(-i phase of the
+// envelope)). Parts, not one complex tensor: the kernels write them apart,
+// and interleaving them (at::complex) cost PS more than its products.
+struct Carrier {
+  at::Tensor re, im;
+};
+
 // sum_t c[.., j, t] (cos + i sin)[.., i, t] as (.., P, A): two real products
-// when c is real, one complex product otherwise.
-at::Tensor sums_of(const at::Tensor& cos, const at::Tensor& sin, const at::Tensor& c) {
-  const auto ct = c.transpose(-1, -2);
-  if (!c.is_complex()) return at::complex(at::matmul(cos, ct), at::matmul(sin, ct));
-  return at::matmul(at::complex(cos, sin), ct);
+// for a real c, four for a complex one.
+at::Tensor sums_of(const at::Tensor& cos, const at::Tensor& sin, const Carrier& c) {
+  const auto re = c.re.transpose(-1, -2);
+  if (!c.im.defined()) return at::complex(at::matmul(cos, re), at::matmul(sin, re));
+  const auto im = c.im.transpose(-1, -2);
+  return at::complex(at::matmul(cos, re) - at::matmul(sin, im), at::matmul(cos, im) + at::matmul(sin, re));
 }
 
 // phase_amp_sums on checked arguments, with the phase factor given as its
-// real and imaginary parts: sums of amplitude[j] (cos + i sin)[i], where cos
+// real and imaginary parts: sums of carrier[j] (cos + i sin)[i], where cos
 // and sin (..., P, n) may be any real rows (GC passes copula-normalised ones).
 std::tuple<at::Tensor, at::Tensor> sums_with_surrogates(const at::Tensor& cos_rows, const at::Tensor& sin_rows,
-                                                        const at::Tensor& amplitude,
+                                                        const Carrier& carrier,
                                                         const std::optional<at::Tensor>& phase_index,
                                                         const std::optional<at::Tensor>& shift) {
   const auto lead = cos_rows.sym_sizes().slice(0, cos_rows.dim() - 2);
-  const auto P = cos_rows.sym_size(-2), A = amplitude.sym_size(-2), n = cos_rows.sym_size(-1);
-  const auto amp = amplitude.reshape_symint({-1, A, n});
-  const auto cos = cos_rows.reshape_symint({-1, P, n}), sin = sin_rows.reshape_symint({-1, P, n});
+  const auto P = cos_rows.sym_size(-2), A = carrier.re.sym_size(-2), n = cos_rows.sym_size(-1);
+  auto rows3 = [&](const at::Tensor& t) { return t.defined() ? t.reshape_symint({-1, t.sym_size(-2), n}) : t; };
+  const Carrier amp{rows3(carrier.re), rows3(carrier.im)};
+  const auto cos = rows3(cos_rows), sin = rows3(sin_rows);
   auto shape = [&](std::initializer_list<c10::SymInt> tail) {
     auto s = lead.vec();
     s.insert(s.end(), tail);
@@ -58,8 +68,9 @@ std::tuple<at::Tensor, at::Tensor> sums_with_surrogates(const at::Tensor& cos_ro
     const auto none = at::empty_symint(shape({0, P, A}), sums.options());
     return {sums, none};
   }
-  const int64_t K = plan->size(0), S = plan->size(1), nn = amp.size(2), nA = amp.size(1);
-  const int64_t per_k = std::max<int64_t>(1, S * nA * nn * amp.element_size() * (amp.is_complex() ? 1 : 2));
+  const int64_t K = plan->size(0), S = plan->size(1), nn = amp.re.size(2), nA = amp.re.size(1);
+  // A batch's gathered parts and their int64 indices.
+  const int64_t per_k = std::max<int64_t>(1, S * nA * nn * amp.re.element_size() * (amp.im.defined() ? 3 : 2));
   const int64_t batch = std::clamp<int64_t>(kSurrogateBatchBytes / per_k, 1, K);
   std::vector<at::Tensor> parts;
   for (int64_t k0 = 0; k0 < K; k0 += batch) {
@@ -70,8 +81,11 @@ std::tuple<at::Tensor, at::Tensor> sums_with_surrogates(const at::Tensor& cos_ro
       c = cos.index_select(0, index).view({kb, S, cos.size(1), nn});
       s = sin.index_select(0, index).view({kb, S, sin.size(1), nn});
     }
-    const auto a = shift ? shifted(amp, shift->narrow(0, k0, kb)) : amp.unsqueeze(0);
-    parts.push_back(sums_of(c, s, a).expand({kb, S, cos.size(1), nA}));
+    auto moved = [&](const at::Tensor& t) {
+      if (!t.defined()) return t;
+      return shift ? shifted(t, shift->narrow(0, k0, kb)) : t.unsqueeze(0);
+    };
+    parts.push_back(sums_of(c, s, {moved(amp.re), moved(amp.im)}).expand({kb, S, cos.size(1), nA}));
   }
   // (K, S, P, A) -> (..., K, P, A)
   const auto surrogates = at::cat(parts, 0).permute({1, 0, 2, 3}).reshape_symint(shape({K, P, A}));
@@ -83,7 +97,9 @@ std::tuple<at::Tensor, at::Tensor> phase_sums(const at::Tensor& phase, const at:
                                               const std::optional<at::Tensor>& phase_index,
                                               const std::optional<at::Tensor>& shift) {
   const auto pha = phase.to(at::toRealValueType(amplitude.scalar_type()));
-  return sums_with_surrogates(pha.cos(), pha.sin(), amplitude, phase_index, shift);
+  const Carrier carrier =
+      amplitude.is_complex() ? Carrier{at::real(amplitude), at::imag(amplitude)} : Carrier{amplitude, {}};
+  return sums_with_surrogates(pha.cos(), pha.sin(), carrier, phase_index, shift);
 }
 
 // The inverse error function on the host (ndPAC's threshold): Winitzki's
@@ -96,15 +112,22 @@ double erfinv(double y) {
   return x;
 }
 
+// The n values of every copula-normalised row: ndtri((rank + 1) / (n + 1)).
+at::Tensor copnorm_values(int64_t n, const at::TensorOptions& options) {
+  return at::special_ndtri((at::arange(n, options) + 1) / static_cast<double>(n + 1));
+}
+
 }  // namespace
+
+at::Tensor copnorm_square_sum(int64_t n, const at::TensorOptions& options) {
+  return copnorm_values(n, options).square().sum();
+}
 
 // TensorPAC's copnorm along the last dim: ndtri((rank + 1) / (n + 1)), ranks from a
 // stable sort (ties keep their order). Every row is a permutation of the same
 // n values, so they are computed once and scattered to where each rank sits.
 at::Tensor copnorm(const at::Tensor& x) {
-  const int64_t n = x.size(-1);
-  const auto ranks = at::arange(n, x.options());
-  const auto values = at::special_ndtri((ranks + 1) / static_cast<double>(n + 1));
+  const auto values = copnorm_values(x.size(-1), x.options());
   // The CPU's own sort where there is data to read (not FakeTensor, not Meta).
   if (x.is_cpu() && !x.key_set().has(c10::DispatchKey::Python) && !x.requires_grad() &&
       cpu_kernels().copula_normalise) {
@@ -216,7 +239,7 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
   for (int64_t s0 = 0; s0 < S; s0 += chunk) {
     const int64_t sc = std::min(chunk, S - s0);
     // The phase enters through its cos and sin only.
-    at::Tensor cos, sin, amplitude;
+    at::Tensor cos, sin, amplitude, envelope_im;  // envelope_im: PS's carrier's imaginary part, from the kernel
     const auto chunk = rows.narrow(0, s0, sc);
     if (fused) {
       BandOptions bo;
@@ -226,7 +249,8 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
       const auto band = filter_hilbert_rows(chunk, pha_taps, amp_taps, *o.kernels, bo);
       cos = band.phase;
       sin = band.phase_sin;
-      amplitude = bo.envelope_phasor ? at::complex(band.amplitude, band.amplitude_im) : band.amplitude;
+      amplitude = band.amplitude;
+      if (bo.envelope_phasor) envelope_im = band.amplitude_im;
     } else {
       at::Tensor phase;
       std::tie(phase, amplitude) = ops::filter_hilbert(chunk, pha_taps, amp_taps);
@@ -250,9 +274,14 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
       // Copula-normalised along time, so the amplitude's circular shifts and
       // the borrowed phases keep their normalisation: only the cross sums change.
       const auto u = copnorm(cos), v = copnorm(sin), a = copnorm(amplitude);
-      const auto uu = u.square().sum(-1), vv = v.square().sum(-1), uv = (u * v).sum(-1);  // (sc, P)
-      const auto aa = a.square().sum(-1).unsqueeze(-2);                                   // (sc, 1, A)
-      auto [cross, surrogate_cross] = sums_with_surrogates(u, v, a, index, lag);
+      // Every copula-normalised row is a permutation of the same n values:
+      // one sum of squares serves u, v and a (TensorPAC sums each row's,
+      // in its order: the same to rounding).
+      const auto squares = copnorm_square_sum(u.size(-1), u.options());  // 0-dim
+      const auto uv = (u * v).sum(-1);                                   // (sc, P)
+      const auto uu = squares.expand_as(uv), vv = uu;
+      const auto aa = squares.expand({rows_c, 1, a.size(-2)});  // (sc, 1, A)
+      auto [cross, surrogate_cross] = sums_with_surrogates(u, v, {a, {}}, index, lag);
       values.push_back(gaussian_copula_mi(cross, uu.unsqueeze(-1), vv.unsqueeze(-1), uv.unsqueeze(-1), aa));
       if (K == 0) {
         surrogates.push_back(at::real(surrogate_cross));
@@ -267,23 +296,42 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
       surrogates.push_back(gaussian_copula_mi(surrogate_cross, stats(uu), stats(vv), stats(uv), aa.unsqueeze(1)));
       continue;
     }
-    at::Tensor carrier = amplitude;
-    if (o.method == "ndpac") {
-      // TensorPAC: z-scored with the sample standard deviation (ddof 1).
-      carrier = (amplitude - amplitude.mean(-1, true)) / at::std(amplitude, {-1}, /*unbiased=*/true, /*keepdim=*/true);
-    } else if (o.method == "ps" && !amplitude.is_complex()) {
+    Carrier carrier{amplitude, envelope_im};
+    if (o.method == "ps" && !envelope_im.defined()) {
       // e^(-i phase of the amplitude envelope), its analytic signal zero-padded
       // to a 5-smooth length as TensorPAC's hilbertm (per window with
       // windows); a complex amplitude is the kernel's carrier already.
       if (fused) {
         const auto [re_part, im_part] = envelope_phasor(amplitude);  // no angle taken
-        carrier = at::complex(re_part, im_part);
+        carrier = {re_part, im_part};
       } else {
         const auto envelope_phase = std::get<0>(ops::hilbert(amplitude));
-        carrier = at::polar(at::ones_like(envelope_phase), -envelope_phase);
+        carrier = {envelope_phase.cos(), envelope_phase.sin().neg_()};
       }
     }
     auto [sums, surrogate_sums] = sums_with_surrogates(cos, sin, carrier, index, lag);
+    if (o.method == "ndpac") {
+      // TensorPAC z-scores the amplitude (sample standard deviation, ddof 1)
+      // before the sums, which are linear in it: sum z e^(i phase) =
+      // (sum a e^(i phase) - mean sum e^(i phase)) / std, without a z-scored
+      // copy. Shifts leave an amplitude's mean and std as they are; borrowed
+      // phases bring their own sum.
+      const auto [sd, mean] = at::std_mean(amplitude, {-1}, /*unbiased=*/true, /*keepdim=*/false);  // (rows, A)
+      const auto phasor_sum = at::complex(cos.sum(-1), sin.sum(-1));                                // (rows, P)
+      // t (rows, [K,] P, A) from the sums over phases `phasors` (rows, [K or 1,] P).
+      auto z = [&](const at::Tensor& t, const at::Tensor& phasors) {
+        std::vector<int64_t> per_amp(t.dim(), 1);
+        per_amp.front() = rows_c;
+        per_amp.back() = A;
+        return (t - phasors.unsqueeze(-1) * mean.view(per_amp)) / sd.view(per_amp);
+      };
+      sums = z(sums, phasor_sum);
+      if (K > 0) {
+        const auto per_k = index ? phasor_sum.index_select(0, index->flatten()).view({K, rows_c, P}).transpose(0, 1)
+                                 : phasor_sum.unsqueeze(1);
+        surrogate_sums = z(surrogate_sums, per_k);
+      }
+    }
     values.push_back(measure(sums));
     surrogates.push_back(K > 0 ? measure(surrogate_sums) : surrogate_sums);
   }

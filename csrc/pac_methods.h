@@ -40,6 +40,10 @@ std::tuple<at::Tensor, at::Tensor> phase_amp_sums(const at::Tensor& phase, const
 // ndtri((rank + 1) / (n + 1)), ranks from a stable sort.
 at::Tensor copnorm(const at::Tensor& x);
 
+// The sum of squares of every copula-normalised row of n samples (each is a
+// permutation of the same values), as a 0-dim tensor with `options`.
+at::Tensor copnorm_square_sum(int64_t n, const at::TensorOptions& options);
+
 // Gaussian-copula MI in bits (nd_mi_gg without demeaning or bias correction)
 // between copula-normalised (u, v) and a, from their sums of products over the
 // samples: cross = sum u a + i sum v a; uu, vv, uv, aa broadcastable to it.
