@@ -768,13 +768,16 @@ class PAC(nn.Module):
     pha_n_bands=10``: centres ``linspace(2, 20, 10)``, widths as TensorPAC).
     ``memory_budget`` and the surrogate options (``n_perm``, ``surrogate``,
     ``norm``, ``seed``, ``rng``, ``independent``, ``return_surrogates``,
-    ``return_dist``), the measure (``method``, ``ndpac_p``) and the decomposition
-    (``dcomplex``, ``width``) are those of :func:`pac`; with a seed, every call
-    draws the same surrogates.
+    ``return_dist``), the measure (``method``, ``ndpac_p``), the decomposition
+    (``dcomplex``, ``width``) and time-resolved PAC (``window``, ``step``, in
+    seconds) are those of :func:`pac`; with a seed, every call draws the same
+    surrogates.
 
     ``forward(x)`` takes signals (..., n_times) and returns a dict: ``"mi"``
     (..., n_pha, n_amp), and with ``n_perm > 0`` ``"z"`` and ``"p"``, plus
-    ``"surrogates"`` and ``"amp_dist"`` when asked.
+    ``"surrogates"`` and ``"amp_dist"`` when asked. With ``window``, every array
+    has an n_windows axis before (n_pha, n_amp) and ``"window_centers"``
+    (n_windows,) gives each window's centre in seconds from the first sample.
     """
 
     def __init__(
@@ -802,6 +805,8 @@ class PAC(nn.Module):
         ndpac_p: Optional[float] = 0.05,
         dcomplex: str = "hilbert",
         width: float = 7.0,
+        window: Optional[float] = None,
+        step: Optional[float] = None,
     ):
         super().__init__()
         pha = resolve_bands(pha_bands, pha_range_hz, pha_n_bands, "phase")
@@ -822,6 +827,7 @@ class PAC(nn.Module):
         self.method = _method_name(method)
         self.ndpac_p: Optional[float] = None if ndpac_p is None else float(ndpac_p)
         self.dcomplex, self.width = _decomposition(dcomplex, width)
+        self.window, self.step = _windows(window, step, self.fs)  # samples; 0, 0 without
         # The ops' own checks, on shapes only (meta device), for a clear error at
         # construction: the taps are designed at forward time, for the signal length.
         n = 1 << 30
@@ -834,7 +840,8 @@ class PAC(nn.Module):
                                         self.memory_budget)
         torch.ops.gpac.pac(torch.empty(1, n, device=meta), self.fs, self.pha_low, self.pha_high, self.amp_low,
                            self.amp_high, self.n_bins, return_dist=self.return_dist, method=self.method,
-                           ndpac_p=self.ndpac_p, dcomplex=self.dcomplex, width=self.width)
+                           ndpac_p=self.ndpac_p, dcomplex=self.dcomplex, width=self.width, window=self.window,
+                           step=self.step)
         if self.dcomplex == "wavelet":
             for low, high, kind in ((self.pha_low, self.pha_high, "phase band"),
                                     (self.amp_low, self.amp_high, "amplitude band")):
@@ -844,14 +851,19 @@ class PAC(nn.Module):
         self.register_buffer("phase_bin_centers", phase_bin_centers(self.n_bins), persistent=False)
 
     def forward(self, x: torch.Tensor) -> Dict[str, torch.Tensor]:
-        return _outputs(x, _Options(self.fs, self.pha_low, self.pha_high, self.amp_low, self.amp_high, self.n_bins,
-                                    self.pha_cycle, self.amp_cycle, self.memory_budget, self.n_perm, self.surrogate,
-                                    self.norm, self.seed, self.rng, self.independent, self.return_surrogates,
-                                    self.return_dist, "raise", self.method, self.ndpac_p, self.dcomplex,
-                                    self.width, 0, 0))
+        out = _outputs(x, _Options(self.fs, self.pha_low, self.pha_high, self.amp_low, self.amp_high, self.n_bins,
+                                   self.pha_cycle, self.amp_cycle, self.memory_budget, self.n_perm, self.surrogate,
+                                   self.norm, self.seed, self.rng, self.independent, self.return_surrogates,
+                                   self.return_dist, "raise", self.method, self.ndpac_p, self.dcomplex,
+                                   self.width, self.window, self.step))
+        centers = _window_centers(self.window, self.step, x.size(-1), self.fs)
+        if centers is not None:
+            out["window_centers"] = centers
+        return out
 
     def extra_repr(self) -> str:
         stats = f", n_perm={self.n_perm}, surrogate={self.surrogate!r}" if self.n_perm else ""
         stats += f", method={self.method!r}" if self.method != "mi" else ""
         stats += f", dcomplex='wavelet', width={self.width}" if self.dcomplex == "wavelet" else ""
+        stats += f", window={self.window / self.fs:g} s, step={self.step / self.fs:g} s" if self.window else ""
         return f"fs={self.fs}, n_pha={len(self.pha_low)}, n_amp={len(self.amp_low)}, n_bins={self.n_bins}{stats}"

@@ -195,3 +195,26 @@ def test_cli_window_writes_the_time_course(tmp_path):
                         window=4.0, step=2.0)
         np.testing.assert_array_equal(res["mi"], want.mi.numpy())
     assert (tmp_path / "x.pac.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_module_with_window_equals_pac_eagerly_and_scripted(rng):
+    x = torch.from_numpy(rng.standard_normal((3, int(FS * 7))))
+    module = gpac.PAC(FS, PHA, AMP, n_perm=8, seed=5, window=2.0, step=1.0, return_surrogates=True)
+    ref = gpac.pac(x, FS, PHA, AMP, n_perm=8, seed=5, window=2.0, step=1.0, return_surrogates=True)
+    assert "window=2 s, step=1 s" in repr(module)
+    for run in (module, torch.jit.script(module)):
+        out = run(x)
+        assert out["mi"].shape == (3, 6, 2, 3)
+        for name, want in (("mi", ref.mi), ("z", ref.z), ("p", ref.p), ("surrogates", ref.surrogates),
+                           ("window_centers", ref.window_centers)):
+            torch.testing.assert_close(out[name], want, rtol=0, atol=0)
+    assert "window_centers" not in gpac.PAC(FS, PHA, AMP)(x)
+
+
+@pytest.mark.parametrize("kwargs, message", [
+    (dict(window=0.2), "shorter than one period of the slowest phase band"),
+    (dict(step=1.0), "needs a window"),
+])
+def test_module_window_errors_at_construction(kwargs, message):
+    with pytest.raises(ValueError, match=message):
+        gpac.PAC(FS, PHA, AMP, **kwargs)
