@@ -10,6 +10,7 @@
 #include <algorithm>
 #include <cstdint>
 #include <cstring>
+#include <type_traits>
 #include <vector>
 
 #include "csrc/device_kernels.h"
@@ -24,13 +25,6 @@ inline uint32_t order_bits(float v) {
   uint32_t u;
   std::memcpy(&u, &v, sizeof u);
   return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
-}
-
-inline uint64_t order_bits(double v) {
-  if (v == 0) v = 0;
-  uint64_t u;
-  std::memcpy(&u, &v, sizeof u);
-  return (u & 0x8000000000000000ull) ? ~u : (u | 0x8000000000000000ull);
 }
 
 // The order of n keys as a stable sort gives it: LSD radix passes of 11 bits
@@ -69,14 +63,33 @@ struct RadixOrder {
   }
 };
 
+// Puts the run [first, last) of `index` (equal float keys, in index order)
+// in the stable order of the doubles behind them: rounding to float keeps
+// the order of the doubles but may tie distinct ones.
+void order_tied_doubles(const double* row, uint32_t* first, uint32_t* last) {
+  // -0 and +0 compare equal here, as their keys do.
+  std::stable_sort(first, last, [row](uint32_t a, uint32_t b) { return row[a] < row[b]; });
+}
+
+// A row's ranks from 32-bit keys: float rows their own bits, float64 rows
+// their values rounded to float (half the bytes and radix passes of 64-bit
+// keys), whose rare ties are then ordered by the doubles.
 template <typename T>
 void normalise_rows(const T* x, const T* quantiles, T* out, int64_t rows, int64_t n) {
   at::parallel_for(0, rows, parallel_grain(rows, rows * n), [&](int64_t begin, int64_t end) {
-    RadixOrder<decltype(order_bits(T{}))> order(n);
+    RadixOrder<uint32_t> order(n);
     for (int64_t r = begin; r < end; ++r) {
       const T* row = x + r * n;
-      for (int64_t t = 0; t < n; ++t) order.keys[t] = order_bits(row[t]);
+      for (int64_t t = 0; t < n; ++t) order.keys[t] = order_bits(static_cast<float>(row[t]));
       order.sort();
+      if constexpr (std::is_same_v<T, double>) {
+        for (int64_t k = 0; k + 1 < n;) {
+          int64_t e = k + 1;
+          while (e < n && order.keys[e] == order.keys[k]) ++e;
+          if (e - k > 1) order_tied_doubles(row, order.index.data() + k, order.index.data() + e);
+          k = e;
+        }
+      }
       T* dst = out + r * n;
       for (int64_t k = 0; k < n; ++k) dst[order.index[k]] = quantiles[k];
     }

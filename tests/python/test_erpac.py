@@ -228,3 +228,16 @@ def test_copula_ranks_of_the_cpu_sort_equal_atens_stable_argsort(rng, dtype):
     traced = torch.compile(lambda p, a: torch.ops.gpac.event_related_pac(p, a, "gc", 2, None)[0],
                            backend="aot_eager", fullgraph=True)(phase, amplitude)
     assert torch.equal(eager, traced)
+
+
+def test_copula_ranks_of_doubles_that_round_to_one_float(rng):
+    """The CPU sort ranks float64 rows by their values rounded to float32, then orders the rounded
+    ties by the doubles: amplitudes 1 + k 1e-12 (one float32, 40 distinct doubles, some repeated)
+    must rank as ATen's stable argsort ranks them."""
+    phase = torch.from_numpy(rng.uniform(-np.pi, np.pi, (40, 2, 30)))
+    amplitude = torch.from_numpy(1.0 + rng.integers(0, 25, (40, 3, 30)) * 1e-12)
+    assert torch.unique(amplitude.float()).numel() == 1 and torch.unique(amplitude).numel() > 20
+    eager = torch.ops.gpac.event_related_pac(phase, amplitude, "gc", 0, None)[0]
+    traced = torch.compile(lambda p, a: torch.ops.gpac.event_related_pac(p, a, "gc", 0, None)[0],
+                           backend="aot_eager", fullgraph=True)(phase, amplitude)
+    assert torch.equal(eager, traced)
