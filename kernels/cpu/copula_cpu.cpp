@@ -27,33 +27,38 @@ inline uint32_t order_bits(float v) {
   return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
 }
 
-// The order of n keys as a stable sort gives it: LSD radix passes of 11 bits
-// (each pass stable, so ties stay in index order), a pass skipped where every
+// The order of n 32-bit keys as a stable sort gives it: three LSD radix
+// passes of 11, 11 and 10 bits (each stable, so ties stay in index order),
+// their digit counts from one read of the keys, a pass skipped where every
 // key has the same digit.
-template <typename K>
 struct RadixOrder {
-  static constexpr int kBits = 11;
-  std::vector<K> keys, keys_tmp;
-  std::vector<uint32_t> index, index_tmp;
-  std::vector<uint32_t> count;
+  static constexpr int kBits = 11, kPasses = 3;
+  static constexpr uint32_t kMask = (1u << kBits) - 1;
+  std::vector<uint32_t> keys, keys_tmp, index, index_tmp, count;
 
-  explicit RadixOrder(int64_t n) : keys(n), keys_tmp(n), index(n), index_tmp(n), count(size_t{1} << kBits) {}
+  explicit RadixOrder(int64_t n) : keys(n), keys_tmp(n), index(n), index_tmp(n), count(kPasses << kBits) {}
 
   void sort() {
     const size_t n = keys.size();
+    std::fill(count.begin(), count.end(), 0u);
+    for (const uint32_t k : keys) {
+      ++count[k & kMask];
+      ++count[(1u << kBits) + ((k >> kBits) & kMask)];
+      ++count[(2u << kBits) + (k >> (2 * kBits))];
+    }
     for (uint32_t i = 0; i < n; ++i) index[i] = i;
-    for (int shift = 0; shift < static_cast<int>(8 * sizeof(K)); shift += kBits) {
-      std::fill(count.begin(), count.end(), 0u);
-      for (const K k : keys) ++count[(k >> shift) & ((K{1} << kBits) - 1)];
-      if (count[(keys[0] >> shift) & ((K{1} << kBits) - 1)] == n) continue;
+    for (int pass = 0; pass < kPasses; ++pass) {
+      uint32_t* c = count.data() + (pass << kBits);
+      const int shift = pass * kBits;
+      if (c[(keys[0] >> shift) & kMask] == n) continue;
       uint32_t total = 0;
-      for (auto& c : count) {
-        const uint32_t here = c;
-        c = total;
+      for (uint32_t d = 0; d <= kMask; ++d) {
+        const uint32_t here = c[d];
+        c[d] = total;
         total += here;
       }
       for (size_t i = 0; i < n; ++i) {
-        const uint32_t to = count[(keys[i] >> shift) & ((K{1} << kBits) - 1)]++;
+        const uint32_t to = c[(keys[i] >> shift) & kMask]++;
         keys_tmp[to] = keys[i];
         index_tmp[to] = index[i];
       }
@@ -77,7 +82,7 @@ void order_tied_doubles(const double* row, uint32_t* first, uint32_t* last) {
 template <typename T>
 void normalise_rows(const T* x, const T* quantiles, T* out, int64_t rows, int64_t n) {
   at::parallel_for(0, rows, parallel_grain(rows, rows * n), [&](int64_t begin, int64_t end) {
-    RadixOrder<uint32_t> order(n);
+    RadixOrder order(n);
     for (int64_t r = begin; r < end; ++r) {
       const T* row = x + r * n;
       for (int64_t t = 0; t < n; ++t) order.keys[t] = order_bits(static_cast<float>(row[t]));
