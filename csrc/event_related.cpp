@@ -108,8 +108,9 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> event_related_pac(
     };
   } else {
     // Copula-normalised across trials, in the trials-last layout the ranks need.
-    const auto u = copnorm(ph.cos()), v = copnorm(ph.sin());
-    columns = copnorm(trial_rows(amplitude)).transpose(-1, -2).contiguous();
+    const auto quantiles = copnorm_values(n_trials, ph.options());  // every row's, phase and amplitude alike
+    const auto u = copnorm(ph.cos(), quantiles), v = copnorm(ph.sin(), quantiles);
+    columns = copnorm(trial_rows(amplitude), quantiles).transpose(-1, -2).contiguous();
     // The phase's and the amplitude's own sums do not change with the trial order.
     const auto uu = window_sums(u.square().sum(-1, true), smooth), vv = window_sums(v.square().sum(-1, true), smooth);
     const auto uv = window_sums((u * v).sum(-1, true), smooth);

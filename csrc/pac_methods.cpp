@@ -115,22 +115,18 @@ double erfinv(double y) {
   return x;
 }
 
-// The n values of every copula-normalised row: ndtri((rank + 1) / (n + 1)).
+}  // namespace
+
 at::Tensor copnorm_values(int64_t n, const at::TensorOptions& options) {
   return at::special_ndtri((at::arange(n, options) + 1) / static_cast<double>(n + 1));
 }
 
-}  // namespace
-
-at::Tensor copnorm_square_sum(int64_t n, const at::TensorOptions& options) {
-  return copnorm_values(n, options).square().sum();
-}
+at::Tensor copnorm(const at::Tensor& x) { return copnorm(x, copnorm_values(x.size(-1), x.options())); }
 
 // TensorPAC's copnorm along the last dim: ndtri((rank + 1) / (n + 1)), ranks from a
 // stable sort (ties keep their order). Every row is a permutation of the same
 // n values, so they are computed once and scattered to where each rank sits.
-at::Tensor copnorm(const at::Tensor& x) {
-  const auto values = copnorm_values(x.size(-1), x.options());
+at::Tensor copnorm(const at::Tensor& x, const at::Tensor& values) {
   // The CPU's own sort where there is data to read (not FakeTensor, not Meta).
   if (x.is_cpu() && !x.key_set().has(c10::DispatchKey::Python) && !x.requires_grad() &&
       cpu_kernels().copula_normalise) {
@@ -283,15 +279,22 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
     std::optional<at::Tensor> index, lag;
     if (part.phase_index.defined()) index = part.phase_index;
     if (part.shift.defined()) lag = part.shift;
+    // Statistics of the phase rows t (rows, P) as each surrogate sees them:
+    // those of the signal whose phase it borrows, (rows, K, P), else its own
+    // (rows, 1, P), broadcast over the surrogates.
+    auto borrowed = [&](const at::Tensor& t) {
+      return index ? t.index_select(0, index->flatten()).view({K, rows_c, P}).transpose(0, 1) : t.unsqueeze(1);
+    };
     if (o.method == "gc") {
       // Copula-normalised along time, so the amplitude's circular shifts and
       // the borrowed phases keep their normalisation: only the cross sums change.
-      const auto u = copnorm(cos), v = copnorm(sin), a = copnorm(amplitude);
-      // Every copula-normalised row is a permutation of the same n values:
-      // one sum of squares serves u, v and a (TensorPAC sums each row's,
-      // in its order: the same to rounding).
-      const auto squares = copnorm_square_sum(u.size(-1), u.options());  // 0-dim
-      const auto uv = (u * v).sum(-1);                                   // (sc, P)
+      // Every copula-normalised row is a permutation of the same values: one
+      // set serves u, v and a, and one sum of squares (TensorPAC sums each
+      // row's, in its order: the same to rounding).
+      const auto quantiles = copnorm_values(cos.size(-1), cos.options());
+      const auto u = copnorm(cos, quantiles), v = copnorm(sin, quantiles), a = copnorm(amplitude, quantiles);
+      const auto squares = quantiles.square().sum();  // 0-dim
+      const auto uv = (u * v).sum(-1);                // (sc, P)
       const auto uu = squares.expand_as(uv), vv = uu;
       const auto aa = squares.expand({rows_c, 1, a.size(-2)});  // (sc, 1, A)
       auto [cross, surrogate_cross] = sums_with_surrogates(u, v, {a, {}}, index, lag);
@@ -300,12 +303,7 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
         surrogates.push_back(at::real(surrogate_cross));
         continue;
       }
-      // Each surrogate's phase statistics are those of the signal whose phase it borrows.
-      auto stats = [&](const at::Tensor& t) {
-        const auto per_k = index ? t.index_select(0, index->flatten()).view({K, rows_c, P}).transpose(0, 1)
-                                 : t.unsqueeze(1).expand({rows_c, K, P});
-        return per_k.unsqueeze(-1);  // (sc, K, P, 1)
-      };
+      auto stats = [&](const at::Tensor& t) { return borrowed(t).unsqueeze(-1); };  // (sc, K or 1, P, 1)
       surrogates.push_back(gaussian_copula_mi(surrogate_cross, stats(uu), stats(vv), stats(uv), aa.unsqueeze(1)));
       continue;
     }
@@ -313,7 +311,7 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
     if (o.method == "ps" && !envelope_im.defined()) {
       // e^(-i phase of the amplitude envelope), its analytic signal zero-padded
       // to a 5-smooth length as TensorPAC's hilbertm (per window with
-      // windows); a complex amplitude is the kernel's carrier already.
+      // windows), unless the kernel gave it (envelope_im).
       if (fused) {
         const auto [re_part, im_part] = envelope_phasor(amplitude);  // no angle taken
         carrier = {re_part, im_part};
@@ -339,11 +337,7 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
         return (t - phasors.unsqueeze(-1) * mean.view(per_amp)) / sd.view(per_amp);
       };
       sums = z(sums, phasor_sum);
-      if (K > 0) {
-        const auto per_k = index ? phasor_sum.index_select(0, index->flatten()).view({K, rows_c, P}).transpose(0, 1)
-                                 : phasor_sum.unsqueeze(1);
-        surrogate_sums = z(surrogate_sums, per_k);
-      }
+      if (K > 0) surrogate_sums = z(surrogate_sums, borrowed(phasor_sum));
     }
     values.push_back(measure(sums));
     surrogates.push_back(K > 0 ? measure(surrogate_sums) : surrogate_sums);

@@ -36,13 +36,15 @@ std::tuple<at::Tensor, at::Tensor> phase_amp_sums(const at::Tensor& phase, const
                                                   const std::optional<at::Tensor>& phase_index,
                                                   const std::optional<at::Tensor>& shift);
 
-// TensorPAC's copnorm (tensorpac/gcmi.py) along the last dim:
-// ndtri((rank + 1) / (n + 1)), ranks from a stable sort.
-at::Tensor copnorm(const at::Tensor& x);
+// The n values every copula-normalised row of n samples is a permutation of,
+// ascending: ndtri((rank + 1) / (n + 1)).
+at::Tensor copnorm_values(int64_t n, const at::TensorOptions& options);
 
-// The sum of squares of every copula-normalised row of n samples (each is a
-// permutation of the same values), as a 0-dim tensor with `options`.
-at::Tensor copnorm_square_sum(int64_t n, const at::TensorOptions& options);
+// TensorPAC's copnorm (tensorpac/gcmi.py) along the last dim:
+// ndtri((rank + 1) / (n + 1)), ranks from a stable sort; `values` is
+// copnorm_values(x.size(-1), x.options()), for callers that reuse it.
+at::Tensor copnorm(const at::Tensor& x);
+at::Tensor copnorm(const at::Tensor& x, const at::Tensor& values);
 
 // Gaussian-copula MI in bits (nd_mi_gg without demeaning or bias correction)
 // between copula-normalised (u, v) and a, from their sums of products over the
