@@ -21,8 +21,6 @@
 // blocks of signals x bands.
 #include "csrc/spectral.h"
 
-#include "csrc/host_memory.h"
-
 #include <ATen/ATen.h>
 
 #include <algorithm>
@@ -33,6 +31,7 @@
 
 #include "csrc/device_copy.h"
 #include "csrc/filter_design.h"
+#include "csrc/host_memory.h"
 #include "csrc/lru_cache.h"
 
 namespace gpac {

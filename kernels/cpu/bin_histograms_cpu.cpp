@@ -326,7 +326,11 @@ void bin_histograms_cpu(const at::Tensor& bins, const at::Tensor& amp, int64_t n
   std::vector<Runs> runs(S * P);
   for (int64_t i0 = 0; i0 < P;) {
     int64_t i1 = i0 + 1, held = band_bytes(i0);
-    for (; i1 < P && (scratch_bytes <= 0 || held + band_bytes(i1) <= scratch_bytes); ++i1) held += band_bytes(i1);
+    for (; i1 < P; ++i1) {
+      const int64_t more = band_bytes(i1);
+      if (scratch_bytes > 0 && held + more > scratch_bytes) break;
+      held += more;
+    }
     at::parallel_for(0, S * (i1 - i0), parallel_grain(S * (i1 - i0), S * (i1 - i0) * n / 4),
                      [&](int64_t begin, int64_t end) {
                        for (int64_t task = begin; task < end; ++task) {
