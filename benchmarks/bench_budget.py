@@ -22,40 +22,33 @@ import tempfile
 import time
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).resolve().parent))
+import bench_long  # noqa: E402
 from common import git_commit, write_results  # noqa: E402
 
 CHILD = """
 import json, sys
+sys.path.insert(0, sys.argv[1])
 import numpy as np, torch
-torch.set_num_threads(int(sys.argv[2]))
+torch.set_num_threads(int(sys.argv[3]))
 import gpac
+from common import outputs_bytes, status_bytes
 
-def status(key):
-    for line in open("/proc/self/status"):
-        if line.startswith(key):
-            return int(line.split()[1]) * 1024
-
-x = np.load(sys.argv[1], mmap_mode="r")
+x = np.load(sys.argv[2], mmap_mode="r")
 float(x.sum())  # the recording's pages resident before the baseline: the input is not the call's memory
-window = float(sys.argv[5])
+window = float(sys.argv[6])
 windows = {"window": window, "step": window / 2} if window > 0 else {}
-before = status("VmRSS:")
-res = gpac.pac(x, 1000.0, "lres", "lres", memory_budget=int(sys.argv[3]), n_perm=int(sys.argv[4]), seed=1,
+before = status_bytes("VmRSS:")
+res = gpac.pac(x, 1000.0, "lres", "lres", memory_budget=int(sys.argv[4]), n_perm=int(sys.argv[5]), seed=1,
                progress=False, **windows)
-outputs = sum(t.numel() * t.element_size() for t in (res.mi, res.z, res.p, res.all_surrogates) if t is not None)
-print(json.dumps({"peak_above_import_bytes": status("VmHWM:") - before, "outputs_bytes": outputs,
+print(json.dumps({"peak_above_import_bytes": status_bytes("VmHWM:") - before, "outputs_bytes": outputs_bytes(res),
                   "finite": bool(torch.isfinite(res.mi).all())}))
 """
 
 
 def write_recording(path: Path, minutes: float) -> None:
     """2 channels of float32 white noise at 1 kHz, as a .npy to map."""
-    x = np.lib.format.open_memmap(path, mode="w+", dtype=np.float32, shape=(2, int(minutes * 60 * 1000)))
-    x[:] = np.random.default_rng(0).standard_normal(x.shape, dtype=np.float32)
-    x.flush()
+    bench_long.write_recording(path, 2, int(minutes * 60 * 1000))
 
 
 def peak_above_import(path: Path, threads: int, budget: int, n_perm: int = 0, window: float = 0.0) -> dict:
@@ -64,8 +57,8 @@ def peak_above_import(path: Path, threads: int, budget: int, n_perm: int = 0, wi
     import (bytes), the outputs' bytes, the seconds it took, and whether the MI is finite."""
     env = dict(os.environ, OMP_NUM_THREADS=str(threads))
     start = time.perf_counter()
-    run = subprocess.run([sys.executable, "-c", CHILD, str(path), str(threads), str(budget), str(n_perm),
-                          str(window)],
+    run = subprocess.run([sys.executable, "-c", CHILD, str(Path(__file__).resolve().parent), str(path), str(threads),
+                          str(budget), str(n_perm), str(window)],
                          capture_output=True, text=True, env=env, timeout=1200)
     if run.returncode != 0:
         raise RuntimeError(run.stderr[-2000:])

@@ -33,7 +33,7 @@ CHILD = """
 import json, sys, time
 sys.path.insert(0, sys.argv[1])
 import numpy as np, torch, gpac
-from common import peak_rss_bytes, status_bytes
+from common import outputs_bytes, peak_rss_bytes, status_bytes
 path, fs, bands, n_perm = sys.argv[2], float(sys.argv[3]), sys.argv[4], int(sys.argv[5])
 window, budget = json.loads(sys.argv[6]), int(sys.argv[7])
 x = np.load(path, mmap_mode="r")
@@ -42,9 +42,8 @@ start = time.perf_counter()
 res = gpac.pac(x, fs, bands, bands, n_perm=n_perm, seed=0, progress=False, memory_budget=budget or None, **window)
 seconds = time.perf_counter() - start
 assert torch.isfinite(res.mi).all() and (n_perm == 0 or torch.isfinite(res.z).all())
-outputs = sum(t.numel() * t.element_size() for t in (res.mi, res.z, res.p, res.all_surrogates) if t is not None)
 print(json.dumps({"seconds": seconds, "rss_peak_bytes": peak_rss_bytes(), "mi_shape": list(res.mi.shape),
-                  "outputs_bytes": outputs, **before}))
+                  "outputs_bytes": outputs_bytes(res), **before}))
 """
 
 

@@ -54,6 +54,12 @@ def status_bytes(key: str) -> int:
     raise RuntimeError(f"no {key} in /proc/self/status")
 
 
+def outputs_bytes(res) -> int:
+    """Bytes of a gpac.pac result's outputs (the measure, z, p, every surrogate): what memory_budget's
+    bound adds to the budget."""
+    return sum(t.numel() * t.element_size() for t in (res.mi, res.z, res.p, res.all_surrogates) if t is not None)
+
+
 def quiet_tensorpac():
     """TensorPAC with its logging and its import-time warnings silenced."""
     warnings.filterwarnings("ignore", category=SyntaxWarning)
