@@ -123,22 +123,37 @@ at::Tensor copnorm_values(int64_t n, const at::TensorOptions& options) {
 
 at::Tensor copnorm(const at::Tensor& x) { return copnorm(x, copnorm_values(x.size(-1), x.options())); }
 
+namespace {
+
 // TensorPAC's copnorm along the last dim: ndtri((rank + 1) / (n + 1)), ranks from a
 // stable sort (ties keep their order). Every row is a permutation of the same
 // n values, so they are computed once and scattered to where each rank sits.
-at::Tensor copnorm(const at::Tensor& x, const at::Tensor& values) {
+// Written into `out` (x itself: each row is read before it is written), or
+// a fresh tensor where out is undefined.
+at::Tensor copnorm_to(const at::Tensor& x, const at::Tensor& values, at::Tensor out) {
   // The CPU's own sort where there is data to read (not FakeTensor, not Meta).
   if (x.is_cpu() && !x.key_set().has(c10::DispatchKey::Python) && !x.requires_grad() &&
       cpu_kernels().copula_normalise) {
     const auto rows = x.contiguous();
-    auto out = at::empty_like(rows);
+    if (!out.defined()) out = at::empty_like(rows);
     cpu_kernels().copula_normalise(rows, values.contiguous(), out);
     return out;
   }
   // The overload taking `stable` first, spelled out: x.sort(true, -1) would
   // pick sort(dim, descending).
   const auto order = x.argsort(/*stable=*/true, /*dim=*/-1, /*descending=*/false);
-  return at::empty_like(x).scatter_(-1, order, values.expand_as(order));
+  if (!out.defined()) out = at::empty_like(x);
+  return out.scatter_(-1, order, values.expand_as(order));
+}
+
+}  // namespace
+
+at::Tensor copnorm(const at::Tensor& x, const at::Tensor& values) { return copnorm_to(x, values, {}); }
+
+at::Tensor& copnorm_(at::Tensor& x, const at::Tensor& values) {
+  TORCH_INTERNAL_ASSERT(x.is_contiguous(), "copnorm_ normalises contiguous rows in place");
+  copnorm_to(x, values, x);
+  return x;
 }
 
 // Gaussian-copula MI in bits (tensorpac/gcmi.py nd_mi_gg, no demeaning, no
@@ -245,6 +260,9 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
     return value;
   };
   std::vector<at::Tensor> values, surrogates;
+  // The first chunk's band tensors, written again by the next chunks: their
+  // pages stay mapped (fresh ones cost a page fault each, a fifth of GC's time).
+  BandSignals buffers;
   for (int64_t s0 = 0; s0 < S; s0 += chunk) {
     const int64_t sc = std::min(chunk, S - s0);
     // The phase enters through its cos and sin only.
@@ -255,7 +273,12 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
       bo.phasor = true;
       // PS's carrier, e^(-i phase of the envelope), straight from the kernel.
       bo.envelope_phasor = o.method == "ps" && !w.on();
+      auto first_rows = [&](const at::Tensor& t) { return t.defined() ? t.narrow(0, 0, sc) : t; };
+      const BandSignals into{first_rows(buffers.phase), first_rows(buffers.amplitude), false,
+                             first_rows(buffers.phase_sin), first_rows(buffers.amplitude_im)};
+      if (buffers.phase.defined()) bo.into = &into;
       const auto band = filter_hilbert_rows(chunk, pha_taps, amp_taps, *o.kernels, bo);
+      if (s0 == 0 && sc < S) buffers = band;
       cos = band.phase;
       sin = band.phase_sin;
       amplitude = band.amplitude;
@@ -291,10 +314,16 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
       // Every copula-normalised row is a permutation of the same values: one
       // set serves u, v and a, and one sum of squares (TensorPAC sums each
       // row's, in its order: the same to rounding).
+      // The fused path's band tensors are its own (contiguous, windows aside):
+      // normalised in place.
       const auto quantiles = copnorm_values(cos.size(-1), cos.options());
-      const auto u = copnorm(cos, quantiles), v = copnorm(sin, quantiles), a = copnorm(amplitude, quantiles);
+      auto normalised = [&](at::Tensor& t) {
+        return fused && t.is_contiguous() ? copnorm_(t, quantiles) : copnorm(t, quantiles);
+      };
+      const auto u = normalised(cos), v = normalised(sin), a = normalised(amplitude);
       const auto squares = quantiles.square().sum();  // 0-dim
-      const auto uv = (u * v).sum(-1);                // (sc, P)
+      // (sc, P): one dot product a row, without a (sc, P, n) product tensor.
+      const auto uv = at::matmul(u.unsqueeze(-2), v.unsqueeze(-1)).squeeze(-1).squeeze(-1);
       const auto uu = squares.expand_as(uv), vv = uu;
       const auto aa = squares.expand({rows_c, 1, a.size(-2)});  // (sc, 1, A)
       auto [cross, surrogate_cross] = sums_with_surrogates(u, v, {a, {}}, index, lag);

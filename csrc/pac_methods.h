@@ -45,6 +45,8 @@ at::Tensor copnorm_values(int64_t n, const at::TensorOptions& options);
 // copnorm_values(x.size(-1), x.options()), for callers that reuse it.
 at::Tensor copnorm(const at::Tensor& x);
 at::Tensor copnorm(const at::Tensor& x, const at::Tensor& values);
+// copnorm in place, on contiguous x.
+at::Tensor& copnorm_(at::Tensor& x, const at::Tensor& values);
 
 // Gaussian-copula MI in bits (nd_mi_gg without demeaning or bias correction)
 // between copula-normalised (u, v) and a, from their sums of products over the

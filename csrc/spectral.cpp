@@ -318,10 +318,22 @@ BandSignals filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_ta
     const bool phasor = phase && o.phasor;
     const auto out_dtype = phase && !phasor ? (o.n_bins > 0 ? at::kByte : o.phase_dtype) : rows.scalar_type();
     const auto shape = std::vector<int64_t>{S, taps.size(0), n};
+    // The caller's buffer where it gave one, else a fresh tensor.
+    auto output = [&](const at::Tensor& given, at::ScalarType dtype) {
+      if (!given.defined()) return at::empty(shape, rows.options().dtype(dtype));
+      TORCH_INTERNAL_ASSERT(given.sizes() == at::IntArrayRef(shape) && given.scalar_type() == dtype &&
+                                given.is_contiguous() && given.device() == rows.device(),
+                            "filter_hilbert_rows: an output buffer of the wrong shape, dtype or device");
+      return given;
+    };
+    const BandSignals none;
+    const BandSignals& into = o.into ? *o.into : none;
     jobs.push_back({taps, phase && !phasor ? kPhaseDtype : rows.scalar_type(), phase, phase ? o.n_bins : 0,
-                    at::empty(shape, rows.options().dtype(out_dtype)), phase ? o.pha_key : o.amp_key,
+                    output(phase ? into.phase : into.amplitude, out_dtype), phase ? o.pha_key : o.amp_key,
                     phase && o.n_bins > 0 && k.counts_with_bins ? o.counts : at::Tensor(),
-                    phasor || (!phase && o.envelope_phasor) ? at::empty(shape, rows.options()) : at::Tensor()});
+                    phasor || (!phase && o.envelope_phasor)
+                        ? output(phase ? into.phase_sin : into.amplitude_im, rows.scalar_type())
+                        : at::Tensor()});
   }
   // Wavelets give the complex band signal directly: no Hilbert transform,
   // and none of the fused kernels (FIR only).

@@ -101,6 +101,8 @@ std::tuple<at::Tensor, at::Tensor> wavelet_rows(const at::Tensor& rows, const at
 // Phase and amplitude of each row's analytic signal: (S, n) each.
 std::tuple<at::Tensor, at::Tensor> hilbert_rows(const at::Tensor& rows, int64_t block_bytes, const DeviceKernels& k);
 
+struct BandSignals;
+
 // How filter_hilbert_rows computes and what it reports.
 struct BandOptions {
   int64_t block_bytes = kDefaultBlockBytes;  // temporaries per block of (signals x bands)
@@ -111,6 +113,10 @@ struct BandOptions {
   at::Tensor counts;                         // bins: (S, P, n_bins) int64 to add the counts into, if the device can
   bool phasor = false;                       // phases as their cos and sin, in the rows' dtype (n_bins == 0)
   bool envelope_phasor = false;              // amplitudes as conj(z) / |z| of the envelope's analytic signal z (PS)
+  // Contiguous tensors to write the outputs into where defined (each of the
+  // shape and dtype it would be returned with), so that a caller looping over
+  // chunks of signals reuses its pages instead of faulting fresh ones in.
+  const BandSignals* into = nullptr;
 };
 
 // What filter_hilbert_rows returns: either tensor undefined when its taps are.
