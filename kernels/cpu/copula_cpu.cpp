@@ -1,16 +1,15 @@
 // TensorPAC's copnorm on the CPU: each row's ranks from a stable radix sort
-// of the values' order-preserving bits (ties keep their order, as a stable
-// argsort keeps them), the quantiles written where each rank sits. The same
-// ranks as at::argsort(stable=true), several times faster, each thread
-// sorting its rows in its own buffers.
+// (ties keep their order, as a stable argsort keeps them), the quantiles
+// written where each rank sits. The same ranks as at::argsort(stable=true),
+// several times faster, each thread sorting its rows in its own buffers.
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
 
 #include <algorithm>
+#include <cmath>
 #include <cstdint>
-#include <cstring>
-#include <type_traits>
+#include <utility>
 #include <vector>
 
 #include "csrc/device_kernels.h"
@@ -19,88 +18,105 @@
 namespace gpac {
 namespace {
 
-// Unsigned integers in the order of the floats (finite values; -0 as +0).
-inline uint32_t order_bits(float v) {
-  if (v == 0) v = 0;
-  uint32_t u;
-  std::memcpy(&u, &v, sizeof u);
-  return (u & 0x80000000u) ? ~u : (u | 0x80000000u);
+// The smallest and largest of n >= 1 values (NaN aside, unless first), four
+// lanes at a time.
+template <typename T>
+std::pair<T, T> row_range(const T* row, int64_t n) {
+  T lo[4] = {row[0], row[0], row[0], row[0]}, hi[4] = {row[0], row[0], row[0], row[0]};
+  int64_t t = 0;
+  for (; t + 4 <= n; t += 4) {
+    for (int j = 0; j < 4; ++j) {
+      lo[j] = row[t + j] < lo[j] ? row[t + j] : lo[j];
+      hi[j] = row[t + j] > hi[j] ? row[t + j] : hi[j];
+    }
+  }
+  for (; t < n; ++t) {
+    lo[0] = row[t] < lo[0] ? row[t] : lo[0];
+    hi[0] = row[t] > hi[0] ? row[t] : hi[0];
+  }
+  return {std::min(std::min(lo[0], lo[1]), std::min(lo[2], lo[3])),
+          std::max(std::max(hi[0], hi[1]), std::max(hi[2], hi[3]))};
 }
 
-// The order of n 32-bit keys as a stable sort gives it: each key packed with
-// its index in 64 bits (one scattered write a move, not two), three LSD radix
-// passes of 11, 11 and 10 bits (each stable, so ties stay in index order),
-// their digit counts from one read of the keys, a pass skipped where every
-// key has the same digit. `items` ends sorted: key << 32 | index.
+// The stable order of a row by coarse keys: each value's 22-bit key is a
+// non-decreasing function of it (its place on a linear grid from the row's
+// minimum to its maximum), so sorting by key, then each run of equal keys by
+// value, orders the row. Two stable LSD radix passes of 11 bits move 32-bit
+// indices (ties stay in index order), their digit counts from one read of
+// the keys; the runs, a few values long on a grid of 4M points, are put in
+// order by insertion. One pass fewer than the 32 bits of a float's order take.
 struct RadixOrder {
-  static constexpr int kBits = 11, kPasses = 3;
-  static constexpr uint32_t kMask = (1u << kBits) - 1;
-  std::vector<uint32_t> keys, count;
-  std::vector<uint64_t> items, items_tmp;
+  static constexpr int kBits = 11;
+  static constexpr uint32_t kMask = (1u << kBits) - 1, kTop = (1u << (2 * kBits)) - 1;
+  std::vector<uint32_t> count, keys, order, first_pass;
 
-  explicit RadixOrder(int64_t n) : keys(n), count(kPasses << kBits), items(n), items_tmp(n) {}
+  explicit RadixOrder(int64_t n) : count(2 << kBits), keys(n), order(n), first_pass(n) {}
 
-  static uint32_t index_of(uint64_t item) { return static_cast<uint32_t>(item); }
-  static uint32_t key_of(uint64_t item) { return static_cast<uint32_t>(item >> 32); }
-
-  void sort() {
-    const size_t n = keys.size();
+  // Leaves `order` holding the row's indices in stable ascending order.
+  template <typename T>
+  void sort(const T* row, int64_t n) {
+    // The grid; a row with a non-finite end gets one key, and the run sort alone.
+    const auto [lo, hi] = row_range(row, n);
+    const double span = static_cast<double>(hi) - static_cast<double>(lo);
+    const double scale = std::isfinite(span) && span > 0 ? kTop / span : 0.0;
     std::fill(count.begin(), count.end(), 0u);
-    for (size_t i = 0; i < n; ++i) {
-      const uint32_t k = keys[i];
-      ++count[k & kMask];
-      ++count[(1u << kBits) + ((k >> kBits) & kMask)];
-      ++count[(2u << kBits) + (k >> (2 * kBits))];
-      items[i] = (static_cast<uint64_t>(k) << 32) | static_cast<uint32_t>(i);
+    uint32_t* low = count.data();
+    uint32_t* high = count.data() + (1u << kBits);
+    for (int64_t t = 0; t < n; ++t) {
+      // (v - lo) * scale rounds monotonically: v <= w gives key(v) <= key(w).
+      // NaN (never below kTop) takes the top key.
+      const double d = (static_cast<double>(row[t]) - static_cast<double>(lo)) * scale;
+      const uint32_t k = d < kTop ? static_cast<uint32_t>(d) : kTop;
+      keys[t] = k;
+      ++low[k & kMask];
+      ++high[k >> kBits];
     }
-    for (int pass = 0; pass < kPasses; ++pass) {
-      uint32_t* c = count.data() + (pass << kBits);
-      const int shift = 32 + pass * kBits;
-      if (c[(items[0] >> shift) & kMask] == n) continue;
+    for (uint32_t* c : {low, high}) {
       uint32_t total = 0;
       for (uint32_t d = 0; d <= kMask; ++d) {
         const uint32_t here = c[d];
         c[d] = total;
         total += here;
       }
-      for (size_t i = 0; i < n; ++i) items_tmp[c[(items[i] >> shift) & kMask]++] = items[i];
-      items.swap(items_tmp);
+    }
+    for (int64_t t = 0; t < n; ++t) first_pass[low[keys[t] & kMask]++] = static_cast<uint32_t>(t);
+    for (int64_t i = 0; i < n; ++i) {
+      const uint32_t t = first_pass[i];
+      order[high[keys[t] >> kBits]++] = t;
+    }
+    // Each run of equal keys by value; equal values keep their index order
+    // (-0 and +0 compare equal, as a stable argsort finds them).
+    uint32_t* o = order.data();
+    auto before = [row](uint32_t a, uint32_t b) { return row[a] < row[b]; };
+    for (int64_t k = 0; k + 1 < n;) {
+      const uint32_t key = keys[o[k]];
+      int64_t e = k + 1;
+      while (e < n && keys[o[e]] == key) ++e;
+      if (e - k > 32) {
+        std::stable_sort(o + k, o + e, before);
+      } else {
+        for (int64_t i = k + 1; i < e; ++i) {
+          const uint32_t item = o[i];
+          int64_t j = i;
+          for (; j > k && before(item, o[j - 1]); --j) o[j] = o[j - 1];
+          o[j] = item;
+        }
+      }
+      k = e;
     }
   }
 };
 
-// Puts the run [first, last) of sorted items (equal float keys, in index
-// order) in the stable order of the doubles behind them: rounding to float
-// keeps the order of the doubles but may tie distinct ones.
-void order_tied_doubles(const double* row, uint64_t* first, uint64_t* last) {
-  // -0 and +0 compare equal here, as their keys do.
-  std::stable_sort(first, last, [row](uint64_t a, uint64_t b) {
-    return row[RadixOrder::index_of(a)] < row[RadixOrder::index_of(b)];
-  });
-}
-
-// A row's ranks from 32-bit keys: float rows their own bits, float64 rows
-// their values rounded to float (half the bytes and radix passes of 64-bit
-// keys), whose rare ties are then ordered by the doubles.
 template <typename T>
 void normalise_rows(const T* x, const T* quantiles, T* out, int64_t rows, int64_t n) {
   at::parallel_for(0, rows, parallel_grain(rows, rows * n), [&](int64_t begin, int64_t end) {
     RadixOrder order(n);
     for (int64_t r = begin; r < end; ++r) {
-      const T* row = x + r * n;
-      for (int64_t t = 0; t < n; ++t) order.keys[t] = order_bits(static_cast<float>(row[t]));
-      order.sort();
-      uint64_t* items = order.items.data();  // after sort(), which swaps its buffers
-      if constexpr (std::is_same_v<T, double>) {
-        for (int64_t k = 0; k + 1 < n;) {
-          int64_t e = k + 1;
-          while (e < n && RadixOrder::key_of(items[e]) == RadixOrder::key_of(items[k])) ++e;
-          if (e - k > 1) order_tied_doubles(row, items + k, items + e);
-          k = e;
-        }
-      }
+      order.sort(x + r * n, n);
+      // The whole row is read before any of it is written: out may be x.
       T* dst = out + r * n;
-      for (int64_t k = 0; k < n; ++k) dst[RadixOrder::index_of(items[k])] = quantiles[k];
+      const uint32_t* o = order.order.data();
+      for (int64_t k = 0; k < n; ++k) dst[o[k]] = quantiles[k];
     }
   });
 }

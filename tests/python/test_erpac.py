@@ -231,13 +231,30 @@ def test_copula_ranks_of_the_cpu_sort_equal_atens_stable_argsort(rng, dtype):
 
 
 def test_copula_ranks_of_doubles_that_round_to_one_float(rng):
-    """The CPU sort ranks float64 rows by their values rounded to float32, then orders the rounded
-    ties by the doubles: amplitudes 1 + k 1e-12 (one float32, 40 distinct doubles, some repeated)
-    must rank as ATen's stable argsort ranks them."""
+    """Doubles closer than a float32 apart: amplitudes 1 + k 1e-12 (one float32, 25 distinct
+    doubles, most repeated) must rank as ATen's stable argsort ranks them."""
     phase = torch.from_numpy(rng.uniform(-np.pi, np.pi, (40, 2, 30)))
     amplitude = torch.from_numpy(1.0 + rng.integers(0, 25, (40, 3, 30)) * 1e-12)
     assert torch.unique(amplitude.float()).numel() == 1 and torch.unique(amplitude).numel() > 20
     eager = torch.ops.gpac.event_related_pac(phase, amplitude, "gc", 0, None)[0]
     traced = torch.compile(lambda p, a: torch.ops.gpac.event_related_pac(p, a, "gc", 0, None)[0],
                            backend="aot_eager", fullgraph=True)(phase, amplitude)
+    assert torch.equal(eager, traced)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_copula_ranks_of_long_rows_with_outliers_and_ties(rng, dtype):
+    """Long rows through the CPU sort's coarse keys: 20000 trials, whose cos and sin crowd near
+    +-1 (many values share a key), amplitudes with one outlier a million times the rest (nearly
+    every value shares the lowest key, ordered by the fallback sort) and amplitudes rounded to a
+    few values (long runs of equal values): every rank as ATen's stable argsort gives it."""
+    n_trials = 20000
+    phase = torch.from_numpy(rng.uniform(-np.pi, np.pi, (n_trials, 2, 3))).to(dtype)
+    amplitude = torch.from_numpy(rng.rayleigh(1.0, (n_trials, 3, 3))).to(dtype)
+    amplitude[123, 1, :] = 1e6
+    amplitude[:, 2, :] = torch.round(amplitude[:, 2, :] * 4) / 4
+    eager = torch.ops.gpac.event_related_pac(phase, amplitude, "gc", 0, None)[0]
+    traced = torch.compile(lambda p, a: torch.ops.gpac.event_related_pac(p, a, "gc", 0, None)[0],
+                           backend="aot_eager", fullgraph=True)(phase, amplitude)
+    assert torch.isfinite(eager).all()
     assert torch.equal(eager, traced)
