@@ -4,7 +4,7 @@ refactor leaves them bit-identical.
     python tools/result_digests.py --write before.json    # on the old commit
     python tools/result_digests.py --compare before.json  # on the new one: exit 1 on any difference
 
-Cases cover the MI, z, p, surrogates (every method and draw), amplitude
+Cases cover the MI, z, p, surrogates (every draw), the other PAC methods, amplitude
 distributions, float32/float64/int16 signals, several n_bins, memory budgets
 that force band groups, windowed rows and stretches of time, nan='propagate',
 and the low-level ops. Digests depend on the machine's FFT code paths (MKL
@@ -74,6 +74,16 @@ def cases():
                                          memory_budget=1 << 20, n_perm=4, seed=1, return_dist=True)
     yield "budget-windows", pac_case(_signals(11, (1, 40000), torch.float64), memory_budget=4 << 20)
     yield "budget-stretches", pac_case(_signals(12, (1, 40000), torch.float32), memory_budget=64 << 10)
+    # The sums methods and GC over several chunks of signals (40 signals of 30720 samples: more than
+    # one chunk's band tensors), with surrogates of each draw, and windowed.
+    for i, method in enumerate(("mvl", "ndpac", "ps", "gc")):
+        for dtype in (torch.float32, torch.float64):
+            yield f"{method}-{str(dtype)[6:]}-chunks", pac_case(_signals(20 + i, (40, 30720), dtype), method=method,
+                                                                n_perm=3, seed=i, return_surrogates=True)
+        yield f"{method}-swap_trials", pac_case(_signals(30 + i, (3, 4, 2048), torch.float64), method=method,
+                                                n_perm=5, seed=i, surrogate="swap_trials", return_surrogates=True)
+        yield f"{method}-windows", pac_case(_signals(40 + i, (2, 8192), torch.float32), method=method, window=4.0,
+                                            step=2.0)
     bad = _signals(13, (3, 2048), torch.float64)
     bad[1, 100] = float("nan")
     yield "nan-propagate", pac_case(bad, nan="propagate", n_perm=6, seed=2, return_dist=True,
