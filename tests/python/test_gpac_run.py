@@ -36,6 +36,20 @@ def test_gpac_run_equals_gpac_pac(rng, tmp_path, layout):
     np.testing.assert_allclose(out["amp_bands"], gpac.preset_bands("lres", "amplitude").numpy())
 
 
+@pytest.mark.parametrize("window,step", [(2.0, 0.5), (1.0009765625, 0.5009765625)])
+def test_gpac_run_windows_equal_gpac_pac(rng, tmp_path, window, step):
+    """Windowed PAC through the program and through Python: the same windows (window and step of
+    512.5 and 256.5 samples round half away from zero in both) and the same centres."""
+    x = rng.standard_normal((2, 4000))
+    config = {"fs": 512, "pha_bands": [[4, 8]], "amp_bands": [[60, 90], [90, 120]], "window": window, "step": step}
+    done = run(tmp_path, config, x)
+    assert done.returncode == 0, done.stderr
+    out = json.loads((tmp_path / "out.json").read_text())
+    ref = gpac.pac(x, 512, [[4, 8]], [[60, 90], [90, 120]], window=window, step=step)
+    np.testing.assert_allclose(out["window_centers"], ref.window_centers.numpy(), rtol=1e-15, atol=0)
+    np.testing.assert_allclose(np.array(out["mi"]), ref.mi.numpy(), rtol=1e-12, atol=0)
+
+
 @pytest.mark.parametrize("config,message", [
     ({"fs": 512, "amp_bands": [[200, 300]]}, "reaches the Nyquist frequency"),
     ({"fs": 512, "surrogates": 10}, "unknown key 'surrogates'"),

@@ -97,6 +97,10 @@ json tensor_json(const at::Tensor& t) {
   return out;
 }
 
+// Seconds as a whole number of samples, half a sample rounding up (as
+// gpac.pac's window= and step= do).
+int64_t samples(double seconds, double fs) { return std::llround(seconds * fs); }
+
 }  // namespace
 
 RunConfig parse_config(const json& config) {
@@ -201,8 +205,8 @@ RunResult run_pac(const RunConfig& c, const at::Tensor& signals) {
   o.ndpac_p = c.ndpac_p;
   o.dcomplex = c.dcomplex;
   o.width = c.width;
-  o.window = std::llround(c.window * c.fs);
-  o.step = std::llround(c.step * c.fs);
+  o.window = samples(c.window, c.fs);
+  o.step = samples(c.step, c.fs);
   // swap_trials permutes the rows of a (n_signals, n_times) array: trials on axis -2.
   const auto r = ops::pac(x, o);
   return {r.mi, c.n_perm > 0 ? r.z : at::Tensor(), c.n_perm > 0 ? r.p : at::Tensor()};
@@ -226,7 +230,7 @@ json results_json(const RunConfig& c, const RunResult& r, const at::Tensor& sign
     out["rng"] = c.rng;
   }
   if (c.window > 0) {
-    const int64_t window = std::llround(c.window * c.fs), step = std::llround(c.step * c.fs);
+    const int64_t window = samples(c.window, c.fs), step = samples(c.step, c.fs);
     out["window"] = c.window;
     out["step"] = c.step;
     json centres = json::array();
