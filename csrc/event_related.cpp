@@ -96,25 +96,43 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> event_related_pac(
   std::function<at::Tensor(const at::Tensor&)> measure;  // amplitude columns -> (..., n, P, A)
   at::Tensor columns;
   if (method == "circular") {
-    auto centred = [](const at::Tensor& t, int64_t dim) { return t - t.mean(dim, true); };
+    // Centred in place where the tensor is this function's own (cos, sin, the
+    // amplitude's transposed copy), norms and c.s without product tensors:
+    // each is as large as the input.
+    auto centred = [](at::Tensor t, int64_t dim) { return t.sub_(t.mean(dim, true)); };
     const auto c = centred(ph.cos(), -1), s = centred(ph.sin(), -1);
-    columns = centred(trial_columns(amplitude), -2);
-    const auto nc = c.square().sum(-1, true).sqrt(), ns = s.square().sum(-1, true).sqrt();  // (..., n, P, 1)
-    const auto na = columns.square().sum(-2, true).sqrt();                                  // (..., n, 1, A)
-    const auto rcs = (c * s).sum(-1, true) / (nc * ns);
+    columns = trial_columns(amplitude);
+    columns = columns.is_alias_of(amplitude) ? columns - columns.mean(-2, true) : centred(columns, -2);
+    const auto nc = at::linalg_vector_norm(c, 2, -1, true),
+               ns = at::linalg_vector_norm(s, 2, -1, true);        // (..., n, P, 1)
+    const auto na = at::linalg_vector_norm(columns, 2, -2, true);  // (..., n, 1, A)
+    const auto rcs = at::matmul(c.unsqueeze(-2), s.unsqueeze(-1)).squeeze(-1) / (nc * ns);
     measure = [c, s, nc, ns, na, rcs](const at::Tensor& a) {
       const auto rxc = at::matmul(c, a) / (nc * na), rxs = at::matmul(s, a) / (ns * na);
       return ((rxc.square() + rxs.square() - 2 * rxc * rxs * rcs) / (1 - rcs.square())).sqrt();
     };
   } else {
     // Copula-normalised across trials, in the trials-last layout the ranks need.
+    // Normalised in place where the tensor is this function's own (cos, sin,
+    // the amplitude's transposed copy): each is as large as the input.
     const auto quantiles = copnorm_values(n_trials, ph.options());  // every row's, phase and amplitude alike
-    const auto u = copnorm(ph.cos(), quantiles), v = copnorm(ph.sin(), quantiles);
-    columns = copnorm(trial_rows(amplitude), quantiles).transpose(-1, -2).contiguous();
-    // The phase's and the amplitude's own sums do not change with the trial order.
-    const auto uu = window_sums(u.square().sum(-1, true), smooth), vv = window_sums(v.square().sum(-1, true), smooth);
-    const auto uv = window_sums((u * v).sum(-1, true), smooth);
-    const auto aa = window_sums(columns.square().sum(-2, true), smooth);
+    auto cos = ph.cos(), sin = ph.sin(), amp_rows = trial_rows(amplitude);
+    const auto u = copnorm_(cos, quantiles), v = copnorm_(sin, quantiles);
+    columns = (amp_rows.is_alias_of(amplitude) ? copnorm(amp_rows, quantiles) : copnorm_(amp_rows, quantiles))
+                  .transpose(-1, -2)
+                  .contiguous();
+    // The phase's and the amplitude's own sums do not change with the trial
+    // order. Every normalised row is a permutation of the quantiles: one sum
+    // of squares serves them all (TensorPAC sums each row's: the same to
+    // rounding); uv is one dot product a row, without a product tensor.
+    const auto squares = quantiles.square().sum();  // 0-dim
+    auto column_shape = u.sizes().vec();
+    column_shape.back() = 1;
+    const auto uu = window_sums(squares.expand(column_shape), smooth), vv = uu;
+    const auto uv = window_sums(at::matmul(u.unsqueeze(-2), v.unsqueeze(-1)).squeeze(-1), smooth);
+    auto row_shape = columns.sizes().vec();
+    row_shape[row_shape.size() - 2] = 1;
+    const auto aa = window_sums(squares.expand(row_shape), smooth);
     measure = [u, v, uu, vv, uv, aa, smooth](const at::Tensor& a) {
       const auto cross = at::complex(window_sums(at::matmul(u, a), smooth), window_sums(at::matmul(v, a), smooth));
       return spread_windows(gaussian_copula_mi(cross, uu, vv, uv, aa), smooth);
