@@ -11,7 +11,7 @@ one warm-up.
 Interference (small and medium, float32, median of 15): each gPAC call in a tight
 loop, right after a 300 x 300 NumPy matmul (whose BLAS threads may still spin), and
 after a 20 ms pause (whose threads must wake), as in a script that interleaves
-NumPy and gPAC.
+NumPy and gPAC; the same on one thread, and for a NumPy FFT control.
 
 Peak memory: the whole process's peak RSS (both libraries, every workload),
 and gPAC alone on large at 50 x 50 bands (float32) in a fresh child process,
@@ -115,28 +115,50 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
 
 def interference(name: str, spec: dict, repeats: int = 15) -> dict:
     """gPAC float32 times (median of `repeats`) in a tight loop, each call right after a NumPy
-    matmul, and each after a 20 ms pause."""
+    matmul, and each after a 20 ms pause; the same for gPAC on one thread (no parallel region to
+    enter, no thread to wake) and for a control that is not gPAC (NumPy's single-threaded FFTs of
+    the signals, repeated to about gPAC's time), which shows what the machine itself adds."""
     n_times = int(spec["seconds"] * FS)
     x = torch.from_numpy(np.random.default_rng(0).standard_normal((spec["n_channels"], n_times)).astype(np.float32))
     pha = gpac.preset_bands(spec["bands"], "phase")
     amp = gpac.preset_bands(spec["bands"], "amplitude")
     a = np.random.default_rng(1).standard_normal((300, 300))
+    x_np = x.numpy()
 
     def call():
         return gpac.modulation_index(x, FS, pha, amp)
 
+    def one_thread():
+        threads = torch.get_num_threads()
+        torch.set_num_threads(1)
+        try:
+            return call()
+        finally:
+            torch.set_num_threads(threads)
+
     call()
+    np.fft.rfft(x_np, 4 * n_times)
+    call_s = statistics.median(timed(call)[0] for _ in range(repeats))
+    fft_s = statistics.median(timed(lambda: np.fft.rfft(x_np, 4 * n_times))[0] for _ in range(repeats))
+    ffts = max(1, round(call_s / fft_s))
+
+    def control():
+        for _ in range(ffts):
+            np.fft.rfft(x_np, 4 * n_times)
+
     before = {"tight": lambda: None, "after_matmul": lambda: a @ a, "after_pause": lambda: time.sleep(0.02)}
-    out = {"name": name, "runs": repeats}
-    for key, prepare in before.items():
-        runs = []
-        for _ in range(repeats):
-            prepare()
-            runs.append(timed(call)[0])
-        out[f"{key}_s"] = statistics.median(runs)
-        out[f"{key}_runs_s"] = runs
-    out["after_matmul_over_tight"] = out["after_matmul_s"] / out["tight_s"]
-    out["after_pause_over_tight"] = out["after_pause_s"] / out["tight_s"]
+    out = {"name": name, "runs": repeats, "control": f"{ffts} x numpy.fft.rfft of the signals padded to 4 n_times"}
+    for label, fn in (("", call), ("one_thread_", one_thread), ("control_", control)):
+        fn()
+        for key, prepare in before.items():
+            runs = []
+            for _ in range(repeats):
+                prepare()
+                runs.append(timed(fn)[0])
+            out[f"{label}{key}_s"] = statistics.median(runs)
+            out[f"{label}{key}_runs_s"] = runs
+        out[f"{label}after_matmul_over_tight"] = out[f"{label}after_matmul_s"] / out[f"{label}tight_s"]
+        out[f"{label}after_pause_over_tight"] = out[f"{label}after_pause_s"] / out[f"{label}tight_s"]
     return out
 
 
@@ -170,9 +192,11 @@ def main() -> int:
     for name in [w for w in args.workloads if w in ("small", "medium")]:
         row = interference(name, WORKLOADS[name])
         results["interference"].append(row)
-        print(f"{name:<14} tight {row['tight_s'] * 1e3:.2f} ms, after a matmul {row['after_matmul_s'] * 1e3:.2f} ms "
-              f"({row['after_matmul_over_tight']:.1f}x), after 20 ms pause {row['after_pause_s'] * 1e3:.2f} ms "
-              f"({row['after_pause_over_tight']:.1f}x)", flush=True)
+        for label, what in (("", "gPAC"), ("one_thread_", "gPAC, 1 thread"), ("control_", "NumPy FFT control")):
+            print(f"{name:<7}{what:<18} tight {row[label + 'tight_s'] * 1e3:.2f} ms, after a matmul "
+                  f"{row[label + 'after_matmul_s'] * 1e3:.2f} ms ({row[label + 'after_matmul_over_tight']:.1f}x), "
+                  f"after 20 ms pause {row[label + 'after_pause_s'] * 1e3:.2f} ms "
+                  f"({row[label + 'after_pause_over_tight']:.1f}x)", flush=True)
     results["peak_rss_bytes_process"] = peak_rss_bytes()
     results["gpac_peak_rss_fresh_process"] = peak = peak_rss_fresh_process()
     print(f"gpac alone, large-50x50 float32, fresh process: peak RSS {peak['rss_peak_bytes'] / 2**20:.0f} MiB "
