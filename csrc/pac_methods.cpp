@@ -17,9 +17,6 @@ namespace {
 
 // Scratch for one batch of surrogates' gathered amplitudes.
 constexpr int64_t kSurrogateBatchBytes = int64_t{64} << 20;
-// The largest band tensor of a chunk of signals (sum_method_rows): half of
-// glibc's largest mmap threshold, under which freed blocks are reused.
-constexpr int64_t kChunkTensorBytes = int64_t{16} << 20;
 
 // amplitude (S, A, n) read circularly from shift[k, s] for each k of `ks`
 // (kb, S) -> (kb, S, A, n).
@@ -239,13 +236,13 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
                    " bytes); raise memory_budget, or use method 'mi', which windows long signals");
   // Chunks of signals within the budget and, on the CPU, small enough that
   // each of their band tensors (cos, sin, amplitude, their copulas) stays
-  // under kChunkTensorBytes: glibc hands larger blocks out as fresh mappings,
+  // under kCpuChunkTensorBytes: glibc hands larger blocks out as fresh mappings,
   // whose every page faults on first touch, call after call (float64 MVL at
   // 16 x 30720 samples: 145-150 ms in chunks of 15 signals, 106-114 ms of 7).
   // The CUDA caching allocator keeps its blocks: there, fewer launches win.
   const int64_t tensor_per_signal = std::max<int64_t>(1, n * std::max(P, A) * rows.element_size() * (1 + copies));
   const int64_t signals_fit =
-      rows.is_cpu() ? std::min(budget / per_signal, std::max<int64_t>(1, kChunkTensorBytes / tensor_per_signal))
+      rows.is_cpu() ? std::min(budget / per_signal, std::max<int64_t>(1, kCpuChunkTensorBytes / tensor_per_signal))
                     : budget / per_signal;
   const int64_t chunk = std::max<int64_t>(1, signals_fit / group) * group;
   const bool fused = o.kernels && rows.is_cpu() && !rows.requires_grad();

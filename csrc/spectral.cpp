@@ -429,6 +429,7 @@ BandSignals filter_hilbert_range(const at::Tensor& rows, const at::Tensor& pha_t
   }
   BandOptions window_options = o;
   window_options.counts = at::Tensor();  // windows overlap: the caller counts the bins
+  window_options.into = nullptr;         // each window's bands are cut into `out`
   BandSignals out;
   for_each_window(rows, t0, t1, seg, [&](const at::Tensor& window, int64_t c0, int64_t c1, int64_t w0) {
     const auto band = filter_hilbert_rows(window, pha_taps, amp_taps, k, window_options);

@@ -20,6 +20,12 @@ namespace gpac {
 constexpr int64_t kDefaultBlockBytes = int64_t{128} << 20;
 // At most this per block on the CPU (csrc/spectral.cpp says why).
 constexpr int64_t kCpuBlockBytes = int64_t{32} << 20;
+// The largest band tensor of a chunk of signals on the CPU (the sums methods,
+// the MI's whole-signal chunks): half of glibc's largest mmap threshold.
+// Larger blocks are fresh mappings on every call, whose pages all fault on
+// first touch; the next chunks write into the first chunk's tensors
+// (BandOptions::into).
+constexpr int64_t kCpuChunkTensorBytes = int64_t{16} << 20;
 
 // Phases are computed in float64 whatever the signal dtype, then rounded: a
 // float32 phase error (~3e-7 rad) moves a few samples per million across bin
