@@ -105,8 +105,9 @@ struct DeviceKernels {
   bool counts_with_bins;
 
   // The scratch the pipelines plan for bin_histograms per phase-band sample
-  // (and pass it as scratch_bytes).
+  // (and pass it as scratch_bytes: histogram_scratch).
   int64_t histogram_bytes_per_phase;
+  int64_t histogram_scratch(const at::Tensor& bins) const { return bins.numel() * histogram_bytes_per_phase; }
 
   // The most rows filter_hilbert works on at once (each with its own
   // buffers), which the band stage is planned for. A device's constant, not

@@ -208,7 +208,7 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
     // plan, phase indices made chunk-relative, and views of the outputs.
     if (sc == S && pc == P && ac == A) {
       k.bin_histograms(bins, amplitude, n_bins, plan, {mi, sums, counts, surrogates}, counted, measure,
-                       bins.numel() * k.histogram_bytes_per_phase);
+                       k.histogram_scratch(bins));
       return;
     }
     const Surrogates part{plan.phase_index.defined() ? plan.phase_index.narrow(1, s0, sc) - s0 : at::Tensor(),
@@ -217,7 +217,7 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
                            sums.narrow(0, s0, sc).narrow(1, i0, pc).narrow(2, j0, ac),
                            counts.narrow(0, s0, sc).narrow(1, i0, pc),
                            surrogates.narrow(0, s0, sc).narrow(2, i0, pc).narrow(3, j0, ac)};
-    k.bin_histograms(bins, amplitude, n_bins, part, out, counted, measure, bins.numel() * k.histogram_bytes_per_phase);
+    k.bin_histograms(bins, amplitude, n_bins, part, out, counted, measure, k.histogram_scratch(bins));
   };
   // Rows too long for their band stage go through overlapping windows; the
   // responses of a window's grid serve every window and chunk of the call.
@@ -254,7 +254,7 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
         const auto band = bands(row, pha_taps, amp_taps, t0, std::min(n, t0 + stretch), at::Tensor());
         const auto h = histogram_outputs(1, P, A, 0, n_bins, band.amplitude.options());
         k.bin_histograms(band.phase, band.amplitude, n_bins, Surrogates{}, h, false, measure,
-                         band.phase.numel() * k.histogram_bytes_per_phase);
+                         k.histogram_scratch(band.phase));
         sums64 += h.amp_sums.to(at::kDouble);
         counts_s += h.counts;
       }
@@ -267,8 +267,11 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
       const int64_t sc = std::min(signals_per_chunk, S - s0);
       const auto chunk = sc == S ? rows : rows.narrow(0, s0, sc);
       if (whole) {  // one forward FFT per signal serves every band
-        const BandSignals into{buffers.phase.defined() ? buffers.phase.narrow(0, 0, sc) : at::Tensor(),
-                               buffers.amplitude.defined() ? buffers.amplitude.narrow(0, 0, sc) : at::Tensor()};
+        BandSignals into;
+        if (buffers.phase.defined()) {
+          into.phase = buffers.phase.narrow(0, 0, sc);
+          into.amplitude = buffers.amplitude.narrow(0, 0, sc);
+        }
         const auto band = bands(chunk, pha_taps, amp_taps, 0, n, sc == S ? counts : counts.narrow(0, s0, sc),
                                 buffers.phase.defined() ? &into : nullptr);
         store(s0, 0, 0, band.phase, band.amplitude, band.counted);
@@ -378,7 +381,7 @@ HistogramTuple windowed_histograms(const at::Tensor& rows, const TapSets& taps, 
       const auto h = histogram_outputs(sc * wc, P, A, K, n_bins, options);
       const auto window_bins = window_rows(band.phase, part_windows, bins_copies);
       k.bin_histograms(window_bins, window_rows(band.amplitude, part_windows, amplitude_copies), n_bins, part, h, false,
-                       measure, window_bins.numel() * k.histogram_bytes_per_phase);
+                       measure, k.histogram_scratch(window_bins));
       auto place = [&](const at::Tensor& out, const at::Tensor& part_out) {
         auto shape = part_out.sizes().vec();
         shape[0] = wc;

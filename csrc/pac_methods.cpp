@@ -18,14 +18,16 @@ namespace {
 // Scratch for one batch of surrogates' gathered amplitudes.
 constexpr int64_t kSurrogateBatchBytes = int64_t{64} << 20;
 
-// amplitude (S, A, n) read circularly from shift[k, s] for each k of `ks`
-// (kb, S) -> (kb, S, A, n).
-at::Tensor shifted(const at::Tensor& amplitude, const at::Tensor& ks) {
-  const int64_t S = amplitude.size(0), A = amplitude.size(1), n = amplitude.size(2);
-  const auto t = at::arange(n, ks.options());
-  const auto index = (ks.unsqueeze(-1) + t).remainder_(n);  // (kb, S, n)
-  const int64_t kb = ks.size(0);
-  return amplitude.unsqueeze(0).expand({kb, S, A, n}).gather(3, index.unsqueeze(2).expand({kb, S, A, n}));
+// Where each surrogate of `ks` (kb, S) reads sample t of a signal's rows
+// shifted circularly by ks[k, s]: (ks + t) mod n, (kb, S, 1, n).
+at::Tensor shift_index(const at::Tensor& ks, int64_t n) {
+  return (ks.unsqueeze(-1) + at::arange(n, ks.options())).remainder_(n).unsqueeze(2);
+}
+
+// amplitude (S, A, n) read at `index` (shift_index) -> (kb, S, A, n).
+at::Tensor shifted(const at::Tensor& amplitude, const at::Tensor& index) {
+  const int64_t S = amplitude.size(0), A = amplitude.size(1), n = amplitude.size(2), kb = index.size(0);
+  return amplitude.unsqueeze(0).expand({kb, S, A, n}).gather(3, index.expand({kb, S, A, n}));
 }
 
 // The amplitude factor of the sums, as its real and imaginary parts: real
@@ -81,9 +83,11 @@ std::tuple<at::Tensor, at::Tensor> sums_with_surrogates(const at::Tensor& cos_ro
       c = cos.index_select(0, index).view({kb, S, cos.size(1), nn});
       s = sin.index_select(0, index).view({kb, S, sin.size(1), nn});
     }
+    // One index for the carrier's real and imaginary parts (PS).
+    const auto shift_at = shift ? shift_index(shift->narrow(0, k0, kb), nn) : at::Tensor();
     auto moved = [&](const at::Tensor& t) {
       if (!t.defined()) return t;
-      return shift ? shifted(t, shift->narrow(0, k0, kb)) : t.unsqueeze(0);
+      return shift ? shifted(t, shift_at) : t.unsqueeze(0);
     };
     parts.push_back(sums_of(c, s, {moved(amp.re), moved(amp.im)}).expand({kb, S, cos.size(1), nA}));
   }
