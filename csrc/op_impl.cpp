@@ -223,10 +223,9 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
   // responses of a window's grid serve every window and chunk of the call.
   const CallScope call;
   const bool stretches = bin_bytes + amp_bytes > half;
-  const auto band_stage =
-      whole || stretches
-          ? binned_bands(rows, taps, n_bins, half, flags, whole ? std::min(signals_per_chunk, S) : 1, P, A, k)
-          : binned_bands(rows, taps, n_bins, half, flags, chunk_signals, pha_group, amp_group, k);
+  const auto band_stage = whole || stretches
+                              ? binned_bands(rows, taps, n_bins, half, flags, whole ? signals_per_chunk : 1, P, A, k)
+                              : binned_bands(rows, taps, n_bins, half, flags, chunk_signals, pha_group, amp_group, k);
   const Segments& seg = band_stage.seg;
   const BandOptions& o = band_stage.options;
   auto bands = [&](const at::Tensor& chunk, const at::Tensor& taps_p, const at::Tensor& taps_a, int64_t t0, int64_t t1,
@@ -275,7 +274,7 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
         const auto band = bands(chunk, pha_taps, amp_taps, 0, n, sc == S ? counts : counts.narrow(0, s0, sc),
                                 buffers.phase.defined() ? &into : nullptr);
         store(s0, 0, 0, band.phase, band.amplitude, band.counted);
-        if (s0 == 0 && sc < S && seg.core == 0) buffers = band;
+        if (s0 == 0 && sc < S && seg.core == 0 && rows.is_cpu()) buffers = band;
         continue;
       }
       for (int64_t i0 = 0; i0 < P; i0 += pha_group) {

@@ -318,7 +318,7 @@ BandSignals filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_ta
     const bool phasor = phase && o.phasor;
     const auto out_dtype = phase && !phasor ? (o.n_bins > 0 ? at::kByte : o.phase_dtype) : rows.scalar_type();
     const auto shape = std::vector<int64_t>{S, taps.size(0), n};
-    // The caller's buffer where it gave one, else a fresh tensor.
+    // The caller's buffer where it gave one (BandOptions::into says why), else a fresh tensor.
     auto output = [&](const at::Tensor& given, at::ScalarType dtype) {
       if (!given.defined()) return at::empty(shape, rows.options().dtype(dtype));
       TORCH_INTERNAL_ASSERT(given.sizes() == at::IntArrayRef(shape) && given.scalar_type() == dtype &&

@@ -44,7 +44,8 @@ std::pair<T, T> row_range(const T* row, int64_t n) {
 // value, orders the row. Two stable LSD radix passes of 11 bits move 32-bit
 // indices (ties stay in index order), their digit counts from one read of
 // the keys; the runs, a few values long on a grid of 4M points, are put in
-// order by insertion. One pass fewer than the 32 bits of a float's order take.
+// order by insertion (std::stable_sort past 32, where an outlier or a few
+// repeated values crowd one key). One pass fewer than a float's 32 bits take.
 struct RadixOrder {
   static constexpr int kBits = 11;
   static constexpr uint32_t kMask = (1u << kBits) - 1, kTop = (1u << (2 * kBits)) - 1;
@@ -55,7 +56,8 @@ struct RadixOrder {
   // Leaves `order` holding the row's indices in stable ascending order.
   template <typename T>
   void sort(const T* row, int64_t n) {
-    // The grid; a row with a non-finite end gets one key, and the run sort alone.
+    // The grid. An infinite or NaN end makes scale 0 or the keys NaN, which
+    // take kTop: the run sort alone then orders what shares a key.
     const auto [lo, hi] = row_range(row, n);
     const double span = static_cast<double>(hi) - static_cast<double>(lo);
     const double scale = std::isfinite(span) && span > 0 ? kTop / span : 0.0;
@@ -85,9 +87,12 @@ struct RadixOrder {
       order[high[keys[t] >> kBits]++] = t;
     }
     // Each run of equal keys by value; equal values keep their index order
-    // (-0 and +0 compare equal, as a stable argsort finds them).
+    // (-0 and +0 compare equal), and NaN goes after every number, as a stable
+    // argsort orders them (a strict weak order, which std::stable_sort needs).
     uint32_t* o = order.data();
-    auto before = [row](uint32_t a, uint32_t b) { return row[a] < row[b]; };
+    auto before = [row](uint32_t a, uint32_t b) {
+      return row[a] < row[b] || (std::isnan(row[b]) && !std::isnan(row[a]));
+    };
     for (int64_t k = 0; k + 1 < n;) {
       const uint32_t key = keys[o[k]];
       int64_t e = k + 1;

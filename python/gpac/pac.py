@@ -224,7 +224,8 @@ def _windows(window: Optional[float], step: Optional[float], fs: float) -> Tuple
     for name, value in (("window", window), ("step", step)):
         if value is not None and not (isinstance(value, (int, float)) and math.isfinite(value) and value > 0):
             raise ValueError(f"{name} must be a positive number of seconds, got {value!r}")
-    # Half a sample rounds up, as std::llround in gpac_run (Python's round() would round to even).
+    # Half a sample rounds up, as gpac_run's std::llround rounds these positive counts (Python's round()
+    # would round to even).
     length = math.floor(window * fs + 0.5)
     stride = math.floor((window if step is None else step) * fs + 0.5)
     if stride < 1:

@@ -258,3 +258,39 @@ def test_copula_ranks_of_long_rows_with_outliers_and_ties(rng, dtype):
                            backend="aot_eager", fullgraph=True)(phase, amplitude)
     assert torch.isfinite(eager).all()
     assert torch.equal(eager, traced)
+
+
+@pytest.mark.parametrize("dtype", [torch.float32, torch.float64])
+def test_copula_ranks_of_rows_with_nan_and_infinities(rng, dtype):
+    """The op does not require finite samples: NaN ranks after every number and +-inf at the ends,
+    as ATen's stable argsort ranks them, whether NaN is a row's first sample, one among numbers, or
+    the row has an infinite end."""
+    phase = torch.from_numpy(rng.uniform(-np.pi, np.pi, (50, 2, 4))).to(dtype)
+    amplitude = torch.from_numpy(rng.rayleigh(1.0, (50, 3, 4))).to(dtype)
+    amplitude[0, 0, 0] = float("nan")  # the first trial of a row (trials are the sorted axis)
+    amplitude[[3, 17, 40], 1, 1] = float("nan")
+    amplitude[5, 1, 2] = float("inf")
+    amplitude[9, 2, 2] = -float("inf")
+    amplitude[[2, 30], 2, 3] = float("nan")
+    amplitude[31, 2, 3] = float("inf")
+    eager = torch.ops.gpac.event_related_pac(phase, amplitude, "gc", 0, None)[0]
+    traced = torch.compile(lambda p, a: torch.ops.gpac.event_related_pac(p, a, "gc", 0, None)[0],
+                           backend="aot_eager", fullgraph=True)(phase, amplitude)
+    torch.testing.assert_close(eager, traced, rtol=0, atol=0, equal_nan=True)
+    assert torch.isfinite(eager).all()
+
+
+@pytest.mark.parametrize("method", ["circular", "gc"])
+def test_inputs_laid_out_trials_last_are_left_unchanged(rng, method):
+    """The op centres or normalises its own copies in place; an amplitude that is a view of a
+    trials-last tensor (its transposed copy would alias it) must come back as it was, with the
+    result of a contiguous amplitude."""
+    phase = torch.from_numpy(rng.uniform(-np.pi, np.pi, (30, 2, 40)))
+    for base in (torch.from_numpy(rng.rayleigh(1.0, (40, 3, 30))),   # (n_times, A, n_trials)
+                 torch.from_numpy(rng.rayleigh(1.0, (40, 30, 3)))):  # (n_times, n_trials, A)
+        amplitude = base.permute(2, 1, 0) if base.size(1) == 3 else base.permute(1, 2, 0)
+        kept = base.clone()
+        got = torch.ops.gpac.event_related_pac(phase, amplitude, method, 0, None)[0]
+        assert torch.equal(base, kept)
+        want = torch.ops.gpac.event_related_pac(phase, amplitude.contiguous(), method, 0, None)[0]
+        torch.testing.assert_close(got, want, rtol=1e-12, atol=1e-15)
