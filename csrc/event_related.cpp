@@ -97,8 +97,8 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> event_related_pac(
   at::Tensor columns;
   if (method == "circular") {
     // Centred in place where the tensor is this function's own (cos, sin, the
-    // amplitude's transposed copy), norms and c.s without product tensors:
-    // each is as large as the input.
+    // amplitude's transposed copy), norms without product tensors: each is
+    // as large as the input.
     auto centred = [](at::Tensor t, int64_t dim) { return t.sub_(t.mean(dim, true)); };
     const auto c = centred(ph.cos(), -1), s = centred(ph.sin(), -1);
     columns = trial_columns(amplitude);
@@ -106,7 +106,7 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> event_related_pac(
     const auto nc = at::linalg_vector_norm(c, 2, -1, true),
                ns = at::linalg_vector_norm(s, 2, -1, true);        // (..., n, P, 1)
     const auto na = at::linalg_vector_norm(columns, 2, -2, true);  // (..., n, 1, A)
-    const auto rcs = at::matmul(c.unsqueeze(-2), s.unsqueeze(-1)).squeeze(-1) / (nc * ns);
+    const auto rcs = row_dots(c, s).unsqueeze(-1) / (nc * ns);
     measure = [c, s, nc, ns, na, rcs](const at::Tensor& a) {
       const auto rxc = at::matmul(c, a) / (nc * na), rxs = at::matmul(s, a) / (ns * na);
       return ((rxc.square() + rxs.square() - 2 * rxc * rxs * rcs) / (1 - rcs.square())).sqrt();
@@ -124,12 +124,12 @@ std::tuple<at::Tensor, at::Tensor, at::Tensor, at::Tensor> event_related_pac(
     // The phase's and the amplitude's own sums do not change with the trial
     // order. Every normalised row is a permutation of the quantiles: one sum
     // of squares serves them all (TensorPAC sums each row's: the same to
-    // rounding); uv is one dot product a row, without a product tensor.
+    // rounding).
     const auto squares = quantiles.square().sum();  // 0-dim
     auto column_shape = u.sizes().vec();
     column_shape.back() = 1;
     const auto uu = window_sums(squares.expand(column_shape), smooth), vv = uu;
-    const auto uv = window_sums(at::matmul(u.unsqueeze(-2), v.unsqueeze(-1)).squeeze(-1), smooth);
+    const auto uv = window_sums(row_dots(u, v).unsqueeze(-1), smooth);
     auto row_shape = columns.sizes().vec();
     row_shape[row_shape.size() - 2] = 1;
     const auto aa = window_sums(squares.expand(row_shape), smooth);

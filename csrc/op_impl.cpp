@@ -266,11 +266,7 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
       const int64_t sc = std::min(signals_per_chunk, S - s0);
       const auto chunk = sc == S ? rows : rows.narrow(0, s0, sc);
       if (whole) {  // one forward FFT per signal serves every band
-        BandSignals into;
-        if (buffers.phase.defined()) {
-          into.phase = buffers.phase.narrow(0, 0, sc);
-          into.amplitude = buffers.amplitude.narrow(0, 0, sc);
-        }
+        const auto into = first_signals(buffers, sc);
         const auto band = bands(chunk, pha_taps, amp_taps, 0, n, sc == S ? counts : counts.narrow(0, s0, sc),
                                 buffers.phase.defined() ? &into : nullptr);
         store(s0, 0, 0, band.phase, band.amplitude, band.counted);

@@ -122,8 +122,6 @@ at::Tensor copnorm_values(int64_t n, const at::TensorOptions& options) {
   return at::special_ndtri((at::arange(n, options) + 1) / static_cast<double>(n + 1));
 }
 
-at::Tensor copnorm(const at::Tensor& x) { return copnorm(x, copnorm_values(x.size(-1), x.options())); }
-
 namespace {
 
 // TensorPAC's copnorm along the last dim: ndtri((rank + 1) / (n + 1)), ranks from a
@@ -150,6 +148,10 @@ at::Tensor copnorm_to(const at::Tensor& x, const at::Tensor& values, at::Tensor 
 }  // namespace
 
 at::Tensor copnorm(const at::Tensor& x, const at::Tensor& values) { return copnorm_to(x, values, {}); }
+
+at::Tensor row_dots(const at::Tensor& a, const at::Tensor& b) {
+  return at::matmul(a.unsqueeze(-2), b.unsqueeze(-1)).squeeze(-1).squeeze(-1);
+}
 
 at::Tensor& copnorm_(at::Tensor& x, const at::Tensor& values) {
   TORCH_INTERNAL_ASSERT(x.is_contiguous(), "copnorm_ normalises contiguous rows in place");
@@ -274,9 +276,7 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
       bo.phasor = true;
       // PS's carrier, e^(-i phase of the envelope), straight from the kernel.
       bo.envelope_phasor = o.method == "ps" && !w.on();
-      auto first_rows = [&](const at::Tensor& t) { return t.defined() ? t.narrow(0, 0, sc) : t; };
-      const BandSignals into{first_rows(buffers.phase), first_rows(buffers.amplitude), false,
-                             first_rows(buffers.phase_sin), first_rows(buffers.amplitude_im)};
+      const auto into = first_signals(buffers, sc);
       if (buffers.phase.defined()) bo.into = &into;
       const auto band = filter_hilbert_rows(chunk, pha_taps, amp_taps, *o.kernels, bo);
       if (s0 == 0 && sc < S) buffers = band;
@@ -323,8 +323,7 @@ std::tuple<at::Tensor, at::Tensor> sum_method_rows(const at::Tensor& rows, const
       };
       const auto u = normalised(cos), v = normalised(sin), a = normalised(amplitude);
       const auto squares = quantiles.square().sum();  // 0-dim
-      // (sc, P): one dot product a row, without a (sc, P, n) product tensor.
-      const auto uv = at::matmul(u.unsqueeze(-2), v.unsqueeze(-1)).squeeze(-1).squeeze(-1);
+      const auto uv = row_dots(u, v);                 // (sc, P)
       const auto uu = squares.expand_as(uv), vv = uu;
       const auto aa = squares.expand({rows_c, 1, a.size(-2)});  // (sc, 1, A)
       auto [cross, surrogate_cross] = sums_with_surrogates(u, v, {a, {}}, index, lag);

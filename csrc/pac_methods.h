@@ -42,11 +42,14 @@ at::Tensor copnorm_values(int64_t n, const at::TensorOptions& options);
 
 // TensorPAC's copnorm (tensorpac/gcmi.py) along the last dim:
 // ndtri((rank + 1) / (n + 1)), ranks from a stable sort; `values` is
-// copnorm_values(x.size(-1), x.options()), for callers that reuse it.
-at::Tensor copnorm(const at::Tensor& x);
+// copnorm_values(x.size(-1), x.options()), computed once by the caller.
 at::Tensor copnorm(const at::Tensor& x, const at::Tensor& values);
 // copnorm in place, on contiguous x.
 at::Tensor& copnorm_(at::Tensor& x, const at::Tensor& values);
+
+// sum_t a[..., t] b[..., t] (...): one dot product a row, without the
+// product tensor (a and b as large as the band signals).
+at::Tensor row_dots(const at::Tensor& a, const at::Tensor& b);
 
 // Gaussian-copula MI in bits (nd_mi_gg without demeaning or bias correction)
 // between copula-normalised (u, v) and a, from their sums of products over the

@@ -306,6 +306,11 @@ void flag_nonfinite(const at::Tensor& rows, RowFlags& flags) {
 
 }  // namespace
 
+BandSignals first_signals(const BandSignals& b, int64_t signals) {
+  auto first = [&](const at::Tensor& t) { return t.defined() ? t.narrow(0, 0, signals) : t; };
+  return {first(b.phase), first(b.amplitude), false, first(b.phase_sin), first(b.amplitude_im)};
+}
+
 BandSignals filter_hilbert_rows(const at::Tensor& rows, const at::Tensor& pha_taps, const at::Tensor& amp_taps,
                                 const DeviceKernels& k, const BandOptions& o) {
   const int64_t S = rows.size(0), n = rows.size(1);

@@ -134,6 +134,10 @@ struct BandSignals {
   at::Tensor amplitude_im;  // with o.envelope_phasor: the imaginary part, and `amplitude` the real
 };
 
+// The first `signals` signals of each defined tensor of b: a later (maybe
+// smaller) chunk's share of the first chunk's bands, for BandOptions::into.
+BandSignals first_signals(const BandSignals& b, int64_t signals);
+
 // The fused path: phase of each phase band (or, when n_bins > 0, its phase
 // bins as uint8, from the float64 analytic signal) and amplitude of each
 // amplitude band, from one forward FFT per signal. Either tap set may be
