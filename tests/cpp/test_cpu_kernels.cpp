@@ -130,7 +130,7 @@ gpac::HistogramOut histograms(const at::Tensor& bins, const at::Tensor& amp, int
 TEST(CpuKernels, RunHistogramsEqualPerSampleSums) {
   std::mt19937_64 rng(7);
   const int64_t S = 3, P = 4, n_bins = 18;
-  for (const int64_t n : {1, 5, 1023, 1024, 1025, 5000}) {
+  for (const int64_t n : {1, 5, 16, 17, 1023, 1024, 1025, 4097, 5000}) {
     for (const int64_t A : {1, 3, 8, 10, 17}) {
       const auto bins = slow_bins(S, P, n, n_bins, rng);
       const auto amp = at::rand({S, A, n}, at::kDouble) + 0.1;
