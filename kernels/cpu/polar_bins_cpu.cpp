@@ -2,8 +2,9 @@
 //
 // The bins are what the pipeline needs, and std::atan2 (~25 ns a call) was
 // its largest cost after the FFTs. write_bins_cpu takes the angle from a
-// branch-free single-precision polynomial (loops the compiler vectorises four
-// samples wide, error < 2e-6 rad all told) and decides the bin from it
+// branch-free single-precision polynomial (loops the compiler vectorises eight
+// samples wide, error < 2e-6 rad all told; very large or small
+// magnitudes go to std::atan2) and decides the bin from it
 // wherever the angle is more than kMarginRad from an edge; within that margin
 // (~1e-4 of the samples at 18 bins) it recomputes the angle with std::atan2,
 // so every bin is the one std::atan2 and PhaseBins give.
@@ -29,20 +30,23 @@ T* row_ptr(const at::Tensor& t, int64_t r) {
   return t.data_ptr<T>() + (r / B) * t.stride(0) + (r % B) * t.stride(1);
 }
 
-// atan2(y, x) in float to within 1e-6 rad, for x, y of any magnitude: with
-// a = min / max in [0, 1], atan(a) = pi/4 + atan((a - 1) / (a + 1)) above
-// tan(pi/8), so the series argument t (one float64 division, no overflow) has
-// |t| <= tan(pi/8) and the series' 8 terms leave < 2e-8; Estrin's scheme keeps
-// the dependency chain short. NaN when x = y = 0 (the caller falls back).
-inline float approx_atan2(double y, double x) {
+// atan2(y, x) in float to within 1e-6 rad for |x|, |y| up to kHugeF (the
+// caller sends larger ones, and those whose larger part is under kTinyF, to
+// std::atan2): with a = min / max in [0, 1], atan(a) = pi/4 + atan((a - 1) /
+// (a + 1)) above tan(pi/8), so the series argument t has |t| <= tan(pi/8) and
+// the series' 8 terms leave < 2e-8; Estrin's scheme keeps the dependency chain
+// short. Single precision throughout (the inputs' rounding to float moves the
+// angle by < 1.2e-7 rad): eight samples a vector, and a float division
+// costs a third of a double one. NaN when x = y = 0 (the caller falls back).
+inline float approx_atan2(float y, float x) {
   constexpr float kPiF = 3.14159265f;
-  constexpr double kTanPi8 = 0.41421356237309504880;
-  const double ax = std::fabs(x), ay = std::fabs(y);
-  const double mn = std::min(ax, ay), mx = std::max(ax, ay);
+  constexpr float kTanPi8 = 0.414213562f;
+  const float ax = std::fabs(x), ay = std::fabs(y);
+  const float mn = std::min(ax, ay), mx = std::max(ax, ay);
   const bool upper = mn > kTanPi8 * mx;
   // Numerator and denominator chosen first: one division either way, and a
   // select vectorises where a branch does not.
-  const float t = static_cast<float>((upper ? mn - mx : mn) / (upper ? mn + mx : mx));
+  const float t = (upper ? mn - mx : mn) / (upper ? mn + mx : mx);
   // atan t = t sum_k (-1)^k z^k / (2k + 1), k = 0..7, z = t^2, with the
   // coefficients' reciprocals as constants: a division by a constant stays a
   // division (no -ffast-math), and four of them per sample cost more than the
@@ -54,8 +58,12 @@ inline float approx_atan2(double y, double x) {
   float r = t * p + (upper ? kPiF / 4 : 0.0f);
   r = ay > ax ? kPiF / 2 - r : r;
   r = x < 0 ? kPiF - r : r;
-  return std::copysign(r, static_cast<float>(y));
+  return std::copysign(r, y);
 }
+
+// The range approx_atan2 is sent: the larger part within it keeps the float
+// sums, differences and ratio normal and finite.
+constexpr float kTinyF = 1e-30f, kHugeF = 1e30f;
 
 constexpr int kBlock = 64;  // samples per vectorised step
 
@@ -77,13 +85,16 @@ template <typename T>
     const int len = static_cast<int>(std::min<int64_t>(kBlock, n - t0));
     int n_exact = 0;
     for (int i = 0; i < len; ++i) {
-      const float u = (approx_atan2(static_cast<double>(y[t0 + i]), static_cast<double>(x[t0 + i])) - start) * inv_step;
+      const float xf = static_cast<float>(x[t0 + i]), yf = static_cast<float>(y[t0 + i]);
+      const float big = std::max(std::fabs(xf), std::fabs(yf));
+      const float u = (approx_atan2(yf, xf) - start) * inv_step;
       // u >= 0 but for NaN (x = y = 0), which the clamp sends to -1; then u's
       // integer part by truncation, and no && (branches stop vectorisation).
       const float uc = std::min(std::max(-1.0f, u), static_cast<float>(last + 1));
       const int32_t j = static_cast<int32_t>(uc);
       const float frac = uc - static_cast<float>(j);
-      const int32_t safe = (frac > margin) & (frac < 1.0f - margin) & (uc >= 0.0f) & (j <= last);
+      const int32_t safe =
+          (frac > margin) & (frac < 1.0f - margin) & (uc >= 0.0f) & (j <= last) & (big > kTinyF) & (big < kHugeF);
       bin[i] = safe ? j : 0;
       exact[i] = !safe;
       n_exact += !safe;

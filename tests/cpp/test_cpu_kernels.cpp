@@ -67,6 +67,19 @@ TEST(CpuKernels, BinsOfAnalyticSignalsEqualAtan2EvenAtTheEdges) {
       xs.push_back(normal(rng));
       ys.push_back(normal(rng));
     }
+    // Magnitudes beyond float's range or near its smallest normals (the fast
+    // path computes in float), and parts of very different magnitudes.
+    for (const double scale : {1e-300, 1e-42, 1e-35, 1e-31, 1e31, 1e35, 1e39, 1e300})
+      for (int i = 0; i < 2000; ++i) {
+        xs.push_back(scale * normal(rng));
+        ys.push_back(scale * normal(rng));
+      }
+    for (const double big : {1e20, 1e36, 1e40})
+      for (int i = 0; i < 2000; ++i) {
+        const double a = big * normal(rng), b = normal(rng) / big;
+        xs.push_back(i % 2 ? a : b);
+        ys.push_back(i % 2 ? b : a);
+      }
     const auto re = at::tensor(xs, at::kDouble), im = at::tensor(ys, at::kDouble);
     const auto bins = bins_of(re, im, n_bins);
     const uint8_t* b = bins.data_ptr<uint8_t>();
