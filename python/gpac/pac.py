@@ -756,8 +756,13 @@ def modulation_index(
         the same values, transposed to (n_amp, n_pha), when called with one
         phase band and one trial at a time (see the module notes).
     """
-    return pac(x, fs, pha_bands, amp_bands, n_bins=n_bins, cycle=cycle, memory_budget=memory_budget, nan=nan,
-               dcomplex=dcomplex, width=width).mi
+    # pac()'s arguments and its one op call, without the result it builds around the MI
+    # (bin centres, window centres): a small call's time is mostly such fixed costs.
+    x, fs = _signals_and_fs(x, fs)
+    _check_signals(x)
+    options = _call_options(float(fs), pha_bands, amp_bands, n_bins, 0, "block_swap", "zscore", "torch", False, False,
+                            cycle, memory_budget, nan, "mi", 0.05, dcomplex, width, None, None, x.device)
+    return _outputs(x, options)["mi"]
 
 
 class PAC(nn.Module):
