@@ -250,16 +250,6 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
   }
   const Grid g{n, p, next_fast_len(n + 2 * p), next_fast_len(n)};
 
-  // Every (job, signal, band) row, handed out one at a time below. Whether
-  // the rows are shared out is decided first: when they are, the threads
-  // wake for the signals' spectra already (8 x 2048 samples: ~0.14 ms of
-  // transforms, which alone would stay on the calling thread).
-  std::vector<int64_t> job_start{0};
-  for (const auto& job : jobs) job_start.push_back(job_start.back() + S * job.taps.size(0));
-  const int64_t total = job_start.back();
-  const int64_t threads =
-      worth_threads(total * g.n_fft) ? std::min<int64_t>(at::get_num_threads(), band_workers_cpu()) : 1;
-
   // The signals' spectra, once, in the widest precision; then each job's
   // spectra and responses in its own.
   std::shared_ptr<WorkerSlots> local;
@@ -273,9 +263,15 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
     responses.push_back(power_response(job.taps, g.n_fft, job.dtype, rows.device(), job.response_key).contiguous());
   }
 
+  // Every (job, signal, band) row, handed out one at a time.
+  std::vector<int64_t> job_start{0};
+  for (const auto& job : jobs) job_start.push_back(job_start.back() + S * job.taps.size(0));
+  const int64_t total = job_start.back();
   std::atomic<int64_t> next{0};
   const int64_t F = g.n_fft / 2 + 1;
   // Each thread takes rows until none is left; small calls use only the calling thread.
+  const int64_t threads =
+      worth_threads(total * g.n_fft) ? std::min<int64_t>(at::get_num_threads(), band_workers_cpu()) : 1;
   at::parallel_for(0, threads, 1, [&](int64_t, int64_t) {
     auto& slot = workers.mine();
     for (int64_t task = next++; task < total; task = next++) {
