@@ -4,9 +4,13 @@ Workloads (docs/benchmarks.md): fs 512 Hz, 10 phase x 10 amplitude bands over 2-
 60-160 Hz (TensorPAC's 'lres'): small 1 ch x 1 s, medium 8 ch x 4 s, large
 16 ch x 60 s; plus medium at 50 x 50 bands ('hres'). TensorPAC runs as
 ``Pac(idpac=(2, 0, 0), dcomplex='hilbert', n_bins=18).filterfit(..., n_perm=0)``
-at its faster of ``n_jobs=1`` and ``n_jobs=-1``. Runs alternate between the two
-libraries on the same signals; each figure is the median of the timed runs after
-one warm-up.
+at its faster of ``n_jobs=1`` and ``n_jobs=-1``. Rounds alternate between the two
+libraries on the same signals, each runner making a block of consecutive calls
+(5 on small and medium, 2 on medium-50x50, 1 on large); each figure is the median
+of the timed calls after one warm-up round. A block's first call follows the
+other library's last (TensorPAC's ``n_jobs=-1`` leaves its threads spinning), so
+the median of the first calls is recorded beside it: the interference rows
+below measure that effect on purpose.
 
 Interference (small and medium, float32, median of 15): each gPAC call in a tight
 loop, right after a 300 x 300 NumPy matmul (whose BLAS threads may still spin), and
@@ -39,10 +43,10 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import cpu_results_header, peak_rss_bytes, quiet_tensorpac, write_results  # noqa: E402
 
 WORKLOADS = {
-    "small": dict(n_channels=1, seconds=1, bands="lres", repeats=30),
-    "medium": dict(n_channels=8, seconds=4, bands="lres", repeats=10),
-    "large": dict(n_channels=16, seconds=60, bands="lres", repeats=3),
-    "medium-50x50": dict(n_channels=8, seconds=4, bands="hres", repeats=3),
+    "small": dict(n_channels=1, seconds=1, bands="lres", repeats=30, block=5),
+    "medium": dict(n_channels=8, seconds=4, bands="lres", repeats=10, block=5),
+    "large": dict(n_channels=16, seconds=60, bands="lres", repeats=3, block=1),
+    "medium-50x50": dict(n_channels=8, seconds=4, bands="hres", repeats=3, block=2),
 }
 FS = 512.0
 PEAK_RSS_WORKLOAD = dict(n_channels=16, seconds=60, bands="hres")
@@ -83,17 +87,20 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
     def run_tensorpac(n_jobs):
         return lambda: pac.filterfit(FS, x, n_perm=0, n_jobs=n_jobs)
 
-    times = {"float32": [], "float64": [], "tensorpac_n_jobs_1": [], "tensorpac_n_jobs_-1": []}
+    runners = {"float32": run_gpac(torch.float32), "float64": run_gpac(torch.float64),
+               "tensorpac_n_jobs_1": run_tensorpac(1), "tensorpac_n_jobs_-1": run_tensorpac(-1)}
+    times = {k: [] for k in runners}
+    first = {k: [] for k in runners}
+    outputs = {}
     for rep in range(spec["repeats"] + 1):  # the first round is the warm-up
-        t32, mi32 = timed(run_gpac(torch.float32))
-        t64, mi64 = timed(run_gpac(torch.float64))
-        t1, _ = timed(run_tensorpac(1))
-        tall, _ = timed(run_tensorpac(-1))
-        if rep:
-            times["float32"].append(t32)
-            times["float64"].append(t64)
-            times["tensorpac_n_jobs_1"].append(t1)
-            times["tensorpac_n_jobs_-1"].append(tall)
+        for key, fn in runners.items():
+            for call in range(spec["block"]):
+                t, outputs[key] = timed(fn)
+                if rep:
+                    times[key].append(t)
+                    if call == 0:
+                        first[key].append(t)
+    mi64 = outputs["float64"]
     med = {k: statistics.median(v) for k, v in times.items()}
     med["tensorpac"] = min(med["tensorpac_n_jobs_1"], med["tensorpac_n_jobs_-1"])
     # TensorPAC pools bin counts over all phase bands and channels of a call, so
@@ -104,11 +111,12 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
     agree = float(np.max(np.abs(mi64[0, 0].numpy() - one) / np.abs(one)))
     return {
         "name": name, "n_channels": spec["n_channels"], "n_times": n_times, "fs": FS,
-        "n_pha": len(pha), "n_amp": len(amp), "runs": spec["repeats"],
+        "n_pha": len(pha), "n_amp": len(amp), "runs": spec["repeats"], "block": spec["block"],
         "gpac_float32_s": med["float32"], "gpac_float64_s": med["float64"], "tensorpac_s": med["tensorpac"],
         "tensorpac_n_jobs_1_s": med["tensorpac_n_jobs_1"], "tensorpac_n_jobs_-1_s": med["tensorpac_n_jobs_-1"],
         "speedup_float32": med["tensorpac"] / med["float32"], "speedup_float64": med["tensorpac"] / med["float64"],
         "mi_max_rel_diff_vs_tensorpac_one_band": agree,
+        "first_in_block_s": {k: statistics.median(v) for k, v in first.items()},
         "all_runs_s": times,
     }
 
@@ -182,12 +190,14 @@ def main() -> int:
     tensorpac = quiet_tensorpac()
     command = "python benchmarks/bench_cpu.py --workloads " + " ".join(args.workloads)
     results = {**cpu_results_header(tensorpac, command), "workloads": []}
-    print(f"{'workload':<14}{'gpac f32 s':>12}{'gpac f64 s':>12}{'tensorpac s':>13}{'x f32':>8}{'x f64':>8}")
+    print(f"{'workload':<14}{'gpac f32 s':>12}{'gpac f64 s':>12}{'tensorpac s':>13}{'x f32':>8}{'x f64':>8}"
+          f"{'f32 first in block s':>22}")
     for name in args.workloads:
         row = run_workload(name, WORKLOADS[name], tensorpac)
         results["workloads"].append(row)
         print(f"{name:<14}{row['gpac_float32_s']:>12.4f}{row['gpac_float64_s']:>12.4f}{row['tensorpac_s']:>13.4f}"
-              f"{row['speedup_float32']:>8.1f}{row['speedup_float64']:>8.1f}", flush=True)
+              f"{row['speedup_float32']:>8.1f}{row['speedup_float64']:>8.1f}"
+              f"{row['first_in_block_s']['float32']:>22.4f}", flush=True)
     results["interference"] = []
     for name in [w for w in args.workloads if w in ("small", "medium")]:
         row = interference(name, WORKLOADS[name])
