@@ -27,7 +27,13 @@ phase bin or amplitude of each sample) is linear in the rows and is not
 counted in the floor; `bench_cpu.py`'s measured time minus the floor is what
 it and the threading cost.
 
-    .venv/bin/python benchmarks/floors_cpu.py [--workloads small medium] [--out results.json]
+With ``--with-gpac`` each workload is measured in ``--rounds`` rounds, each
+re-timing the transforms and the add rate and then timing gPAC itself
+(``gpac.modulation_index``, float32, on all the cores, median of a tight loop),
+so that gPAC's time and its floor come from the same minutes of a machine whose
+speed drifts (this one's per-transform times moved by up to 60 % within an hour).
+
+    .venv/bin/python benchmarks/floors_cpu.py [--workloads small medium] [--with-gpac] [--out results.json]
 """
 from __future__ import annotations
 
@@ -144,17 +150,42 @@ def floor(name: str, spec: dict, cores: int, add_rate: float) -> dict:
     }
 
 
+GPAC_CALLS = {"small": 200, "medium": 50, "large": 5, "medium-50x50": 10, "large-50x50": 3}
+
+
+def gpac_seconds(name: str, spec: dict, cores: int) -> float:
+    """gPAC's float32 MI on `cores` threads: the median of a tight loop after a warm-up call."""
+    x = torch.from_numpy(np.random.default_rng(0).standard_normal(
+        (spec["n_channels"], int(spec["seconds"] * FS))).astype(np.float32))
+    pha, amp = gpac.preset_bands(spec["bands"], "phase"), gpac.preset_bands(spec["bands"], "amplitude")
+    threads = torch.get_num_threads()
+    torch.set_num_threads(cores)
+    try:
+        gpac.modulation_index(x, FS, pha, amp)
+        times = []
+        for _ in range(GPAC_CALLS[name]):
+            start = time.perf_counter()
+            gpac.modulation_index(x, FS, pha, amp)
+            times.append(time.perf_counter() - start)
+    finally:
+        torch.set_num_threads(threads)
+    return statistics.median(times)
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--workloads", nargs="+", choices=list(WORKLOADS), default=list(WORKLOADS))
     parser.add_argument("--out", type=Path, help="JSON path (default benchmarks/results/<date>-cpu-floors.json)")
+    parser.add_argument("--with-gpac", action="store_true", help="time gPAC beside each floor, in rounds")
+    parser.add_argument("--rounds", type=int, default=3, help="rounds per workload with --with-gpac")
     args = parser.parse_args()
     cores = torch.get_num_threads()
     torch.set_num_threads(1)  # per-transform times on one thread; the floor divides by the cores
     rate = add_rate_per_core()
     results = {"device": "cpu", "cores": cores, "torch": torch.__version__, "commit": git_commit(),
                "date": datetime.date.today().isoformat(), "add_rate_per_core": rate,
-               "command": "python benchmarks/floors_cpu.py --workloads " + " ".join(args.workloads),
+               "command": "python benchmarks/floors_cpu.py --workloads " + " ".join(args.workloads)
+               + (f" --with-gpac --rounds {args.rounds}" if args.with_gpac else ""),
                "workloads": []}
     print(f"{cores} cores, {rate / 1e9:.2f} G float64 adds/s per core")
     print(f"{'workload':<14}{'n_fft':>7}{'n5':>7}{'FFT floor ms':>14}{'updates':>10}{'adds':>10}"
@@ -165,6 +196,22 @@ def main() -> int:
         print(f"{name:<14}{r['n_fft']:>7}{r['n5']:>7}{r['fft_floor_s'] * 1e3:>14.3f}{r['histogram_updates']:>10.2e}"
               f"{r['histogram_adds']:>10.2e}{r['histogram_floor_s'] * 1e3:>15.3f}{r['floor_s'] * 1e3:>10.3f}",
               flush=True)
+    if args.with_gpac:
+        print(f"{'workload':<14}{'round':>6}{'floor ms':>10}{'gpac f32 ms':>13}{'ratio':>7}{'above ms':>10}")
+        results["gpac_rounds"] = []
+        for name in args.workloads:
+            rounds = []
+            for k in range(args.rounds):
+                f = floor(name, WORKLOADS[name], cores, add_rate_per_core())
+                g = gpac_seconds(name, WORKLOADS[name], cores)
+                rounds.append({"floor_s": f["floor_s"], "fft_floor_s": f["fft_floor_s"],
+                               "histogram_floor_s": f["histogram_floor_s"], "gpac_float32_s": g,
+                               "ratio": g / f["floor_s"], "above_s": g - f["floor_s"]})
+                print(f"{name:<14}{k:>6}{f['floor_s'] * 1e3:>10.3f}{g * 1e3:>13.3f}{g / f['floor_s']:>7.2f}"
+                      f"{(g - f['floor_s']) * 1e3:>10.3f}", flush=True)
+            results["gpac_rounds"].append({"name": name, "rounds": rounds,
+                                           "median_ratio": statistics.median(r["ratio"] for r in rounds),
+                                           "median_above_s": statistics.median(r["above_s"] for r in rounds)})
     write_results(results, args.out, f"{results['date']}-cpu-floors-{cores}cores.json")
     return 0
 
