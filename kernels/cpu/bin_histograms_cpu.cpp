@@ -38,7 +38,7 @@
 #include <type_traits>
 #include <vector>
 
-#if defined(__SSE2__)
+#if defined(__SSE2__) && defined(__x86_64__)
 #include <emmintrin.h>
 #endif
 
@@ -64,7 +64,7 @@ struct Runs {
 
 // Bit k set where byte k of b differs from byte k - 1, for k < 16.
 inline uint32_t change_mask(const uint8_t* b) {
-#if defined(__SSE2__)
+#if defined(__SSE2__) && defined(__x86_64__)
   const __m128i cur = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
   const __m128i prev = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b - 1));
   return ~static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(cur, prev))) & 0xffffu;
@@ -91,7 +91,7 @@ void for_each_run_start(const uint8_t* b, int64_t n, F&& f) {
 // steps at most between the byte lanes' sums).
 int64_t count_runs(const uint8_t* b, int64_t n) {
   int64_t count = 1, t = 1;
-#if defined(__SSE2__)
+#if defined(__SSE2__) && defined(__x86_64__)
   while (t + 16 <= n) {
     const int64_t steps = std::min<int64_t>(255, (n - t) / 16);
     __m128i equal = _mm_setzero_si128();
