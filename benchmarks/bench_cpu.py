@@ -112,6 +112,7 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
     return {
         "name": name, "n_channels": spec["n_channels"], "n_times": n_times, "fs": FS,
         "n_pha": len(pha), "n_amp": len(amp), "runs": spec["repeats"], "block": spec["block"],
+        "calls_per_runner": spec["repeats"] * spec["block"],
         "gpac_float32_s": med["float32"], "gpac_float64_s": med["float64"], "tensorpac_s": med["tensorpac"],
         "tensorpac_n_jobs_1_s": med["tensorpac_n_jobs_1"], "tensorpac_n_jobs_-1_s": med["tensorpac_n_jobs_-1"],
         "speedup_float32": med["tensorpac"] / med["float32"], "speedup_float64": med["tensorpac"] / med["float64"],

@@ -179,6 +179,8 @@ def main() -> int:
     parser.add_argument("--with-gpac", action="store_true", help="time gPAC beside each floor, in rounds")
     parser.add_argument("--rounds", type=int, default=3, help="rounds per workload with --with-gpac")
     args = parser.parse_args()
+    if args.rounds < 1:
+        parser.error(f"--rounds must be at least 1, got {args.rounds}")
     cores = torch.get_num_threads()
     torch.set_num_threads(1)  # per-transform times on one thread; the floor divides by the cores
     rate = add_rate_per_core()

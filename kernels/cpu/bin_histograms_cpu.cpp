@@ -38,7 +38,7 @@
 #include <type_traits>
 #include <vector>
 
-#if defined(__SSE2__) && defined(__x86_64__)
+#if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
 
@@ -64,7 +64,7 @@ struct Runs {
 
 // Bit k set where byte k of b differs from byte k - 1, for k < 16.
 inline uint32_t change_mask(const uint8_t* b) {
-#if defined(__SSE2__) && defined(__x86_64__)
+#if defined(__SSE2__)
   const __m128i cur = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
   const __m128i prev = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b - 1));
   return ~static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(cur, prev))) & 0xffffu;
@@ -91,7 +91,7 @@ void for_each_run_start(const uint8_t* b, int64_t n, F&& f) {
 // steps at most between the byte lanes' sums).
 int64_t count_runs(const uint8_t* b, int64_t n) {
   int64_t count = 1, t = 1;
-#if defined(__SSE2__) && defined(__x86_64__)
+#if defined(__SSE2__)
   while (t + 16 <= n) {
     const int64_t steps = std::min<int64_t>(255, (n - t) / 16);
     __m128i equal = _mm_setzero_si128();
@@ -101,7 +101,8 @@ int64_t count_runs(const uint8_t* b, int64_t n) {
       equal = _mm_sub_epi8(equal, _mm_cmpeq_epi8(cur, prev));  // each equal byte: -(-1)
     }
     const __m128i sums = _mm_sad_epu8(equal, _mm_setzero_si128());  // two 64-bit lane sums
-    count += 16 * steps - _mm_cvtsi128_si64(sums) - _mm_cvtsi128_si64(_mm_unpackhi_epi64(sums, sums));
+    // Each 64-bit lane sum is at most 8 x 255: its low 32 bits hold it.
+    count += 16 * steps - _mm_cvtsi128_si32(sums) - _mm_cvtsi128_si32(_mm_unpackhi_epi64(sums, sums));
   }
 #endif
   for (; t < n; ++t) count += b[t] != b[t - 1];
@@ -118,10 +119,12 @@ Runs find_runs(const uint8_t* b, int64_t n, int64_t count, int64_t* counts) {
   runs.start[0] = 0;
   runs.bin[0] = b[0];
   for_each_run_start(b, n, [&](int64_t t) {
+    TORCH_INTERNAL_ASSERT_DEBUG_ONLY(r + 1 < count, "more runs than count_runs found (", count, ")");
     counts[runs.bin[r]] += t - runs.start[r];
     runs.start[++r] = static_cast<int32_t>(t);
     runs.bin[r] = b[t];
   });
+  TORCH_INTERNAL_ASSERT_DEBUG_ONLY(r + 1 == count, "fewer runs than count_runs found (", count, ")");
   counts[runs.bin[r]] += n - runs.start[r];
   runs.start[count] = static_cast<int32_t>(n);
   return runs;

@@ -2,9 +2,9 @@
 //
 // The bins are what the pipeline needs, and std::atan2 (~25 ns a call) was
 // its largest cost after the FFTs. write_bins_cpu takes the angle from a
-// branch-free single-precision polynomial (loops the compiler vectorises eight
-// samples wide, error < 2e-6 rad all told; very large or small
-// magnitudes go to std::atan2) and decides the bin from it
+// branch-free single-precision polynomial (loops the compiler vectorises:
+// eight samples a vector in the AVX2 clone, error < 2e-6 rad all told; very
+// large or small magnitudes go to std::atan2) and decides the bin from it
 // wherever the angle is more than kMarginRad from an edge; within that margin
 // (~1e-4 of the samples at 18 bins) it recomputes the angle with std::atan2,
 // so every bin is the one std::atan2 and PhaseBins give.
@@ -36,8 +36,8 @@ T* row_ptr(const at::Tensor& t, int64_t r) {
 // (a + 1)) above tan(pi/8), so the series argument t has |t| <= tan(pi/8) and
 // the series' 8 terms leave < 2e-8; Estrin's scheme keeps the dependency chain
 // short. Single precision throughout (the inputs' rounding to float moves the
-// angle by < 1.2e-7 rad): eight samples a vector, and a float division
-// costs a third of a double one. NaN when x = y = 0 (the caller falls back).
+// angle by < 1.2e-7 rad): twice the samples a vector of double, and a float
+// division costs a third of a double one. NaN when x = y = 0 (the caller falls back).
 inline float approx_atan2(float y, float x) {
   constexpr float kPiF = 3.14159265f;
   constexpr float kTanPi8 = 0.414213562f;

@@ -89,6 +89,37 @@ TEST(CpuKernels, BinsOfAnalyticSignalsEqualAtan2EvenAtTheEdges) {
   }
 }
 
+// The float rows' bins (the path float phase rows take) against std::atan2 in
+// float and PhaseBins<float>, at magnitudes across float's range, subnormal
+// ones included, and around every edge.
+TEST(CpuKernels, BinsOfFloatAnalyticSignalsEqualAtan2f) {
+  for (const int64_t n_bins : {18, 7, 256}) {
+    const PhaseBins<float> to_bin(n_bins);
+    std::vector<float> xs, ys;
+    std::mt19937_64 rng(n_bins + 1);
+    std::normal_distribution<double> normal;
+    for (const double scale : {1e-44, 1e-40, 1e-33, 1e-29, 1.0, 1e29, 1e33, 1e37, 1e38})
+      for (int i = 0; i < 5000; ++i) {
+        xs.push_back(static_cast<float>(scale * normal(rng)));
+        ys.push_back(static_cast<float>(scale * normal(rng)));
+      }
+    for (int64_t j = 0; j <= n_bins; ++j)
+      for (const double offset : {0.0, 1e-7, 1e-6, 1.5e-5, 2.5e-5, 1e-4})
+        for (const double sign : {-1.0, 1.0}) {
+          const double angle = to_bin.edge(j) + sign * offset;
+          xs.push_back(static_cast<float>(3.0 * std::cos(angle)));
+          ys.push_back(static_cast<float>(3.0 * std::sin(angle)));
+        }
+    const auto re = at::tensor(xs, at::kFloat), im = at::tensor(ys, at::kFloat);
+    const auto bins = bins_of(re, im, n_bins);
+    const uint8_t* b = bins.data_ptr<uint8_t>();
+    int64_t mismatches = 0;
+    for (size_t i = 0; i < xs.size(); ++i)
+      mismatches += b[i] != static_cast<uint8_t>(to_bin(gpac::wrap_phase(std::atan2(ys[i], xs[i]))));
+    EXPECT_EQ(mismatches, 0) << "n_bins " << n_bins << ", " << xs.size() << " samples";
+  }
+}
+
 TEST(CpuKernels, BinsOfPhasesFollowPhaseBins) {
   const int64_t n_bins = 18;
   const PhaseBins<double> to_bin(n_bins);
@@ -185,6 +216,34 @@ TEST(CpuKernels, RunHistogramsEqualPerSampleSums) {
 // blocks over the threads, and reads each amplitude tile once per set for
 // every phase row. Every surrogate still equals its per-sample sums, and the
 // outputs are bit-identical with one thread and with two.
+// Rows whose runs the sixteen-at-a-time search and its bytewise tallies see
+// at their extremes: one run over thousands of samples (every tally lane at
+// its 255-step cap and past it), a change at every sample, one every 16th.
+TEST(CpuKernels, RunCountsOfConstantAndAlternatingRows) {
+  const int64_t n_bins = 18;
+  for (const int64_t n : {4080, 4081, 4096, 4097, 4113, 8200}) {
+    auto bins = at::empty({1, 3, n}, at::kByte);
+    auto b = bins.accessor<uint8_t, 3>();
+    for (int64_t t = 0; t < n; ++t) {
+      b[0][0][t] = 5;
+      b[0][1][t] = static_cast<uint8_t>(t % 2 ? 17 : 0);
+      b[0][2][t] = static_cast<uint8_t>(t / 16 % n_bins);
+    }
+    const auto amp = at::rand({1, 2, n}, at::kDouble) + 0.1;
+    const auto h = histograms(bins, amp, n_bins, gpac::Surrogates{});
+    const auto ref = direct_sums(bins, amp, n_bins, 0, 0, 0);
+    const double* g = h.amp_sums[0].contiguous().data_ptr<double>();
+    for (size_t e = 0; e < ref.size(); ++e)
+      ASSERT_NEAR(g[e], ref[e], 1e-12 * (1.0 + std::abs(ref[e]))) << "n " << n << " element " << e;
+    for (int64_t i = 0; i < 3; ++i) {
+      std::vector<int64_t> count(n_bins, 0);
+      for (int64_t t = 0; t < n; ++t) ++count[b[0][i][t]];
+      for (int64_t k = 0; k < n_bins; ++k)
+        ASSERT_EQ(h.counts[0][i][k].item<int64_t>(), count[k]) << "n " << n << " row " << i << " bin " << k;
+    }
+  }
+}
+
 TEST(CpuKernels, ManySurrogatesEqualPerSampleSumsAtAnyThreadCount) {
   std::mt19937_64 rng(23);
   const int64_t S = 2, P = 3, A = 10, n = 3 * 1024 + 77, n_bins = 18, K = 40;
