@@ -8,7 +8,8 @@
 // (DC and Nyquist dropped), inverse transform, then the phase bins or the
 // amplitude written straight into the output. No (signals x bands) temporary
 // exists, and every transform reuses this thread's committed MKL descriptor
-// (kernels/cpu/mkl_fft.h). Rows are handed out dynamically to the threads.
+// (kernels/cpu/mkl_fft.h). The signals' spectra, then the rows, are handed out
+// dynamically to the threads in one parallel region.
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
 #include <ATen/Parallel.h>
@@ -198,33 +199,19 @@ void write_row(const BandJob& job, int64_t row, const T* y, const T* h, int64_t 
   });
 }
 
-// The spectra (S, n_fft / 2 + 1) of the rows odd-extended by p samples each
-// side and zero-padded to n_fft, in precision T.
-// The thread's worker lends its extended-grid transform and buffer.
+// The spectrum (n_fft / 2 + 1 bins) of one signal x (n samples) odd-extended
+// by p samples each side and zero-padded to n_fft, in precision T, built in
+// the worker's extended-grid buffer and transform.
 template <typename T>
-at::Tensor extended_spectra(const at::Tensor& rows, const Grid& g, WorkerSlots& workers) {
-  const int64_t S = rows.size(0), n = g.n, p = g.p;
-  const at::Tensor src = rows.to(c10::CppTypeToScalarType<T>::value);
-  auto spectra = at::empty({S, g.n_fft / 2 + 1}, rows.options().dtype(c10::toComplexType(src.scalar_type())));
-  const T* x_all = src.data_ptr<T>();
-  auto* out_all = reinterpret_cast<std::complex<T>*>(spectra.data_ptr());
-  // At most band_workers_cpu() threads, each with its worker (the band stage's plan).
-  const int64_t most = band_workers_cpu();
-  const int64_t grain = std::max(parallel_grain(S, S * g.n_fft), (S + most - 1) / most);
-  at::parallel_for(0, S, grain, [&](int64_t begin, int64_t end) {
-    auto& worker = workers.mine().get<T>(g);
-    T* ext = worker.filtered.data();
-    std::fill(ext + p + n + p, ext + g.n_fft, T(0));
-    for (int64_t s = begin; s < end; ++s) {
-      const T* x = x_all + s * n;
-      // scipy's odd extension: 2 x[0] - x[p .. 1], x, 2 x[n-1] - x[n-2 .. n-1-p].
-      for (int64_t i = 0; i < p; ++i) ext[i] = 2 * x[0] - x[p - i];
-      std::copy(x, x + n, ext + p);
-      for (int64_t i = 0; i < p; ++i) ext[p + n + i] = 2 * x[n - 1] - x[n - 2 - i];
-      worker.extended.forward(ext, out_all + s * (g.n_fft / 2 + 1));
-    }
-  });
-  return spectra;
+void extended_spectrum(const T* x, const Grid& g, RowWorker<T>& worker, std::complex<T>* out) {
+  const int64_t n = g.n, p = g.p;
+  T* ext = worker.filtered.data();
+  // scipy's odd extension: 2 x[0] - x[p .. 1], x, 2 x[n-1] - x[n-2 .. n-1-p].
+  for (int64_t i = 0; i < p; ++i) ext[i] = 2 * x[0] - x[p - i];
+  std::copy(x, x + n, ext + p);
+  for (int64_t i = 0; i < p; ++i) ext[p + n + i] = 2 * x[n - 1] - x[n - 2 - i];
+  std::fill(ext + p + n + p, ext + g.n_fft, T(0));
+  worker.extended.forward(ext, out);
 }
 
 }  // namespace
@@ -250,34 +237,63 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
   }
   const Grid g{n, p, next_fast_len(n + 2 * p), next_fast_len(n)};
 
-  // The signals' spectra, once, in the widest precision; then each job's
-  // spectra and responses in its own.
+  // The signals' spectra, once, in the widest precision, each converted for
+  // the jobs computed in another; every job's responses in its own.
   std::shared_ptr<WorkerSlots> local;
   auto& workers = worker_slots(local);
-  const auto spectra =
-      fft_dtype == at::kDouble ? extended_spectra<double>(rows, g, workers) : extended_spectra<float>(rows, g, workers);
+  const int64_t F = g.n_fft / 2 + 1;
+  const at::Tensor src = rows.to(fft_dtype).contiguous();
+  const auto spectra = at::empty({S, F}, rows.options().dtype(c10::toComplexType(fft_dtype)));
   std::vector<at::Tensor> job_spectra, responses;
   for (const auto& job : jobs) {
     TORCH_INTERNAL_ASSERT(job.out.is_contiguous(), "filter_hilbert_cpu writes contiguous outputs");
-    job_spectra.push_back(spectra.to(c10::toComplexType(job.dtype)).contiguous());
+    job_spectra.push_back(
+        job.dtype == fft_dtype ? spectra : at::empty({S, F}, spectra.options().dtype(c10::toComplexType(job.dtype))));
     responses.push_back(power_response(job.taps, g.n_fft, job.dtype, rows.device(), job.response_key).contiguous());
   }
+  // Signal s's spectrum, and its conversions (float64 spectra rounded to
+  // float32, as Tensor.to rounds them).
+  auto signal_spectrum = [&](WorkerSlot& slot, int64_t s) {
+    if (fft_dtype == at::kDouble) {
+      auto* out = reinterpret_cast<std::complex<double>*>(spectra.data_ptr()) + s * F;
+      extended_spectrum(src.data_ptr<double>() + s * n, g, slot.get<double>(g), out);
+      for (size_t j = 0; j < jobs.size(); ++j) {
+        if (jobs[j].dtype == fft_dtype) continue;
+        auto* to = reinterpret_cast<std::complex<float>*>(job_spectra[j].data_ptr()) + s * F;
+        for (int64_t f = 0; f < F; ++f)
+          to[f] = std::complex<float>(static_cast<float>(out[f].real()), static_cast<float>(out[f].imag()));
+      }
+    } else {
+      extended_spectrum(src.data_ptr<float>() + s * n, g, slot.get<float>(g),
+                        reinterpret_cast<std::complex<float>*>(spectra.data_ptr()) + s * F);
+    }
+  };
 
-  // Every (job, signal, band) row, handed out one at a time.
+  // Every signal's spectrum, then every (job, signal, band) row, handed out
+  // one at a time in one parallel region (a second region would wake the
+  // threads twice); a row waits for its signal's spectrum, begun before it.
   std::vector<int64_t> job_start{0};
   for (const auto& job : jobs) job_start.push_back(job_start.back() + S * job.taps.size(0));
   const int64_t total = job_start.back();
+  std::unique_ptr<std::atomic<bool>[]> ready(new std::atomic<bool>[S]);
+  for (int64_t s = 0; s < S; ++s) ready[s].store(false, std::memory_order_relaxed);
   std::atomic<int64_t> next{0};
-  const int64_t F = g.n_fft / 2 + 1;
-  // Each thread takes rows until none is left; small calls use only the calling thread.
+  // Each thread takes tasks until none is left; small calls use only the calling thread.
   const int64_t threads =
       worth_threads(total * g.n_fft) ? std::min<int64_t>(at::get_num_threads(), band_workers_cpu()) : 1;
   at::parallel_for(0, threads, 1, [&](int64_t, int64_t) {
     auto& slot = workers.mine();
-    for (int64_t task = next++; task < total; task = next++) {
+    for (int64_t claim = next++; claim < S + total; claim = next++) {
+      if (claim < S) {
+        signal_spectrum(slot, claim);
+        ready[claim].store(true, std::memory_order_release);
+        continue;
+      }
+      const int64_t task = claim - S;
       const size_t j = std::upper_bound(job_start.begin(), job_start.end(), task) - job_start.begin() - 1;
       const auto& job = jobs[j];
       const int64_t B = job.taps.size(0), s = (task - job_start[j]) / B, b = (task - job_start[j]) % B;
+      while (!ready[s].load(std::memory_order_acquire)) std::this_thread::yield();
       auto run = [&](auto& worker, auto zero) {
         using T = decltype(zero);
         const auto* x = reinterpret_cast<const std::complex<T>*>(job_spectra[j].data_ptr()) + s * F;
