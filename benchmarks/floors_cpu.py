@@ -50,7 +50,7 @@ import torch
 import gpac
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import git_commit, write_results  # noqa: E402
+from common import git_commit, wall_median, write_results  # noqa: E402
 
 FS = 512.0
 WORKLOADS = {
@@ -89,13 +89,7 @@ def per_transform_seconds(kind: str, n: int, dtype: torch.dtype, rows: int = 64)
     else:
         x = torch.randn(rows, n // 2 + 1, dtype=torch.complex128 if dtype == torch.float64 else torch.complex64)
         fn = lambda: torch.fft.irfft(x, n)  # noqa: E731
-    fn()
-    times = []
-    for _ in range(15):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) / rows
+    return wall_median(fn, 15) / rows
 
 
 def add_rate_per_core() -> float:
@@ -161,15 +155,9 @@ def gpac_seconds(name: str, spec: dict, cores: int) -> float:
     threads = torch.get_num_threads()
     torch.set_num_threads(cores)
     try:
-        gpac.modulation_index(x, FS, pha, amp)
-        times = []
-        for _ in range(GPAC_CALLS[name]):
-            start = time.perf_counter()
-            gpac.modulation_index(x, FS, pha, amp)
-            times.append(time.perf_counter() - start)
+        return wall_median(lambda: gpac.modulation_index(x, FS, pha, amp), GPAC_CALLS[name])
     finally:
         torch.set_num_threads(threads)
-    return statistics.median(times)
 
 
 def main() -> int:

@@ -62,12 +62,18 @@ struct Runs {
   int64_t count() const { return static_cast<int64_t>(bin.size()); }
 };
 
+#if defined(__SSE2__)
+// Byte k all ones where byte k of b equals byte k - 1, for k < 16.
+inline __m128i equal_to_previous(const uint8_t* b) {
+  return _mm_cmpeq_epi8(_mm_loadu_si128(reinterpret_cast<const __m128i*>(b)),
+                        _mm_loadu_si128(reinterpret_cast<const __m128i*>(b - 1)));
+}
+#endif
+
 // Bit k set where byte k of b differs from byte k - 1, for k < 16.
 inline uint32_t change_mask(const uint8_t* b) {
 #if defined(__SSE2__)
-  const __m128i cur = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b));
-  const __m128i prev = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b - 1));
-  return ~static_cast<uint32_t>(_mm_movemask_epi8(_mm_cmpeq_epi8(cur, prev))) & 0xffffu;
+  return ~static_cast<uint32_t>(_mm_movemask_epi8(equal_to_previous(b))) & 0xffffu;
 #else
   uint32_t mask = 0;
   for (int k = 0; k < 16; ++k) mask |= static_cast<uint32_t>(b[k] != b[k - 1]) << k;
@@ -95,11 +101,8 @@ int64_t count_runs(const uint8_t* b, int64_t n) {
   while (t + 16 <= n) {
     const int64_t steps = std::min<int64_t>(255, (n - t) / 16);
     __m128i equal = _mm_setzero_si128();
-    for (int64_t k = 0; k < steps; ++k, t += 16) {
-      const __m128i cur = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + t));
-      const __m128i prev = _mm_loadu_si128(reinterpret_cast<const __m128i*>(b + t - 1));
-      equal = _mm_sub_epi8(equal, _mm_cmpeq_epi8(cur, prev));  // each equal byte: -(-1)
-    }
+    for (int64_t k = 0; k < steps; ++k, t += 16)
+      equal = _mm_sub_epi8(equal, equal_to_previous(b + t));        // each equal byte: -(-1)
     const __m128i sums = _mm_sad_epu8(equal, _mm_setzero_si128());  // two 64-bit lane sums
     // Each 64-bit lane sum is at most 8 x 255: its low 32 bits hold it.
     count += 16 * steps - _mm_cvtsi128_si32(sums) - _mm_cvtsi128_si32(_mm_unpackhi_epi64(sums, sums));
