@@ -109,6 +109,11 @@ struct DeviceKernels {
   int64_t histogram_bytes_per_phase;
   int64_t histogram_scratch(const at::Tensor& bins) const { return bins.numel() * histogram_bytes_per_phase; }
 
+  // The scratch bin_histograms takes per amplitude-band sample when it
+  // computes surrogates (CUDA: their float64 prefix sums), which the
+  // pipelines plan beside the amplitudes.
+  int64_t surrogate_bytes_per_amplitude;
+
   // The most rows filter_hilbert works on at once (each with its own
   // buffers), which the band stage is planned for. A device's constant, not
   // the thread count of the moment: the windows of long rows, and so the

@@ -174,7 +174,8 @@ HistogramTuple modulation_index_rows(const at::Tensor& rows, const TapSets& taps
   // else for groups of phase bands and amplitude bands. Surrogates that swap
   // phases between signals need every signal of a band in one chunk.
   const bool across_signals = plan.phase_index.defined();
-  const int64_t amp_bytes = n * rows.element_size(), bin_bytes = n * (1 + k.histogram_bytes_per_phase);
+  const int64_t amp_bytes = n * (rows.element_size() + (K > 0 ? k.surrogate_bytes_per_amplitude : 0));
+  const int64_t bin_bytes = n * (1 + k.histogram_bytes_per_phase);
   const int64_t chunk_signals = across_signals ? S : 1;
   const int64_t signals_fit = half / (P * bin_bytes + A * amp_bytes);
   const bool whole = signals_fit >= chunk_signals;
@@ -319,7 +320,8 @@ HistogramTuple windowed_histograms(const at::Tensor& rows, const TapSets& taps, 
   // copies (overlapping windows copy samples more than once) with the
   // histogram primitive's scratch.
   const int64_t copies = (w.length + w.step - 1) / w.step;
-  const int64_t per_sample = (P + A * rows.element_size()) * (1 + copies) + copies * P * k.histogram_bytes_per_phase;
+  const int64_t per_sample = (P + A * rows.element_size()) * (1 + copies) + copies * P * k.histogram_bytes_per_phase +
+                             (K > 0 ? copies * A * k.surrogate_bytes_per_amplitude : 0);
   // Swapped trials borrow phases across signals: every signal in one chunk.
   const bool across_signals = plan.phase_index.defined();
   const int64_t signals_fit = half / (n * per_sample);

@@ -13,10 +13,15 @@ const DeviceKernels& cpu_kernels() {
   // Counts come from the histograms' runs (5 bytes a run, about 0.1 to 0.7
   // runs a sample: the pipelines plan 2 bytes a sample, and the runs go in
   // passes of phase bands within that); the prefix sums are one tile per thread.
-  static const DeviceKernels kernels{&write_polar_cpu,           &write_bins_cpu,
-                                     &bin_histograms_cpu,        &filter_hilbert_cpu,
-                                     /*counts_with_bins=*/false, /*histogram_bytes_per_phase=*/2,
-                                     &band_workers_cpu,          &copula_normalise_cpu};
+  static const DeviceKernels kernels{&write_polar_cpu,
+                                     &write_bins_cpu,
+                                     &bin_histograms_cpu,
+                                     &filter_hilbert_cpu,
+                                     /*counts_with_bins=*/false,
+                                     /*histogram_bytes_per_phase=*/2,
+                                     /*surrogate_bytes_per_amplitude=*/0,
+                                     &band_workers_cpu,
+                                     &copula_normalise_cpu};
   return kernels;
 }
 

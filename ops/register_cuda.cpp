@@ -14,13 +14,15 @@ namespace gpac {
 
 const DeviceKernels& cuda_kernels() {
   // The histograms' scratch (pair_histograms' per-chunk sums) scales with
-  // pairs, not samples: planned per call in kernels/cuda/bin_histograms_cuda.cu.
+  // pairs, not samples: planned per call in kernels/cuda/bin_histograms_cuda.cu;
+  // the surrogates' float64 prefix sums take 8 bytes per amplitude sample.
   static const DeviceKernels kernels{&write_polar_cuda,
                                      &write_bins_cuda,
                                      &bin_histograms_cuda,
                                      &filter_hilbert_cuda,
                                      true,
                                      /*histogram_bytes_per_phase=*/0,
+                                     /*surrogate_bytes_per_amplitude=*/sizeof(double),
                                      /*band_workers=*/[]() -> int64_t { return 1; },
                                      /*copula_normalise=*/nullptr};
   return kernels;

@@ -13,21 +13,23 @@
 // span (split where it wraps around n), and the runs of another signal's
 // phase for swapped trials: no shifted copy.
 //
-// The prefix is built one tile of kTile samples at a time, and each tile
+// The prefix is built one tile of kPrefixTile samples at a time, and each tile
 // serves every phase row's runs that meet it before the next is built
 // (GroupPass): the tile stays in the cache, shared by the P phase rows, and
 // the scratch does not grow with the recording. Each histogram set (the
 // observed one, each surrogate) makes its own pass over the tiles; the sets
 // of a group are shared out over the threads in blocks.
 //
-// Precision: the prefix sums are float64 and restart every kTile samples, so a
-// run's sum carries the rounding of at most kTile samples of amplitude, never
-// of the whole recording; a bin sum then adds one rounded term per run where a
-// per-sample float64 sum adds one per sample.
+// Precision: the prefix sums are float64 and restart every kPrefixTile
+// samples, so a run's sum carries the rounding of at most kPrefixTile samples
+// of amplitude, never of the whole recording; a bin sum then adds one rounded
+// term per run where a per-sample float64 sum adds one per sample. These are
+// csrc/prefix_runs.h's terms, added in its order: the CUDA surrogates give the
+// same histogram bits.
 //
 // Memory: the runs of the phase bands of one pass (5 bytes a run; the bands
 // go in passes whose runs fit scratch_bytes, one band at least), and per
-// thread (kTile + 1) W doubles of prefix and P n_bins W double accumulators.
+// thread (kPrefixTile + 1) W doubles of prefix and P n_bins W double accumulators.
 #include <ATen/ATen.h>
 #include <ATen/Parallel.h>
 
@@ -43,8 +45,9 @@
 #endif
 
 #include "csrc/error_text.h"
-#include "csrc/pac_math.h"
 #include "csrc/device_kernels.h"
+#include "csrc/pac_math.h"
+#include "csrc/prefix_runs.h"
 #include "kernels/cpu/cpu_clones.h"
 #include "kernels/cpu/parallel_grain.h"
 
@@ -52,7 +55,6 @@ namespace gpac {
 namespace {
 
 constexpr int kMaxWidth = 8;          // amplitude bands per task
-constexpr int64_t kTile = 1024;       // prefix sums restart here (precision)
 constexpr int64_t kSetsPerTask = 16;  // histogram sets (observed, surrogates) per task
 
 // Runs of equal bins of one row: run r covers [start[r], start[r + 1]) in bin[r].
@@ -203,7 +205,7 @@ GPAC_CPU_CLONES int64_t add_runs(const int32_t* start, const uint8_t* bin, int64
 
 // One thread's pass over the histograms of W amplitude rows (a group), one
 // histogram set (observed, or one surrogate) at a time. The amplitude is read
-// as tile-restarting prefix sums, one tile of kTile samples at a time (W
+// as tile-restarting prefix sums, one tile of kPrefixTile samples at a time (W
 // lanes interleaved, entry o the sum of the tile's first o samples), and each
 // tile serves every phase row's runs that meet it before the next is built:
 // the tile stays in the cache, and no prefix of a whole row is ever held.
@@ -218,7 +220,7 @@ class GroupPass {
       : n_(n),
         P_(P),
         n_bins_(n_bins),
-        tile_(new double[(std::min(n, kTile) + 1) * W]),
+        tile_(new double[(std::min(n, kPrefixTile) + 1) * W]),
         acc_(new double[P * n_bins * W]),
         cursor_(P) {}
 
@@ -243,8 +245,8 @@ class GroupPass {
   template <typename T>
   void segments(const T* const* rows, const Runs* runs, int64_t u0, int64_t u1, int64_t d) {
     while (u0 < u1) {
-      const int64_t tile = u0 / kTile, base = tile * kTile;
-      const int64_t u_end = std::min(u1, base + kTile);
+      const int64_t tile = u0 / kPrefixTile, base = tile * kPrefixTile;
+      const int64_t u_end = std::min(u1, base + kPrefixTile);
       build(rows, tile);
       for (int64_t i = 0; i < P_; ++i) rows_of_tile(runs[i], i, u0 + d, u_end + d, -d - base);
       u0 = u_end;
@@ -256,7 +258,7 @@ class GroupPass {
   void build(const T* const* rows, int64_t tile) {
     if (tile == built_) return;
     built_ = tile;
-    build_tile<W>(rows, tile * kTile, std::min(kTile, n_ - tile * kTile), tile_.get());
+    build_tile<W>(rows, tile * kPrefixTile, std::min(kPrefixTile, n_ - tile * kPrefixTile), tile_.get());
   }
 
   void rows_of_tile(const Runs& runs, int64_t i, int64_t t0, int64_t t1, int64_t off) {

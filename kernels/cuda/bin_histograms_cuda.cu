@@ -25,12 +25,23 @@
 //     (S P A chunks n_bins), so no float atomics and no run-to-run variation.
 //  3. finalize: per pair, the chunks' sums added in chunk order, then Tort's
 //     MI (csrc/pac_math.h, the same code as the CPU), sums in the output dtype.
-//  4. surrogate_mi (when asked): the same block layout with one block per
-//     (signal, permutation, pair group) over the whole time range; the
-//     amplitude tile is read from sample t + shift (circularly) and the bins
-//     from the permutation's phase signal, so no shifted copy exists; the MI
-//     is reduced in the block. S K P A n updates: 16 signals x 24000 samples x
-//     25 x 25 bands x 200 permutations is 48 G.
+//  4. The surrogates (when asked), in two kernels whose float64 arithmetic is
+//     csrc/prefix_runs.h's, the CPU's (kernels/cpu/bin_histograms_cpu.cpp):
+//     the same terms added in the same order, so the same histogram bits.
+//     tile_prefix writes each amplitude row's tile-restarting prefix sums,
+//     sample-major (S, n, A) float64, once for every surrogate; then
+//     surrogate_walk has one block per (signal, surrogate, phase group,
+//     amplitude group): warp w walks phase band i0 + w of the surrogate's
+//     phase signal through time, lane q holds amplitude band j0 + q. All
+//     lanes of a warp share the row and the shift, so they find the same
+//     runs (four bins a step, compared as one word) without diverging, and
+//     each run costs a lane one prefix load, a subtraction and one shared
+//     read-modify-write, whatever its length: S K P A n updates (16 signals
+//     x 24000 samples x 25 x 25 bands x 200 surrogates is 48 G) take
+//     S K P (n + runs) warp steps. Each chunk of kWalkChunk samples stages
+//     the prefix entries the block's lanes read (at the shifted, circular
+//     samples) and the phase bands' bins in shared memory; the MI is reduced
+//     in the block: no workspace, whatever the number of surrogates.
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
 #include <ATen/cuda/CUDAContext.h>
@@ -43,8 +54,9 @@
 #include <mutex>
 
 #include "csrc/error_text.h"
-#include "csrc/pac_math.h"
 #include "csrc/device_kernels.h"
+#include "csrc/pac_math.h"
+#include "csrc/prefix_runs.h"
 
 #if defined(__CUDA_ARCH__) && __CUDA_ARCH__ < 700
 #error "gPAC's CUDA kernels need compute capability 7.0 or newer (__match_any_sync)"
@@ -58,6 +70,7 @@ constexpr int kBinStride = kTile + 4;     // byte rows of the bin tile, padded o
 constexpr int kMaxPairsPerBlock = 256;    // threads per pair_histograms block
 constexpr int kMaxAmpPerGroup = 32;       // a warp spans the amplitude bands of one phase band
 constexpr int64_t kAccBytes = 96 * 1024;  // shared accumulators per block
+constexpr int64_t kWalkChunk = 256;       // samples per staged chunk of a surrogate walk (a multiple of 4)
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -117,22 +130,19 @@ struct PairBlock {
     for (int64_t k = 0; k < g.n_bins; ++k) my[k] = 0.0;
   }
 
-  // Accumulates samples [t0, t1) of the phase bins of signal `ps` against the
-  // amplitudes of signal `s` read from sample t + shift (circularly).
+  // Accumulates samples [t0, t1) of signal s's phase bins and amplitudes.
   __device__ void accumulate(const uint8_t* __restrict__ bins, const T* __restrict__ amp, const PairGrid& g, int64_t s,
-                             int64_t ps, int64_t shift, int64_t t0, int64_t t1) {
+                             int64_t t0, int64_t t1) {
     for (int64_t tile = t0; tile < t1; tile += kTile) {
       const int64_t len = min(static_cast<int64_t>(kTile), t1 - tile);
       __syncthreads();  // the previous tile is consumed
       for (int64_t e = threadIdx.x; e < pg * kTile; e += blockDim.x) {
         const int64_t r = e / kTile, t = e % kTile;
-        if (t < len) bin_tile[r * kBinStride + t] = bins[(ps * g.P + i0 + r) * g.n + tile + t];
+        if (t < len) bin_tile[r * kBinStride + t] = bins[(s * g.P + i0 + r) * g.n + tile + t];
       }
       for (int64_t e = threadIdx.x; e < ag * kTile; e += blockDim.x) {
         const int64_t r = e / kTile, t = e % kTile;
-        int64_t u = tile + t + shift;
-        if (u >= g.n) u -= g.n;
-        if (t < len) amp_tile[r * (kTile + 1) + t] = amp[(s * g.A + j0 + r) * g.n + u];
+        if (t < len) amp_tile[r * (kTile + 1) + t] = amp[(s * g.A + j0 + r) * g.n + tile + t];
       }
       __syncthreads();
       if (active) {
@@ -180,37 +190,90 @@ __global__ void pair_histograms_kernel(const uint8_t* __restrict__ bins, const T
   const auto [ip, ja, s] = band_groups(blockIdx.x / g.n_chunks, g);
   PairBlock<T> pb(smem, g, ip, ja);
   const int64_t t0 = c * g.chunk;
-  pb.accumulate(bins, amp, g, s, s, 0, t0, min(t0 + g.chunk, g.n));
+  pb.accumulate(bins, amp, g, s, t0, min(t0 + g.chunk, g.n));
   if (pb.active) {  // this chunk's slot: every element written, no atomics
     double* out = work + ((((s * g.P) + pb.i0 + pb.pi) * g.A + pb.j0 + pb.aj) * g.n_chunks + c) * g.n_bins;
     for (int64_t k = 0; k < g.n_bins; ++k) out[k] = pb.my[k];
   }
 }
 
-// The surrogates: block (signal, permutation, phase group, amplitude group)
-// over the whole time range, so the MI is reduced in the block: no workspace,
-// whatever the number of permutations.
+// Each amplitude row's tile-restarting prefix (csrc/prefix_runs.h), written
+// sample-major: prefix[(s n + u) A + j]. One thread per (signal, tile,
+// amplitude band), band fastest, so a warp's stores are contiguous.
 template <typename T>
-__global__ void surrogate_mi_kernel(const uint8_t* __restrict__ bins, const T* __restrict__ amp,
-                                    const unsigned long long* __restrict__ counts,
-                                    const int64_t* __restrict__ phase_index, const int64_t* __restrict__ shift,
-                                    T* __restrict__ surrogates, int64_t K, PairGrid g, BinnedMeasure measure) {
+__global__ void tile_prefix_kernel(const T* __restrict__ amp, double* __restrict__ prefix, int64_t S, int64_t A,
+                                   int64_t n) {
+  const int64_t tiles = (n + kPrefixTile - 1) / kPrefixTile;
+  for (int64_t idx = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; idx < S * tiles * A;
+       idx += static_cast<int64_t>(gridDim.x) * blockDim.x) {
+    const int64_t j = idx % A, m = idx / A % tiles, s = idx / A / tiles;
+    const int64_t u0 = m * kPrefixTile;
+    tile_prefix(amp + (s * A + j) * n, u0, min(n, u0 + kPrefixTile), prefix + s * n * A + j, A);
+  }
+}
+
+struct WalkGrid {
+  int64_t S, P, A, n, n_bins, acc_stride;  // acc_stride: n_bins rounded up to odd (banks)
+  int64_t pg, n_pg;                        // phase bands per block (a warp each) and groups
+  int64_t ag, n_ag;                        // amplitude bands per warp (its lanes) and groups
+};
+
+// The surrogates: block (signal, surrogate, phase group, amplitude group);
+// warp w walks phase band i0 + w of the surrogate's phase signal, lane q
+// sums amplitude band j0 + q, over the whole time range, a staged chunk at a
+// time (csrc/prefix_runs.h PrefixWalk), and reduces its histogram to the MI.
+// Up to 32 warps a block: at most 64 registers a thread.
+template <typename T>
+__global__ void __launch_bounds__(1024)
+    surrogate_walk_kernel(const uint8_t* __restrict__ bins, const double* __restrict__ prefix,
+                          const unsigned long long* __restrict__ counts, const int64_t* __restrict__ phase_index,
+                          const int64_t* __restrict__ shift, T* __restrict__ surrogates, int64_t K, WalkGrid g,
+                          BinnedMeasure measure) {
   extern __shared__ double smem[];
-  const auto [ip, ja, outer] = band_groups(blockIdx.x, g);
-  const int64_t k = outer % K;
-  const int64_t s = outer / K;
+  double* pre = smem;                         // [kWalkChunk + 1][32]: hi(t0 + e) at e
+  double* acc = pre + (kWalkChunk + 1) * 32;  // [pg][32][acc_stride]
+  uint8_t* row_bins = reinterpret_cast<uint8_t*>(acc + g.pg * 32 * g.acc_stride);  // [pg][kWalkChunk]
+  int64_t block = blockIdx.x;
+  const int64_t ja = block % g.n_ag;
+  block /= g.n_ag;
+  const int64_t ip = block % g.n_pg;
+  block /= g.n_pg;
+  const int64_t k = block % K, s = block / K;
   // Entries out of range make the op fail after the call (csrc/data_checks.h);
   // until then they read signal s, unshifted, rather than outside the inputs.
   int64_t ps = phase_index ? phase_index[k * g.S + s] : s;
   int64_t sh = shift ? shift[k * g.S + s] : 0;
   if (ps < 0 || ps >= g.S) ps = s;
   if (sh < 0 || sh >= g.n) sh = 0;
-  PairBlock<T> pb(smem, g, ip, ja);
-  pb.accumulate(bins, amp, g, s, ps, sh, 0, g.n);
-  if (pb.active) {
-    const int64_t i = pb.i0 + pb.pi, j = pb.j0 + pb.aj;
+  const int64_t i0 = ip * g.pg, j0 = ja * g.ag;
+  const int64_t pg = min(g.pg, g.P - i0), ag = min(g.ag, g.A - j0);
+  const int warp = threadIdx.x / 32, lane = threadIdx.x % 32;
+  const bool walking = warp < pg;  // every lane of a walking warp walks (lanes past ag on zeros)
+  double* my = acc + threadIdx.x * g.acc_stride;
+  for (int64_t b = 0; b < g.n_bins; ++b) my[b] = 0.0;
+  const double* pfx = prefix + s * g.n * g.A + j0;
+  const double* lane_pre = pre + lane;
+  PrefixWalk walk(g.n, sh);
+  for (int64_t t0 = 0; t0 < g.n; t0 += kWalkChunk) {
+    const int64_t len = min(kWalkChunk, g.n - t0), len4 = (len + 3) / 4 * 4;
+    __syncthreads();  // the previous chunk is consumed
+    for (int64_t e = threadIdx.x; e < (len + 1) * 32; e += blockDim.x) {
+      const int64_t q = e % 32;  // hi(t0 + e / 32): the prefix at u(t0 + e / 32 - 1)
+      pre[e] = q < ag ? pfx[walk.sample(t0 + e / 32 - 1) * g.A + q] : 0.0;
+    }
+    for (int64_t e = threadIdx.x; e < pg * len4; e += blockDim.x) {
+      const int64_t r = e / len4, t = e % len4;
+      row_bins[r * kWalkChunk + t] = t < len ? bins[(ps * g.P + i0 + r) * g.n + t0 + t] : 0;
+    }
+    __syncthreads();
+    if (walking)
+      walk.chunk(
+          row_bins + warp * kWalkChunk, t0, t0 + len, [&](int e) { return lane_pre[e * 32]; }, my);
+  }
+  if (walking && lane < ag) {
+    const int64_t i = i0 + warp, j = j0 + lane;
     surrogates[((s * K + k) * g.P + i) * g.A + j] =
-        static_cast<T>(binned_measure(measure, pb.my, counts + (ps * g.P + i) * g.n_bins, g.n_bins));
+        static_cast<T>(binned_measure(measure, my, counts + (ps * g.P + i) * g.n_bins, g.n_bins));
   }
 }
 
@@ -308,15 +371,32 @@ void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t 
         g.n_chunks, measure);
     C10_CUDA_KERNEL_LAUNCH_CHECK();
 
-    if (K > 0) {  // the surrogates, each over the whole time range
-      allow_opt_in_shared_memory<surrogate_mi_kernel<scalar_t>>(amp.get_device(),
-                                                                static_cast<int>(props->sharedMemPerBlockOptin));
+    if (K > 0 && n > 0) {  // the surrogates, each over the whole time range
+      auto prefix = at::empty({S, n, A}, amp.options().dtype(at::kDouble));
+      const int64_t prefix_threads = S * ceil_div(n, kPrefixTile) * A;
+      tile_prefix_kernel<scalar_t><<<std::min<int64_t>(ceil_div(prefix_threads, threads), 4096), threads, 0, stream>>>(
+          amp.data_ptr<scalar_t>(), prefix.data_ptr<double>(), S, A, n);
+      C10_CUDA_KERNEL_LAUNCH_CHECK();
+
+      WalkGrid w{S, P, A, n, n_bins, n_bins | 1, 0, 0, 0, 0};
+      split(A, 32, w.ag, w.n_ag);
+      const int64_t fixed = (kWalkChunk + 1) * 32 * sizeof(double);
+      const int64_t per_warp = 32 * w.acc_stride * sizeof(double) + kWalkChunk;
+      const int64_t warps_fit = (static_cast<int64_t>(props->sharedMemPerBlockOptin) - fixed) / per_warp;
+      GPAC_CHECK(warps_fit >= 1, "surrogates with ", n_bins, " phase bins need ", fixed + per_warp,
+                 " bytes of shared memory per block; this GPU offers ", props->sharedMemPerBlockOptin,
+                 " (use fewer bins)");
+      split(P, std::min<int64_t>(32, warps_fit), w.pg, w.n_pg);
+      const size_t walk_smem = fixed + w.pg * per_warp;
+      allow_opt_in_shared_memory<surrogate_walk_kernel<scalar_t>>(amp.get_device(),
+                                                                  static_cast<int>(props->sharedMemPerBlockOptin));
       const int64_t* phase_index =
           surrogates.phase_index.defined() ? surrogates.phase_index.data_ptr<int64_t>() : nullptr;
       const int64_t* shift = surrogates.shift.defined() ? surrogates.shift.data_ptr<int64_t>() : nullptr;
-      surrogate_mi_kernel<scalar_t><<<grid_size(S * K * g.n_pg * g.n_ag, "surrogate_mi"), pair_threads, smem, stream>>>(
-          bins.data_ptr<uint8_t>(), amp.data_ptr<scalar_t>(), counts_u64, phase_index, shift, surr.data_ptr<scalar_t>(),
-          K, g, measure);
+      surrogate_walk_kernel<scalar_t>
+          <<<grid_size(S * K * w.n_pg * w.n_ag, "surrogate_walk"), static_cast<int>(32 * w.pg), walk_smem, stream>>>(
+              bins.data_ptr<uint8_t>(), prefix.data_ptr<double>(), counts_u64, phase_index, shift,
+              surr.data_ptr<scalar_t>(), K, w, measure);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
     }
   });

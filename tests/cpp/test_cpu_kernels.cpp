@@ -1,7 +1,9 @@
 // The CPU primitives behind the ops (csrc/device_kernels.h), against
 // references written here: the bin of each analytic sample against std::atan2
 // and PhaseBins, including angles a few ulp from every bin edge; the run and
-// prefix-sum histograms against per-sample float64 sums; long rows filtered
+// prefix-sum histograms against per-sample float64 sums, and the CUDA
+// surrogates' prefix walk (csrc/prefix_runs.h) against them bit for bit;
+// long rows filtered
 // window by window (overlap-save) against the whole-row filter.
 #include <gtest/gtest.h>
 #include <ATen/ATen.h>
@@ -15,6 +17,7 @@
 #include "csrc/device_kernels.h"
 #include "csrc/filter_design.h"
 #include "csrc/pac_math.h"
+#include "csrc/prefix_runs.h"
 #include "csrc/spectral.h"
 
 namespace {
@@ -279,6 +282,101 @@ TEST(CpuKernels, ManySurrogatesEqualPerSampleSumsAtAnyThreadCount) {
               << "surrogate " << k << " (shift " << sh << ") signal " << s << " pair " << i << "," << j;
         }
     }
+}
+
+// The CUDA surrogate kernel's arithmetic, run here as it runs there
+// (kernels/cuda/bin_histograms_cuda.cu surrogate_walk): tile_prefix's
+// sample-major prefix, the entries hi(t0 + e) = prefix at u(t0 + e - 1) and
+// the bins staged chunk by chunk (zero-padded to a multiple of 4), one
+// PrefixWalk per (phase band, amplitude band). Its histograms must be the
+// CPU primitive's bit for bit: the observed sums, and each surrogate's
+// measure (the same function of the same sums), for chunk sizes that cut
+// runs and tiles anywhere, shifts on and around tile boundaries and the
+// wrap, runs of every length down to one sample.
+TEST(CpuKernels, PrefixWalkGivesTheCpuHistogramsBitForBit) {
+  std::mt19937_64 rng(31);
+  const int64_t S = 2, P = 3, A = 5, n_bins = 18;
+  for (const int64_t n : {1, 3, 4, 5, 255, 257, 1023, 1024, 1025, 2049, 3 * 1024 + 77}) {
+    auto bins = slow_bins(S, P, n, n_bins, rng);
+    std::uniform_int_distribution<int> any_bin(0, n_bins - 1);
+    auto* flicker = bins.data_ptr<uint8_t>() + (S * P - 1) * n;  // a new bin at (almost) every sample
+    for (int64_t t = 0; t < n; ++t) flicker[t] = static_cast<uint8_t>(any_bin(rng));
+    for (const auto dtype : {at::kDouble, at::kFloat}) {
+      const auto amp = (at::rand({S, A, n}, at::kDouble) * 3 + 0.01).to(dtype);
+      std::vector<int64_t> shifts{0, 1 % n, n - 1, n / 2, 1024 % n, (n + n - 1024 % n) % n, (n + 1023) % n};
+      std::uniform_int_distribution<int64_t> any_shift(0, n - 1);
+      for (int r = 0; r < 5; ++r) shifts.push_back(any_shift(rng));
+      const int64_t K = static_cast<int64_t>(shifts.size());
+      std::vector<int64_t> shift(K * S), signal(K * S);
+      for (int64_t k = 0; k < K; ++k)
+        for (int64_t s = 0; s < S; ++s) {
+          shift[k * S + s] = s == 0 ? shifts[k] : shifts[(k + 3) % K];
+          signal[k * S + s] = (k + s) % S;
+        }
+      const gpac::Surrogates plan{at::tensor(signal, at::kLong).view({K, S}),
+                                  at::tensor(shift, at::kLong).view({K, S})};
+      const auto h = histograms(bins, amp, n_bins, plan);
+      const auto amp64 = amp.to(at::kDouble).contiguous();
+      // tile_prefix_kernel's output, (S, n, A).
+      std::vector<double> prefix(S * n * A);
+      AT_DISPATCH_FLOATING_TYPES(amp.scalar_type(), "prefix", [&] {
+        const scalar_t* a = amp.data_ptr<scalar_t>();
+        for (int64_t s = 0; s < S; ++s)
+          for (int64_t j = 0; j < A; ++j)
+            for (int64_t u0 = 0; u0 < n; u0 += gpac::kPrefixTile)
+              gpac::tile_prefix(a + (s * A + j) * n, u0, std::min(n, u0 + gpac::kPrefixTile),
+                                prefix.data() + s * n * A + j, A);
+      });
+      const auto* b = bins.data_ptr<uint8_t>();
+      const auto counts = h.counts.contiguous();
+      for (const int64_t chunk : {4, 256, 1028}) {
+        // Set 0: the observed histograms (shift 0, own phase); set k + 1: surrogate k.
+        for (int64_t set = 0; set <= K; ++set)
+          for (int64_t s = 0; s < S; ++s) {
+            const int64_t ps = set == 0 ? s : signal[(set - 1) * S + s];
+            const int64_t sh = set == 0 ? 0 : shift[(set - 1) * S + s];
+            for (int64_t i = 0; i < P; ++i)
+              for (int64_t j = 0; j < A; ++j) {
+                std::vector<double> acc(n_bins, 0.0), pre(chunk + 1);
+                std::vector<uint8_t> staged(chunk);
+                gpac::PrefixWalk walk(n, sh);
+                for (int64_t t0 = 0; t0 < n; t0 += chunk) {
+                  const int64_t len = std::min(chunk, n - t0);
+                  for (int64_t e = 0; e <= len; ++e) pre[e] = prefix[(s * n + walk.sample(t0 + e - 1)) * A + j];
+                  for (int64_t t = 0; t < (len + 3) / 4 * 4; ++t)
+                    staged[t] = t < len ? b[(ps * P + i) * n + t0 + t] : 0;
+                  walk.chunk(
+                      staged.data(), t0, t0 + len, [&](int e) { return pre[e]; }, acc.data());
+                }
+                const int64_t* cnt = counts.data_ptr<int64_t>() + (ps * P + i) * n_bins;
+                const std::string where = "n " + std::to_string(n) + " chunk " + std::to_string(chunk) + " set " +
+                                          std::to_string(set) + " shift " + std::to_string(sh) + " signal " +
+                                          std::to_string(s) + " pair " + std::to_string(i) + "," + std::to_string(j);
+                if (set == 0) {
+                  const auto sums = h.amp_sums[s][i][j].to(at::kDouble).contiguous();
+                  for (int64_t k = 0; k < n_bins; ++k) {
+                    // The outputs hold the sums in the amplitude's dtype.
+                    const double got = dtype == at::kDouble ? acc[k] : static_cast<double>(static_cast<float>(acc[k]));
+                    ASSERT_EQ(got, sums.data_ptr<double>()[k]) << where << " bin " << k;
+                  }
+                  continue;
+                }
+                const double mi = gpac::binned_measure(gpac::BinnedMeasure::kMI, acc.data(), cnt, n_bins);
+                const double want = h.surrogates[s][set - 1][i][j].item<double>();
+                ASSERT_EQ(dtype == at::kDouble ? mi : static_cast<double>(static_cast<float>(mi)), want) << where;
+                // And the sums are right, not merely equal: per-sample float64 sums.
+                if (dtype == at::kDouble && chunk == 256) {
+                  std::vector<double> direct(n_bins, 0.0);
+                  const double* a = amp64.data_ptr<double>() + (s * A + j) * n;
+                  for (int64_t t = 0; t < n; ++t) direct[b[(ps * P + i) * n + t]] += a[(t + sh) % n];
+                  for (int64_t k = 0; k < n_bins; ++k)
+                    ASSERT_NEAR(acc[k], direct[k], 1e-12 * (1.0 + direct[k])) << where << " bin " << k;
+                }
+              }
+          }
+      }
+    }
+  }
 }
 
 // The pipeline writes each chunk's histograms into views of the whole

@@ -96,6 +96,29 @@ def test_mi_scatter_band_groupings(rng, n_pha, n_amp):
         torch.testing.assert_close(g.cpu(), r, rtol=1e-10, atol=1e-14)
 
 
+@pytest.mark.parametrize("dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("n,n_bins", [(1, 18), (5, 18), (1023, 18), (3001, 18), (3001, 2), (2100, 256)])
+def test_mi_scatter_surrogates_match_cpu(rng, dtype, n, n_bins):
+    """surrogate_walk adds the CPU's float64 terms in the CPU's order (csrc/prefix_runs.h), so the
+    histograms are the same bits and the surrogates' MI differs by the logarithms' rounding at most.
+    37 x 45 bands: two phase groups at 256 bins, two amplitude groups (lanes 23 and 22)."""
+    S, P, A, K = 3, 37, 45, 24
+    # Slow phases (runs of equal bins, as band-passed phases give) and a few flickering rows.
+    steps = rng.uniform(0.0, 0.6, (S, P, n))
+    steps[:, :3] = rng.uniform(0.0, 6.3, (S, 3, n))
+    phase = torch.from_numpy(np.angle(np.exp(1j * np.cumsum(steps, axis=-1)))).to(dtype)
+    amplitude = torch.from_numpy(rng.uniform(0.1, 2.0, (S, A, n))).to(dtype)
+    phase_index = torch.from_numpy(rng.integers(0, S, (K, S)))
+    shift = torch.from_numpy(rng.integers(0, n, (K, S)))
+    shift[0], shift[1], shift[2] = 0, n - 1, 1024 % n  # none, every run wrapped, on a tile boundary
+    ref = torch.ops.gpac.mi_scatter(phase, amplitude, n_bins, phase_index, shift)
+    poison_allocator()
+    got = torch.ops.gpac.mi_scatter(phase.cuda(), amplitude.cuda(), n_bins, phase_index.cuda(), shift.cuda())
+    torch.testing.assert_close(got[2].cpu(), ref[2], rtol=0, atol=0)  # counts: exact
+    tol = dict(rtol=1e-13, atol=1e-15) if dtype == torch.float64 else dict(rtol=2.5e-7, atol=1e-12)
+    torch.testing.assert_close(got[3].cpu(), ref[3], **tol)
+
+
 def test_memory_budget_and_streams(rng):
     x = torch.from_numpy(rng.standard_normal((5, 2500))).float().cuda()
     ref = gpac.modulation_index(x, FS, "lres", "lres")
