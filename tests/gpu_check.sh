@@ -15,7 +15,9 @@
 # Offline needs, carried in .carry/ (tools/prepare_gpu_carry.sh makes them):
 # libgpac_ops.so and test_ops_cuda built against the GPU machine's torch; the
 # wheels of TensorPAC, mkl-include and nlohmann-json (for a fallback build and
-# the CPU references); GoogleTest's sources where the machine has none.
+# the CPU references); GoogleTest's sources where the machine has none; optionally
+# baseline/libgpac_ops.so, an earlier commit's build, whose surrogate kernels
+# are timed beside this one's.
 set -uo pipefail
 cd "$(dirname "$0")/.."
 OUT=${OUT:-$PWD/gpu_check_out}
@@ -79,6 +81,12 @@ export LD_LIBRARY_PATH=$(dirname "$LIB"):$torch_lib${LD_LIBRARY_PATH:+:$LD_LIBRA
 step pytest_cuda 150 $PY -m pytest -q -rs -p no:cacheprovider tests/python/test_cuda_launches.py \
   tests/python/test_cuda.py tests/python/test_reliability.py -s
 step bench 150 $PY benchmarks/bench_gpu.py ${GPU_BENCH_ARGS:---no-tensorpac} --out "$OUT/bench_gpu.json"
+# The surrogate kernels alone, and those of the build named in .carry/baseline (A/B, same machine).
+step bench_surrogates 60 $PY benchmarks/bench_surrogate_kernel.py --library "$LIB" --out "$OUT/bench_surrogates.json"
+if [ -f .carry/baseline/libgpac_ops.so ]; then
+  step bench_surrogates_baseline 60 $PY benchmarks/bench_surrogate_kernel.py --library "$PWD/.carry/baseline/libgpac_ops.so" \
+    --out "$OUT/bench_surrogates_baseline.json"
+fi
 if [ -n "$GTEST_BIN" ]; then
   for tool in memcheck racecheck synccheck; do
     step "$tool" 90 compute-sanitizer --tool "$tool" --error-exitcode 1 "$GTEST_BIN"
