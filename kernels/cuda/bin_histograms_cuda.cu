@@ -38,7 +38,7 @@
 //     each run costs a lane one prefix load, a subtraction and one shared
 //     read-modify-write, whatever its length: S K P A n updates (16 signals
 //     x 24000 samples x 25 x 25 bands x 200 surrogates is 48 G) take
-//     S K P (n + runs) warp steps. Each chunk of kWalkChunk samples stages
+//     S K P (n + runs) warp steps. Each chunk of WalkGrid::chunk samples stages
 //     the prefix entries the block's lanes read (at the shifted, circular
 //     samples) and the phase bands' bins in shared memory; the MI is reduced
 //     in the block: no workspace, whatever the number of surrogates.
@@ -70,7 +70,7 @@ constexpr int kBinStride = kTile + 4;     // byte rows of the bin tile, padded o
 constexpr int kMaxPairsPerBlock = 256;    // threads per pair_histograms block
 constexpr int kMaxAmpPerGroup = 32;       // a warp spans the amplitude bands of one phase band
 constexpr int64_t kAccBytes = 96 * 1024;  // shared accumulators per block
-constexpr int64_t kWalkChunk = 256;       // samples per staged chunk of a surrogate walk (a multiple of 4)
+constexpr int64_t kWalkChunk = 256;       // samples per staged chunk of a surrogate walk, where it fits
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -214,6 +214,7 @@ __global__ void tile_prefix_kernel(const T* __restrict__ amp, double* __restrict
 
 struct WalkGrid {
   int64_t S, P, A, n, n_bins, acc_stride;  // acc_stride: n_bins rounded up to odd (banks)
+  int64_t chunk;                           // samples staged at a time (a multiple of 4)
   int64_t pg, n_pg;                        // phase bands per block (a warp each) and groups
   int64_t ag, n_ag;                        // amplitude bands per warp (its lanes) and groups
 };
@@ -230,9 +231,9 @@ __global__ void __launch_bounds__(1024)
                           const int64_t* __restrict__ shift, T* __restrict__ surrogates, int64_t K, WalkGrid g,
                           BinnedMeasure measure) {
   extern __shared__ double smem[];
-  double* pre = smem;                         // [kWalkChunk + 1][32]: hi(t0 + e) at e
-  double* acc = pre + (kWalkChunk + 1) * 32;  // [pg][32][acc_stride]
-  uint8_t* row_bins = reinterpret_cast<uint8_t*>(acc + g.pg * 32 * g.acc_stride);  // [pg][kWalkChunk]
+  double* pre = smem;                                                              // [chunk + 1][32]: hi(t0 + e) at e
+  double* acc = pre + (g.chunk + 1) * 32;                                          // [pg][32][acc_stride]
+  uint8_t* row_bins = reinterpret_cast<uint8_t*>(acc + g.pg * 32 * g.acc_stride);  // [pg][chunk]
   int64_t block = blockIdx.x;
   const int64_t ja = block % g.n_ag;
   block /= g.n_ag;
@@ -254,21 +255,21 @@ __global__ void __launch_bounds__(1024)
   const double* pfx = prefix + s * g.n * g.A + j0;
   const double* lane_pre = pre + lane;
   PrefixWalk walk(g.n, sh);
-  for (int64_t t0 = 0; t0 < g.n; t0 += kWalkChunk) {
-    const int64_t len = min(kWalkChunk, g.n - t0), len4 = (len + 3) / 4 * 4;
+  const int warps = blockDim.x / 32;
+  const uint8_t* row = walking ? bins + (ps * g.P + i0 + warp) * g.n : bins;  // the warp's phase band
+  uint8_t* staged = row_bins + warp * g.chunk;
+  for (int64_t t0 = 0; t0 < g.n; t0 += g.chunk) {
+    const int len = static_cast<int>(min(g.chunk, g.n - t0)), len4 = (len + 3) / 4 * 4;
     __syncthreads();  // the previous chunk is consumed
-    for (int64_t e = threadIdx.x; e < (len + 1) * 32; e += blockDim.x) {
-      const int64_t q = e % 32;  // hi(t0 + e / 32): the prefix at u(t0 + e / 32 - 1)
-      pre[e] = q < ag ? pfx[walk.sample(t0 + e / 32 - 1) * g.A + q] : 0.0;
-    }
-    for (int64_t e = threadIdx.x; e < pg * len4; e += blockDim.x) {
-      const int64_t r = e / len4, t = e % len4;
-      row_bins[r * kWalkChunk + t] = t < len ? bins[(ps * g.P + i0 + r) * g.n + t0 + t] : 0;
-    }
+    // Entry e, lane q: hi(t0 + e), the prefix at u(t0 + e - 1) of band j0 + q.
+    for (int e = warp; e <= len; e += warps)
+      pre[e * 32 + lane] = lane < ag ? pfx[walk.sample(t0 + e - 1) * g.A + lane] : 0.0;
+    if (walking)  // each warp its own band's bins, zero-padded to a multiple of 4
+      for (int t = lane; t < len4; t += 32) staged[t] = t < len ? row[t0 + t] : 0;
     __syncthreads();
     if (walking)
       walk.chunk(
-          row_bins + warp * kWalkChunk, t0, t0 + len, [&](int e) { return lane_pre[e * 32]; }, my);
+          staged, t0, t0 + len, [&](int e) { return lane_pre[e * 32]; }, my);
   }
   if (walking && lane < ag) {
     const int64_t i = i0 + warp, j = j0 + lane;
@@ -378,16 +379,20 @@ void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t 
           amp.data_ptr<scalar_t>(), prefix.data_ptr<double>(), S, A, n);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
 
-      WalkGrid w{S, P, A, n, n_bins, n_bins | 1, 0, 0, 0, 0};
+      WalkGrid w{S, P, A, n, n_bins, n_bins | 1, kWalkChunk, 0, 0, 0, 0};
       split(A, 32, w.ag, w.n_ag);
-      const int64_t fixed = (kWalkChunk + 1) * 32 * sizeof(double);
-      const int64_t per_warp = 32 * w.acc_stride * sizeof(double) + kWalkChunk;
-      const int64_t warps_fit = (static_cast<int64_t>(props->sharedMemPerBlockOptin) - fixed) / per_warp;
-      GPAC_CHECK(warps_fit >= 1, "surrogates with ", n_bins, " phase bins need ", fixed + per_warp,
-                 " bytes of shared memory per block; this GPU offers ", props->sharedMemPerBlockOptin,
-                 " (use fewer bins)");
+      // Shared memory: the staged prefix entries, then per warp its lanes'
+      // accumulators and its band's bins. Shorter chunks where one warp
+      // would not fit (many bins, or a GPU with less shared memory).
+      const int64_t optin = static_cast<int64_t>(props->sharedMemPerBlockOptin);
+      auto fixed = [](int64_t chunk) { return (chunk + 1) * 32 * static_cast<int64_t>(sizeof(double)); };
+      auto per_warp = [&](int64_t chunk) { return 32 * w.acc_stride * static_cast<int64_t>(sizeof(double)) + chunk; };
+      while (w.chunk > 16 && fixed(w.chunk) + per_warp(w.chunk) > optin) w.chunk /= 2;
+      const int64_t warps_fit = (optin - fixed(w.chunk)) / per_warp(w.chunk);
+      GPAC_CHECK(warps_fit >= 1, "surrogates with ", n_bins, " phase bins need ", fixed(w.chunk) + per_warp(w.chunk),
+                 " bytes of shared memory per block; this GPU offers ", optin, " (use fewer bins)");
       split(P, std::min<int64_t>(32, warps_fit), w.pg, w.n_pg);
-      const size_t walk_smem = fixed + w.pg * per_warp;
+      const size_t walk_smem = fixed(w.chunk) + w.pg * per_warp(w.chunk);
       allow_opt_in_shared_memory<surrogate_walk_kernel<scalar_t>>(amp.get_device(),
                                                                   static_cast<int>(props->sharedMemPerBlockOptin));
       const int64_t* phase_index =

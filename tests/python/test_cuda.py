@@ -101,7 +101,8 @@ def test_mi_scatter_band_groupings(rng, n_pha, n_amp):
 def test_mi_scatter_surrogates_match_cpu(rng, dtype, n, n_bins):
     """surrogate_walk adds the CPU's float64 terms in the CPU's order (csrc/prefix_runs.h), so the
     histograms are the same bits and the surrogates' MI differs by the logarithms' rounding at most.
-    37 x 45 bands: two phase groups at 256 bins, two amplitude groups (lanes 23 and 22)."""
+    37 x 45 bands: two amplitude groups (lanes 23 and 22); at 256 bins two warps (phase bands) a block
+    on an H100 or H200, 19 phase groups."""
     S, P, A, K = 3, 37, 45, 24
     # Slow phases (runs of equal bins, as band-passed phases give) and a few flickering rows.
     steps = rng.uniform(0.0, 0.6, (S, P, n))
