@@ -6,8 +6,10 @@
 # those two targets), the CUDA tests (GoogleTest, test_cuda.py,
 # test_cuda_launches.py, the CUDA cases of test_reliability.py), the GPU
 # benchmark with its per-call kernel, copy and sync counts
-# (benchmarks/gpu_profile.py), compute-sanitizer memcheck, racecheck and
-# synccheck over the GoogleTest binary and memcheck over test_cuda.py. Steps
+# (benchmarks/gpu_profile.py), the surrogate kernels alone (and a baseline
+# build's: benchmarks/bench_surrogate_kernel.py), compute-sanitizer memcheck,
+# racecheck and synccheck over the GoogleTest binary and memcheck over
+# test_cuda.py, then ncu on the surrogate kernels. Steps
 # run in that order of importance and are skipped once the time budget
 # (GPU_CHECK_BUDGET_S, default 480 s) would be exceeded. Logs, summary.txt
 # and bench_gpu.json go to $OUT (default ./gpu_check_out).
@@ -94,5 +96,11 @@ if [ -n "$GTEST_BIN" ]; then
 fi
 step memcheck_pytest 120 compute-sanitizer --tool memcheck --error-exitcode 1 $PY -m pytest -q -x \
   -p no:cacheprovider tests/python/test_cuda.py
+# Where the surrogate kernels' time goes (hardware counters: Firecracker machines only; the clocks
+# left alone, as METHOD.md asks). Last, as the least needed.
+command -v ncu > /dev/null && step ncu_surrogates 120 ncu --clock-control none \
+  --kernel-name regex:"surrogate_walk|tile_prefix" --launch-count 2 --section SpeedOfLight \
+  --section Occupancy --section LaunchStats --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis \
+  --section WarpStateStats $PY benchmarks/bench_surrogate_kernel.py --library "$LIB" --runs 1
 say "== overall: $([ $status = 0 ] && echo ok || echo FAILED)"
 exit $status
