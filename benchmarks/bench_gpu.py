@@ -133,7 +133,8 @@ def run_workload(name: str, spec: dict, tensorpac) -> dict:
     gpac_s, gpac_min_s = statistics.median(times), min(times)
     costs = profile_call(gpac_gpu)
     # The histogram kernels' own time: updates = S x (K + 1) x P x A x n over it (surrogates: K).
-    histogram_s = sum(t for k, t in costs["kernel_s"].items() if "surrogate_walk" in k or "tile_prefix" in k)
+    surrogate_kernels = ("surrogate_walk", "tile_prefix", "change_masks")
+    histogram_s = sum(t for k, t in costs["kernel_s"].items() if any(s in k for s in surrogate_kernels))
     updates = spec["n_channels"] * n_perm * len(pha) * len(amp) * n_times
     updates_per_s = updates / histogram_s if n_perm and histogram_s > 0 else None
     end_to_end = lambda: gpac_on(torch.from_numpy(x_np).float().cuda()).mi.cpu().numpy()  # noqa: E731

@@ -9,7 +9,7 @@ schemas have not changed, so the same script times an older build beside the cur
     python benchmarks/bench_surrogate_kernel.py --library build/libgpac_ops.so --out results.json
 
 Reported: the call's median and minimum (CUDA events, after warm-up), the surrogate kernels' own
-time per call (torch.profiler: kernels named ``surrogate`` or ``tile_prefix``) and
+time per call (torch.profiler: kernels named ``surrogate``, ``tile_prefix`` or ``change_masks``) and
 ``updates_per_s`` = S x K x P x A x n over it, and the phases' runs of equal bins per sample (the
 walk's cost grows with them).
 """
@@ -75,7 +75,8 @@ def main() -> None:
         end.synchronize()
         times.append(start.elapsed_time(end) / 1e3)
     costs = profile_call(call)
-    kernel_s = sum(t for name, t in costs["kernel_s"].items() if "surrogate" in name or "tile_prefix" in name)
+    surrogate_kernels = ("surrogate", "tile_prefix", "change_masks")
+    kernel_s = sum(t for name, t in costs["kernel_s"].items() if any(s in name for s in surrogate_kernels))
     updates = S * K * B * B * n
     bins = torch.floor((phase.double() + math.pi) / (2 * math.pi / 18)).clamp(0, 17)
     runs_per_sample = ((bins[..., 1:] != bins[..., :-1]).sum().item() + bins[..., 0].numel()) / bins.numel()

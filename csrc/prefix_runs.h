@@ -15,7 +15,6 @@
 #pragma once
 
 #include <cstdint>
-#include <cstring>
 
 #include "csrc/pac_math.h"
 
@@ -32,6 +31,19 @@ GPAC_HOST_DEVICE inline void tile_prefix(const T* row, int64_t u0, int64_t u1, d
     run += static_cast<double>(row[u]);
     out[u * stride] = run;
   }
+}
+
+// Bit b of word w of a phase row's change mask: whether the bin of sample
+// t = 32 w + b differs from the bin of t - 1 (0 for t = 0 and past the row's
+// n samples). The masks of a row serve every histogram set that walks it.
+GPAC_HOST_DEVICE inline uint32_t change_word(const uint8_t* row, int64_t n, int64_t w) {
+  uint32_t word = 0;
+  const int64_t t0 = 32 * w;
+  for (int b = 0; b < 32; ++b) {
+    const int64_t t = t0 + b;
+    if (t >= 1 && t < n && row[t] != row[t - 1]) word |= 1u << b;
+  }
+  return word;
 }
 
 // One histogram's walk through time, a chunk of samples at a time. A term
@@ -72,15 +84,15 @@ struct PrefixWalk {
     return c < n ? c : n;
   }
 
-  // Times [t0, t1) (t0 a multiple of 4; t1 = n for the row's last chunk,
-  // t1 - t0 < 2^31), their bins at b[t - t0] (4-byte aligned, readable to a
-  // multiple of 4 bytes past t1 - t0: bytes past it are ignored); hi(e) =
-  // hi(t0 + e) for 0 <= e <= t1 - t0; acc[k] the sum of bin k. The last
-  // chunk adds the last term too. Offsets within the chunk are 32-bit and a
-  // cut's tile start comes from the word's mask of them: the per-run steps
-  // are few on the device.
+  // Times [t0, t1) (t0 a multiple of 32; t1 = n for the row's last chunk,
+  // t1 - t0 < 2^31): their change mask words at changes[(t - t0) / 32]
+  // (change_word), their bins at b[t - t0]; hi(e) = hi(t0 + e) for
+  // 0 <= e <= t1 - t0; acc[k] the sum of bin k. The last chunk adds the last
+  // term too. Each cut costs a few steps whatever the run's length, and a
+  // word without cuts one test; offsets within the chunk are 32-bit.
   template <typename Hi>
-  GPAC_HOST_DEVICE void chunk(const uint8_t* b, int64_t t0, int64_t t1, const Hi& hi, double* acc) {
+  GPAC_HOST_DEVICE void chunk(const uint32_t* changes, const uint8_t* b, int64_t t0, int64_t t1, const Hi& hi,
+                              double* acc) {
     const int len = static_cast<int>(t1 - t0);
     if (t0 == 0) {
       bin = b[0];
@@ -90,40 +102,41 @@ struct PrefixWalk {
     // (len: none in this chunk).
     int64_t forced = tile_cut_after(t0 > 0 ? t0 - 1 : 0);
     int next = forced - t0 < len ? static_cast<int>(forced - t0) : len;
-    for (int o = 0; o < len; o += 4) {
-      uint32_t w;
-#if defined(__CUDA_ARCH__)
-      w = *reinterpret_cast<const uint32_t*>(b + o);
-#else
-      std::memcpy(&w, b + o, sizeof w);
-#endif
-      // Byte k of x is nonzero where bin o + k differs from bin o + k - 1;
-      // the mask gets bit 8 k + 7 for each such byte (SWAR, exact), and
-      // `tiles` that bit for each sample that starts a tile.
-      const uint32_t x = w ^ ((w << 8) | bin);
-      uint32_t mask = (((x & 0x7f7f7f7fu) + 0x7f7f7f7fu) | x) & 0x80808080u;
-      const int end = o + 4 < len ? o + 4 : len;
-      if (end - o < 4) mask &= (1u << (8 * (end - o))) - 1u;
-      uint32_t tiles = 0;
-      for (; next < end; next = forced - t0 < len ? static_cast<int>(forced - t0) : len) {
-        tiles |= 0x80u << (8 * (next - o));
-        forced = tile_cut_after(forced);
+    for (int o = 0; o < len; o += 32) {
+      uint32_t mask = changes[o / 32];
+      const int end = o + 32 < len ? o + 32 : len;
+      if (next < end) {  // tile starts in this word (rare): cuts too, where lo restarts from 0
+        uint32_t tiles = 0;
+        for (; next < end; next = forced - t0 < len ? static_cast<int>(forced - t0) : len) {
+          tiles |= 1u << (next - o);
+          forced = tile_cut_after(forced);
+        }
+        for (mask |= tiles; mask != 0; mask &= mask - 1) {
+          const int bit = lowest_bit(mask);
+          const double h = hi(o + bit);
+          acc[bin] += h - lo;
+          lo = (tiles >> bit) & 1u ? 0.0 : h;
+          bin = b[o + bit];
+        }
+        continue;
       }
-      mask |= tiles;
-      while (mask != 0) {
-#if defined(__CUDA_ARCH__)
-        const int bit = __ffs(static_cast<int>(mask)) - 1;
-#else
-        const int bit = __builtin_ctz(mask);
-#endif
-        mask &= mask - 1;
-        const double h = hi(o + (bit >> 3));
+      for (; mask != 0; mask &= mask - 1) {
+        const int bit = lowest_bit(mask);
+        const double h = hi(o + bit);
         acc[bin] += h - lo;
-        lo = (tiles >> bit) & 1u ? 0.0 : h;
-        bin = (w >> (bit - 7)) & 0xffu;
+        lo = h;
+        bin = b[o + bit];
       }
     }
     if (t1 == n) acc[bin] += hi(len) - lo;
+  }
+
+  GPAC_HOST_DEVICE static int lowest_bit(uint32_t mask) {
+#if defined(__CUDA_ARCH__)
+    return __ffs(static_cast<int>(mask)) - 1;
+#else
+    return __builtin_ctz(mask);
+#endif
   }
 };
 

@@ -15,7 +15,8 @@ namespace gpac {
 const DeviceKernels& cuda_kernels() {
   // The histograms' scratch (pair_histograms' per-chunk sums) scales with
   // pairs, not samples: planned per call in kernels/cuda/bin_histograms_cuda.cu;
-  // the surrogates' float64 prefix sums take 8 bytes per amplitude sample.
+  // the surrogates' float64 prefix sums take 8 bytes per amplitude sample
+  // (their change masks, a bit per phase sample, are not planned).
   static const DeviceKernels kernels{&write_polar_cuda,
                                      &write_bins_cuda,
                                      &bin_histograms_cuda,

@@ -25,23 +25,25 @@
 //     (S P A chunks n_bins), so no float atomics and no run-to-run variation.
 //  3. finalize: per pair, the chunks' sums added in chunk order, then Tort's
 //     MI (csrc/pac_math.h, the same code as the CPU), sums in the output dtype.
-//  4. The surrogates (when asked), in two kernels whose float64 arithmetic is
-//     csrc/prefix_runs.h's, the CPU's (kernels/cpu/bin_histograms_cpu.cpp):
+//  4. The surrogates (when asked), in three kernels whose float64 arithmetic
+//     is csrc/prefix_runs.h's, the CPU's (kernels/cpu/bin_histograms_cpu.cpp):
 //     the same terms added in the same order, so the same histogram bits.
 //     tile_prefix writes each amplitude row's tile-restarting prefix sums,
-//     sample-major (S, n, A) float64, once for every surrogate; then
-//     surrogate_walk has one block per (signal, surrogate, phase group,
-//     amplitude group): warp w walks phase band i0 + w of the surrogate's
-//     phase signal through time, lane q holds amplitude band j0 + q. All
-//     lanes of a warp share the row and the shift, so they find the same
-//     runs (four bins a step, compared as one word) without diverging, and
-//     each run costs a lane one prefix load, a subtraction and one shared
-//     read-modify-write, whatever its length: S K P A n updates (16 signals
-//     x 24000 samples x 25 x 25 bands x 200 surrogates is 48 G) take
-//     S K P (n + runs) warp steps. Each chunk of WalkGrid::chunk samples stages
-//     the prefix entries the block's lanes read (at the shifted, circular
-//     samples) and the phase bands' bins in shared memory; the MI is reduced
-//     in the block: no workspace, whatever the number of surrogates.
+//     sample-major (S, n, A) float64, and change_masks each phase row's
+//     change mask (a bit a sample: the bin differs from the previous one),
+//     once for every surrogate; then surrogate_walk has one block per
+//     (signal, surrogate, phase group, amplitude group): warp w walks phase
+//     band i0 + w of the surrogate's phase signal through time, lane q holds
+//     amplitude band j0 + q. All lanes of a warp share the row and the shift,
+//     so they take the same set bits of the mask (32 samples a word) without
+//     diverging, and each run costs a lane one prefix load, a subtraction and
+//     one shared read-modify-write, whatever its length: S K P A n updates
+//     (16 signals x 24000 samples x 25 x 25 bands x 200 surrogates is 48 G)
+//     take about S K P (n / 32 + runs) warp steps (0.39 runs a sample at
+//     those bands). Each chunk of WalkGrid::chunk samples stages the prefix
+//     entries the block's lanes read (at the shifted, circular samples) and
+//     the phase bands' bins and mask words in shared memory; the MI is
+//     reduced in the block: no workspace, whatever the number of surrogates.
 #include <ATen/ATen.h>
 #include <ATen/Dispatch.h>
 #include <ATen/cuda/CUDAContext.h>
@@ -70,7 +72,7 @@ constexpr int kBinStride = kTile + 4;     // byte rows of the bin tile, padded o
 constexpr int kMaxPairsPerBlock = 256;    // threads per pair_histograms block
 constexpr int kMaxAmpPerGroup = 32;       // a warp spans the amplitude bands of one phase band
 constexpr int64_t kAccBytes = 96 * 1024;  // shared accumulators per block
-constexpr int64_t kWalkChunk = 256;       // samples per staged chunk of a surrogate walk, where it fits
+constexpr int64_t kWalkChunk = 256;       // samples per staged chunk of a surrogate walk, where it fits (x 32)
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
@@ -212,9 +214,18 @@ __global__ void tile_prefix_kernel(const T* __restrict__ amp, double* __restrict
   }
 }
 
+// Each phase row's change mask (csrc/prefix_runs.h change_word): one thread
+// per 32-sample word.
+__global__ void change_masks_kernel(const uint8_t* __restrict__ bins, uint32_t* __restrict__ masks, int64_t rows,
+                                    int64_t n, int64_t words) {
+  for (int64_t idx = blockIdx.x * static_cast<int64_t>(blockDim.x) + threadIdx.x; idx < rows * words;
+       idx += static_cast<int64_t>(gridDim.x) * blockDim.x)
+    masks[idx] = change_word(bins + idx / words * n, n, idx % words);
+}
+
 struct WalkGrid {
   int64_t S, P, A, n, n_bins, acc_stride;  // acc_stride: n_bins rounded up to odd (banks)
-  int64_t chunk;                           // samples staged at a time (a multiple of 4)
+  int64_t chunk;                           // samples staged at a time (a multiple of 32)
   int64_t pg, n_pg;                        // phase bands per block (a warp each) and groups
   int64_t ag, n_ag;                        // amplitude bands per warp (its lanes) and groups
 };
@@ -226,14 +237,15 @@ struct WalkGrid {
 // Up to 32 warps a block: at most 64 registers a thread.
 template <typename T>
 __global__ void __launch_bounds__(1024)
-    surrogate_walk_kernel(const uint8_t* __restrict__ bins, const double* __restrict__ prefix,
-                          const unsigned long long* __restrict__ counts, const int64_t* __restrict__ phase_index,
-                          const int64_t* __restrict__ shift, T* __restrict__ surrogates, int64_t K, WalkGrid g,
-                          BinnedMeasure measure) {
+    surrogate_walk_kernel(const uint8_t* __restrict__ bins, const uint32_t* __restrict__ masks,
+                          const double* __restrict__ prefix, const unsigned long long* __restrict__ counts,
+                          const int64_t* __restrict__ phase_index, const int64_t* __restrict__ shift,
+                          T* __restrict__ surrogates, int64_t K, WalkGrid g, BinnedMeasure measure) {
   extern __shared__ double smem[];
   double* pre = smem;                                                              // [chunk + 1][32]: hi(t0 + e) at e
   double* acc = pre + (g.chunk + 1) * 32;                                          // [pg][32][acc_stride]
   uint8_t* row_bins = reinterpret_cast<uint8_t*>(acc + g.pg * 32 * g.acc_stride);  // [pg][chunk]
+  uint32_t* row_masks = reinterpret_cast<uint32_t*>(row_bins + g.pg * g.chunk);    // [pg][chunk / 32]
   int64_t block = blockIdx.x;
   const int64_t ja = block % g.n_ag;
   block /= g.n_ag;
@@ -256,20 +268,26 @@ __global__ void __launch_bounds__(1024)
   const double* lane_pre = pre + lane;
   PrefixWalk walk(g.n, sh);
   const int warps = blockDim.x / 32;
-  const uint8_t* row = walking ? bins + (ps * g.P + i0 + warp) * g.n : bins;  // the warp's phase band
+  const int64_t words = (g.n + 31) / 32;
+  const int64_t band = walking ? ps * g.P + i0 + warp : 0;  // the warp's phase row
+  const uint8_t* row = bins + band * g.n;
+  const uint32_t* row_mask = masks + band * words;
   uint8_t* staged = row_bins + warp * g.chunk;
+  uint32_t* staged_mask = row_masks + warp * (g.chunk / 32);
   for (int64_t t0 = 0; t0 < g.n; t0 += g.chunk) {
-    const int len = static_cast<int>(min(g.chunk, g.n - t0)), len4 = (len + 3) / 4 * 4;
+    const int len = static_cast<int>(min(g.chunk, g.n - t0));
     __syncthreads();  // the previous chunk is consumed
     // Entry e, lane q: hi(t0 + e), the prefix at u(t0 + e - 1) of band j0 + q.
     for (int e = warp; e <= len; e += warps)
       pre[e * 32 + lane] = lane < ag ? pfx[walk.sample(t0 + e - 1) * g.A + lane] : 0.0;
-    if (walking)  // each warp its own band's bins, zero-padded to a multiple of 4
-      for (int t = lane; t < len4; t += 32) staged[t] = t < len ? row[t0 + t] : 0;
+    if (walking) {  // each warp its own band's bins and change mask words
+      for (int t = lane; t < len; t += 32) staged[t] = row[t0 + t];
+      for (int q = lane; q < (len + 31) / 32; q += 32) staged_mask[q] = row_mask[t0 / 32 + q];
+    }
     __syncthreads();
     if (walking)
       walk.chunk(
-          staged, t0, t0 + len, [&](int e) { return lane_pre[e * 32]; }, my);
+          staged_mask, staged, t0, t0 + len, [&](int e) { return lane_pre[e * 32]; }, my);
   }
   if (walking && lane < ag) {
     const int64_t i = i0 + warp, j = j0 + lane;
@@ -379,6 +397,12 @@ void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t 
           amp.data_ptr<scalar_t>(), prefix.data_ptr<double>(), S, A, n);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
 
+      const int64_t words = ceil_div(n, 32);
+      auto masks = at::empty({S * P * words}, amp.options().dtype(at::kInt));
+      change_masks_kernel<<<std::min<int64_t>(ceil_div(S * P * words, threads), 4096), threads, 0, stream>>>(
+          bins.data_ptr<uint8_t>(), reinterpret_cast<uint32_t*>(masks.data_ptr<int32_t>()), S * P, n, words);
+      C10_CUDA_KERNEL_LAUNCH_CHECK();
+
       WalkGrid w{S, P, A, n, n_bins, n_bins | 1, kWalkChunk, 0, 0, 0, 0};
       split(A, 32, w.ag, w.n_ag);
       // Shared memory: the staged prefix entries, then per warp its lanes'
@@ -386,8 +410,10 @@ void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t 
       // would not fit (many bins, or a GPU with less shared memory).
       const int64_t optin = static_cast<int64_t>(props->sharedMemPerBlockOptin);
       auto fixed = [](int64_t chunk) { return (chunk + 1) * 32 * static_cast<int64_t>(sizeof(double)); };
-      auto per_warp = [&](int64_t chunk) { return 32 * w.acc_stride * static_cast<int64_t>(sizeof(double)) + chunk; };
-      while (w.chunk > 16 && fixed(w.chunk) + per_warp(w.chunk) > optin) w.chunk /= 2;
+      auto per_warp = [&](int64_t chunk) {
+        return 32 * w.acc_stride * static_cast<int64_t>(sizeof(double)) + chunk + chunk / 32 * 4;
+      };
+      while (w.chunk > 32 && fixed(w.chunk) + per_warp(w.chunk) > optin) w.chunk /= 2;
       const int64_t warps_fit = (optin - fixed(w.chunk)) / per_warp(w.chunk);
       GPAC_CHECK(warps_fit >= 1, "surrogates with ", n_bins, " phase bins need ", fixed(w.chunk) + per_warp(w.chunk),
                  " bytes of shared memory per block; this GPU offers ", optin, " (use fewer bins)");
@@ -400,8 +426,8 @@ void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t 
       const int64_t* shift = surrogates.shift.defined() ? surrogates.shift.data_ptr<int64_t>() : nullptr;
       surrogate_walk_kernel<scalar_t>
           <<<grid_size(S * K * w.n_pg * w.n_ag, "surrogate_walk"), static_cast<int>(32 * w.pg), walk_smem, stream>>>(
-              bins.data_ptr<uint8_t>(), prefix.data_ptr<double>(), counts_u64, phase_index, shift,
-              surr.data_ptr<scalar_t>(), K, w, measure);
+              bins.data_ptr<uint8_t>(), reinterpret_cast<const uint32_t*>(masks.data_ptr<int32_t>()),
+              prefix.data_ptr<double>(), counts_u64, phase_index, shift, surr.data_ptr<scalar_t>(), K, w, measure);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
     }
   });

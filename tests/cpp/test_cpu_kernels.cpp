@@ -286,9 +286,9 @@ TEST(CpuKernels, ManySurrogatesEqualPerSampleSumsAtAnyThreadCount) {
 
 // The CUDA surrogate kernel's arithmetic, run here as it runs there
 // (kernels/cuda/bin_histograms_cuda.cu surrogate_walk): tile_prefix's
-// sample-major prefix, the entries hi(t0 + e) = prefix at u(t0 + e - 1) and
-// the bins staged chunk by chunk (zero-padded to a multiple of 4), one
-// PrefixWalk per (phase band, amplitude band). Its histograms must be the
+// sample-major prefix, each phase row's change masks (change_word), the
+// entries hi(t0 + e) = prefix at u(t0 + e - 1), the bins and the mask words
+// staged chunk by chunk, one PrefixWalk per (phase band, amplitude band). Its histograms must be the
 // CPU primitive's bit for bit: the observed sums, and each surrogate's
 // measure (the same function of the same sums), for chunk sizes that cut
 // runs and tiles anywhere, shifts on and around tile boundaries and the
@@ -329,7 +329,12 @@ TEST(CpuKernels, PrefixWalkGivesTheCpuHistogramsBitForBit) {
       });
       const auto* b = bins.data_ptr<uint8_t>();
       const auto counts = h.counts.contiguous();
-      for (const int64_t chunk : {4, 256, 1028}) {
+      // change_masks_kernel's output, (S, P, words).
+      const int64_t words = (n + 31) / 32;
+      std::vector<uint32_t> masks(S * P * words);
+      for (int64_t r = 0; r < S * P; ++r)
+        for (int64_t w = 0; w < words; ++w) masks[r * words + w] = gpac::change_word(b + r * n, n, w);
+      for (const int64_t chunk : {32, 256, 1056}) {
         // Set 0: the observed histograms (shift 0, own phase); set k + 1: surrogate k.
         for (int64_t set = 0; set <= K; ++set)
           for (int64_t s = 0; s < S; ++s) {
@@ -339,14 +344,16 @@ TEST(CpuKernels, PrefixWalkGivesTheCpuHistogramsBitForBit) {
               for (int64_t j = 0; j < A; ++j) {
                 std::vector<double> acc(n_bins, 0.0), pre(chunk + 1);
                 std::vector<uint8_t> staged(chunk);
+                std::vector<uint32_t> staged_mask(chunk / 32);
                 gpac::PrefixWalk walk(n, sh);
                 for (int64_t t0 = 0; t0 < n; t0 += chunk) {
                   const int64_t len = std::min(chunk, n - t0);
                   for (int64_t e = 0; e <= len; ++e) pre[e] = prefix[(s * n + walk.sample(t0 + e - 1)) * A + j];
-                  for (int64_t t = 0; t < (len + 3) / 4 * 4; ++t)
-                    staged[t] = t < len ? b[(ps * P + i) * n + t0 + t] : 0;
+                  for (int64_t t = 0; t < len; ++t) staged[t] = b[(ps * P + i) * n + t0 + t];
+                  for (int64_t q = 0; q < (len + 31) / 32; ++q)
+                    staged_mask[q] = masks[(ps * P + i) * words + t0 / 32 + q];
                   walk.chunk(
-                      staged.data(), t0, t0 + len, [&](int e) { return pre[e]; }, acc.data());
+                      staged_mask.data(), staged.data(), t0, t0 + len, [&](int e) { return pre[e]; }, acc.data());
                 }
                 const int64_t* cnt = counts.data_ptr<int64_t>() + (ps * P + i) * n_bins;
                 const std::string where = "n " + std::to_string(n) + " chunk " + std::to_string(chunk) + " set " +
