@@ -406,8 +406,8 @@ void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t 
       WalkGrid w{S, P, A, n, n_bins, n_bins | 1, kWalkChunk, 0, 0, 0, 0};
       split(A, 32, w.ag, w.n_ag);
       // Shared memory: the staged prefix entries, then per warp its lanes'
-      // accumulators and its band's bins. Shorter chunks where one warp
-      // would not fit (many bins, or a GPU with less shared memory).
+      // accumulators, its band's bins and its mask words. Shorter chunks
+      // where one warp would not fit (many bins, or less shared memory).
       const int64_t optin = static_cast<int64_t>(props->sharedMemPerBlockOptin);
       auto fixed = [](int64_t chunk) { return (chunk + 1) * 32 * static_cast<int64_t>(sizeof(double)); };
       auto per_warp = [&](int64_t chunk) {

@@ -334,7 +334,7 @@ TEST(CpuKernels, PrefixWalkGivesTheCpuHistogramsBitForBit) {
       std::vector<uint32_t> masks(S * P * words);
       for (int64_t r = 0; r < S * P; ++r)
         for (int64_t w = 0; w < words; ++w) masks[r * words + w] = gpac::change_word(b + r * n, n, w);
-      for (const int64_t chunk : {32, 256, 1056}) {
+      for (const int64_t chunk : {32, 64, 128, 256, 1056}) {
         // Set 0: the observed histograms (shift 0, own phase); set k + 1: surrogate k.
         for (int64_t set = 0; set <= K; ++set)
           for (int64_t s = 0; s < S; ++s) {
