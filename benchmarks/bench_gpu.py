@@ -47,7 +47,7 @@ import gpac
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import git_commit, quiet_tensorpac, wall_median, write_results  # noqa: E402
-from gpu_profile import profile_call  # noqa: E402
+from gpu_profile import cuda_times, profile_call  # noqa: E402
 from onehot_baseline import onehot_modulation_index  # noqa: E402
 
 FS = 512.0
@@ -69,21 +69,6 @@ def bands_of(spec: dict, kind: str) -> torch.Tensor:
     if name == "linear":
         return gpac.linear_bands(gpac.bands.PRESET_RANGES[kind], n, kind)
     return gpac.preset_bands(name, kind)
-
-
-def cuda_times(fn, runs: int, warmup: int = 3) -> list:
-    """Seconds of fn() over `runs`, each bracketed by CUDA events."""
-    for _ in range(warmup):
-        fn()
-    times = []
-    for _ in range(runs):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        fn()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end) / 1e3)
-    return times
 
 
 def cuda_median(fn, runs: int, warmup: int = 3) -> float:

@@ -26,7 +26,7 @@ import torch
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from common import git_commit, write_results  # noqa: E402
-from gpu_profile import profile_call  # noqa: E402
+from gpu_profile import cuda_times, profile_call  # noqa: E402
 
 FS = 512.0
 
@@ -64,16 +64,7 @@ def main() -> None:
     def call():
         return torch.ops.gpac.mi_scatter(phase, amplitude, 18, None, shift)
 
-    for _ in range(3):
-        call()
-    times = []
-    for _ in range(args.runs):
-        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
-        start.record()
-        call()
-        end.record()
-        end.synchronize()
-        times.append(start.elapsed_time(end) / 1e3)
+    times = cuda_times(call, args.runs)
     costs = profile_call(call)
     surrogate_kernels = ("surrogate", "tile_prefix", "change_masks")
     kernel_s = sum(t for name, t in costs["kernel_s"].items() if any(s in name for s in surrogate_kernels))

@@ -1,8 +1,10 @@
-"""What one call of a function costs on the GPU besides its arithmetic: CUDA kernels launched,
-memory copies, host synchronisations, and the kernels' own time by name.
+"""What one call of a function costs on the GPU: its time (CUDA events), and besides its
+arithmetic the CUDA kernels launched, memory copies, host synchronisations, and the kernels' own
+time by name.
 
-    from gpu_profile import profile_call
+    from gpu_profile import cuda_times, profile_call
     profile_call(lambda: gpac.pac(x, 512.0, "lres", "lres"))
+    cuda_times(lambda: gpac.pac(x, 512.0, "lres", "lres"), runs=20)  # seconds per call, CUDA events
     # {"kernels_per_call": ..., "memcpys_per_call": ..., "syncs_per_call": ..., "kernel_s": {name: s}}
 
 Kernels and copies come from torch.profiler's CUDA activity (CUPTI: cuFFT's kernels are counted
@@ -16,6 +18,21 @@ from collections import defaultdict
 
 import torch
 from torch.profiler import ProfilerActivity, profile
+
+
+def cuda_times(fn, runs: int, warmup: int = 3) -> list:
+    """Seconds of fn() over `runs`, each bracketed by CUDA events."""
+    for _ in range(warmup):
+        fn()
+    times = []
+    for _ in range(runs):
+        start, end = torch.cuda.Event(enable_timing=True), torch.cuda.Event(enable_timing=True)
+        start.record()
+        fn()
+        end.record()
+        end.synchronize()
+        times.append(start.elapsed_time(end) / 1e3)
+    return times
 
 
 def count_syncs(fn, calls: int = 3) -> float:
