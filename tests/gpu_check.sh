@@ -101,6 +101,6 @@ step memcheck_pytest 120 compute-sanitizer --tool memcheck --error-exitcode 1 $P
 command -v ncu > /dev/null && step ncu_surrogates 120 ncu --clock-control none \
   --kernel-name regex:"surrogate_walk|tile_prefix" --launch-count 2 --section SpeedOfLight \
   --section Occupancy --section LaunchStats --section ComputeWorkloadAnalysis --section MemoryWorkloadAnalysis \
-  --section WarpStateStats $PY benchmarks/bench_surrogate_kernel.py --library "$LIB" --runs 1
+  --section WarpStateStats $PY benchmarks/bench_surrogate_kernel.py --library "$LIB" --runs 1 --no-profiler
 say "== overall: $([ $status = 0 ] && echo ok || echo FAILED)"
 exit $status
