@@ -76,6 +76,10 @@ constexpr int64_t kWalkChunk = 256;       // samples per staged chunk of a surro
 
 int64_t ceil_div(int64_t a, int64_t b) { return (a + b - 1) / b; }
 
+// Blocks of `threads` for a grid-stride loop over `items`: one item a
+// thread, at most 4096 blocks.
+int64_t stride_blocks(int64_t items, int threads) { return std::min<int64_t>(ceil_div(items, threads), 4096); }
+
 __global__ void bin_counts_kernel(const uint8_t* __restrict__ bins, unsigned long long* __restrict__ counts, int64_t n,
                                   int64_t n_bins, int64_t chunks_per_row, int64_t chunk) {
   extern __shared__ unsigned int hist[];
@@ -176,7 +180,8 @@ struct PairBlock {
 struct BandGroups {
   int64_t ip, ja, outer;
 };
-__device__ BandGroups band_groups(int64_t block, const PairGrid& g) {
+template <typename Grid>  // PairGrid or WalkGrid
+__device__ BandGroups band_groups(int64_t block, const Grid& g) {
   const int64_t ja = block % g.n_ag;
   block /= g.n_ag;
   return {block % g.n_pg, ja, block / g.n_pg};
@@ -246,12 +251,8 @@ __global__ void __launch_bounds__(1024)
   double* acc = pre + (g.chunk + 1) * 32;                                          // [pg][32][acc_stride]
   uint8_t* row_bins = reinterpret_cast<uint8_t*>(acc + g.pg * 32 * g.acc_stride);  // [pg][chunk]
   uint32_t* row_masks = reinterpret_cast<uint32_t*>(row_bins + g.pg * g.chunk);    // [pg][chunk / 32]
-  int64_t block = blockIdx.x;
-  const int64_t ja = block % g.n_ag;
-  block /= g.n_ag;
-  const int64_t ip = block % g.n_pg;
-  block /= g.n_pg;
-  const int64_t k = block % K, s = block / K;
+  const auto [ip, ja, outer] = band_groups(blockIdx.x, g);
+  const int64_t k = outer % K, s = outer / K;
   // Entries out of range make the op fail after the call (csrc/data_checks.h);
   // until then they read signal s, unshifted, rather than outside the inputs.
   int64_t ps = phase_index ? phase_index[k * g.S + s] : s;
@@ -385,7 +386,7 @@ void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t 
     C10_CUDA_KERNEL_LAUNCH_CHECK();
 
     const int64_t pairs = S * P * A;
-    finalize_kernel<scalar_t><<<std::min<int64_t>(ceil_div(pairs, threads), 4096), threads, 0, stream>>>(
+    finalize_kernel<scalar_t><<<stride_blocks(pairs, threads), threads, 0, stream>>>(
         work.data_ptr<double>(), counts_u64, mi.data_ptr<scalar_t>(), sums.data_ptr<scalar_t>(), pairs, A, n_bins,
         g.n_chunks, measure);
     C10_CUDA_KERNEL_LAUNCH_CHECK();
@@ -393,13 +394,13 @@ void bin_histograms_cuda(const at::Tensor& bins, const at::Tensor& amp, int64_t 
     if (K > 0 && n > 0) {  // the surrogates, each over the whole time range
       auto prefix = at::empty({S, n, A}, amp.options().dtype(at::kDouble));
       const int64_t prefix_threads = S * ceil_div(n, kPrefixTile) * A;
-      tile_prefix_kernel<scalar_t><<<std::min<int64_t>(ceil_div(prefix_threads, threads), 4096), threads, 0, stream>>>(
+      tile_prefix_kernel<scalar_t><<<stride_blocks(prefix_threads, threads), threads, 0, stream>>>(
           amp.data_ptr<scalar_t>(), prefix.data_ptr<double>(), S, A, n);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
 
       const int64_t words = ceil_div(n, 32);
       auto masks = at::empty({S * P * words}, amp.options().dtype(at::kInt));
-      change_masks_kernel<<<std::min<int64_t>(ceil_div(S * P * words, threads), 4096), threads, 0, stream>>>(
+      change_masks_kernel<<<stride_blocks(S * P * words, threads), threads, 0, stream>>>(
           bins.data_ptr<uint8_t>(), reinterpret_cast<uint32_t*>(masks.data_ptr<int32_t>()), S * P, n, words);
       C10_CUDA_KERNEL_LAUNCH_CHECK();
 
