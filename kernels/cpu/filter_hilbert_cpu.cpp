@@ -137,6 +137,10 @@ struct RowWorker {
 // One thread's row workers. A call (CallScope) keeps each thread's for all
 // its windows and chunks of signals: a long row's descriptors are committed
 // once per call, not per window. Outside a call they last one invocation.
+// Rows of up to kKeptGridSamples samples on the extended grid take this
+// OS thread's kept slot instead, which outlives the call: a small call would
+// otherwise allocate and zero its buffers (two workers, about 40 n_fft bytes)
+// on every call.
 struct WorkerSlot {
   std::optional<RowWorker<double>> w64;
   std::optional<RowWorker<float>> w32;
@@ -156,6 +160,18 @@ struct WorkerSlot {
     return *w;
   }
 };
+
+// The largest extended grid whose workers a thread keeps between calls: at
+// most about 40 x 16384 bytes (0.6 MiB) in float64 and half that in float32
+// per thread, next to the MKL descriptors it keeps anyway (kernels/cpu/mkl_fft.cpp).
+constexpr int64_t kKeptGridSamples = 16384;
+
+// This OS thread's kept slot (thread_local: concurrent calls from other
+// threads, and their parallel regions, each have their own).
+WorkerSlot& kept_slot() {
+  thread_local WorkerSlot slot;
+  return slot;
+}
 
 // The slots of every thread of the pool, by at::get_thread_num().
 struct WorkerSlots {
@@ -199,17 +215,19 @@ void write_row(const BandJob& job, int64_t row, const T* y, const T* h, int64_t 
   });
 }
 
-// The spectrum (n_fft / 2 + 1 bins) of one signal x (n samples) odd-extended
-// by p samples each side and zero-padded to n_fft, in precision T, built in
-// the worker's extended-grid buffer and transform.
-template <typename T>
-void extended_spectrum(const T* x, const Grid& g, RowWorker<T>& worker, std::complex<T>* out) {
+// The spectrum (n_fft / 2 + 1 bins) of one signal x (n samples of type In,
+// each converted to T first, as Tensor.to converts them) odd-extended by p
+// samples each side and zero-padded to n_fft, in precision T, built in the
+// worker's extended-grid buffer and transform.
+template <typename T, typename In>
+void extended_spectrum(const In* x, const Grid& g, RowWorker<T>& worker, std::complex<T>* out) {
   const int64_t n = g.n, p = g.p;
   T* ext = worker.filtered.data();
-  // scipy's odd extension: 2 x[0] - x[p .. 1], x, 2 x[n-1] - x[n-2 .. n-1-p].
-  for (int64_t i = 0; i < p; ++i) ext[i] = 2 * x[0] - x[p - i];
   std::copy(x, x + n, ext + p);
-  for (int64_t i = 0; i < p; ++i) ext[p + n + i] = 2 * x[n - 1] - x[n - 2 - i];
+  const T* y = ext + p;
+  // scipy's odd extension: 2 x[0] - x[p .. 1], x, 2 x[n-1] - x[n-2 .. n-1-p].
+  for (int64_t i = 0; i < p; ++i) ext[i] = 2 * y[0] - y[p - i];
+  for (int64_t i = 0; i < p; ++i) ext[p + n + i] = 2 * y[n - 1] - y[n - 2 - i];
   std::fill(ext + p + n + p, ext + g.n_fft, T(0));
   worker.extended.forward(ext, out);
 }
@@ -239,10 +257,11 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
 
   // The signals' spectra, once, in the widest precision, each converted for
   // the jobs computed in another; every job's responses in its own.
+  const bool kept = g.n_fft <= kKeptGridSamples;
   std::shared_ptr<WorkerSlots> local;
-  auto& workers = worker_slots(local);
+  WorkerSlots* workers = kept ? nullptr : &worker_slots(local);
   const int64_t F = g.n_fft / 2 + 1;
-  const at::Tensor src = rows.to(fft_dtype).contiguous();
+  const at::Tensor src = rows.contiguous();  // float32 signals with float64 transforms: converted per signal
   const auto spectra = at::empty({S, F}, rows.options().dtype(c10::toComplexType(fft_dtype)));
   std::vector<at::Tensor> job_spectra, responses;
   for (const auto& job : jobs) {
@@ -256,7 +275,11 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
   auto signal_spectrum = [&](WorkerSlot& slot, int64_t s) {
     if (fft_dtype == at::kDouble) {
       auto* out = reinterpret_cast<std::complex<double>*>(spectra.data_ptr()) + s * F;
-      extended_spectrum(src.data_ptr<double>() + s * n, g, slot.get<double>(g), out);
+      if (src.scalar_type() == at::kDouble) {
+        extended_spectrum(src.data_ptr<double>() + s * n, g, slot.get<double>(g), out);
+      } else {
+        extended_spectrum(src.data_ptr<float>() + s * n, g, slot.get<double>(g), out);
+      }
       for (size_t j = 0; j < jobs.size(); ++j) {
         if (jobs[j].dtype == fft_dtype) continue;
         auto* to = reinterpret_cast<std::complex<float>*>(job_spectra[j].data_ptr()) + s * F;
@@ -282,7 +305,7 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
   const int64_t threads =
       worth_threads(total * g.n_fft) ? std::min<int64_t>(at::get_num_threads(), band_workers_cpu()) : 1;
   at::parallel_for(0, threads, 1, [&](int64_t, int64_t) {
-    auto& slot = workers.mine();
+    auto& slot = kept ? kept_slot() : workers->mine();
     for (int64_t claim = next++; claim < S + total; claim = next++) {
       if (claim < S) {
         signal_spectrum(slot, claim);
