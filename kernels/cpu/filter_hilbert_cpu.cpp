@@ -305,29 +305,36 @@ bool filter_hilbert_cpu(const at::Tensor& rows, const std::vector<BandJob>& jobs
   const int64_t threads =
       worth_threads(total * g.n_fft) ? std::min<int64_t>(at::get_num_threads(), band_workers_cpu()) : 1;
   at::parallel_for(0, threads, 1, [&](int64_t, int64_t) {
-    auto& slot = kept ? kept_slot() : workers->mine();
-    for (int64_t claim = next++; claim < S + total; claim = next++) {
-      if (claim < S) {
-        signal_spectrum(slot, claim);
-        ready[claim].store(true, std::memory_order_release);
-        continue;
+    try {
+      auto& slot = kept ? kept_slot() : workers->mine();
+      for (int64_t claim = next++; claim < S + total; claim = next++) {
+        if (claim < S) {
+          signal_spectrum(slot, claim);
+          ready[claim].store(true, std::memory_order_release);
+          continue;
+        }
+        const int64_t task = claim - S;
+        const size_t j = std::upper_bound(job_start.begin(), job_start.end(), task) - job_start.begin() - 1;
+        const auto& job = jobs[j];
+        const int64_t B = job.taps.size(0), s = (task - job_start[j]) / B, b = (task - job_start[j]) % B;
+        while (!ready[s].load(std::memory_order_acquire)) std::this_thread::yield();
+        auto run = [&](auto& worker, auto zero) {
+          using T = decltype(zero);
+          const auto* x = reinterpret_cast<const std::complex<T>*>(job_spectra[j].data_ptr()) + s * F;
+          T* y = worker.band(x, responses[j].data_ptr<T>() + b * F);
+          write_row(job, s * B + b, y, worker.hilbert(y), n, worker);
+        };
+        if (job.dtype == at::kDouble) {
+          run(slot.get<double>(g), 0.0);
+        } else {
+          run(slot.get<float>(g), 0.0f);
+        }
       }
-      const int64_t task = claim - S;
-      const size_t j = std::upper_bound(job_start.begin(), job_start.end(), task) - job_start.begin() - 1;
-      const auto& job = jobs[j];
-      const int64_t B = job.taps.size(0), s = (task - job_start[j]) / B, b = (task - job_start[j]) % B;
-      while (!ready[s].load(std::memory_order_acquire)) std::this_thread::yield();
-      auto run = [&](auto& worker, auto zero) {
-        using T = decltype(zero);
-        const auto* x = reinterpret_cast<const std::complex<T>*>(job_spectra[j].data_ptr()) + s * F;
-        T* y = worker.band(x, responses[j].data_ptr<T>() + b * F);
-        write_row(job, s * B + b, y, worker.hilbert(y), n, worker);
-      };
-      if (job.dtype == at::kDouble) {
-        run(slot.get<double>(g), 0.0);
-      } else {
-        run(slot.get<float>(g), 0.0f);
-      }
+    } catch (...) {
+      // A task that threw (an allocation, an MKL error) would leave the rows of its signal
+      // waiting forever: release them, so that the region ends and at::parallel_for rethrows.
+      for (int64_t s = 0; s < S; ++s) ready[s].store(true, std::memory_order_release);
+      throw;
     }
   });
   return true;
