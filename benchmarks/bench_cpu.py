@@ -40,7 +40,7 @@ import torch
 import gpac
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import cpu_results_header, peak_rss_bytes, quiet_tensorpac, write_results  # noqa: E402
+from common import cpu_results_header, peak_rss_bytes, quiet_tensorpac, times_after, wall_median, write_results  # noqa: E402
 
 WORKLOADS = {
     "small": dict(n_channels=1, seconds=1, bands="lres", repeats=30, block=5),
@@ -147,8 +147,8 @@ def interference(name: str, spec: dict, repeats: int = 15) -> dict:
 
     call()
     np.fft.rfft(x_np, 4 * n_times)
-    call_s = statistics.median(timed(call)[0] for _ in range(repeats))
-    fft_s = statistics.median(timed(lambda: np.fft.rfft(x_np, 4 * n_times))[0] for _ in range(repeats))
+    call_s = wall_median(call, repeats, warmup=0)
+    fft_s = wall_median(lambda: np.fft.rfft(x_np, 4 * n_times), repeats, warmup=0)
     ffts = max(1, round(call_s / fft_s))
 
     def control():
@@ -160,10 +160,7 @@ def interference(name: str, spec: dict, repeats: int = 15) -> dict:
     for label, fn in (("", call), ("one_thread_", one_thread), ("control_", control)):
         fn()
         for key, prepare in before.items():
-            runs = []
-            for _ in range(repeats):
-                prepare()
-                runs.append(timed(fn)[0])
+            runs = times_after(fn, prepare, repeats)
             out[f"{label}{key}_s"] = statistics.median(runs)
             out[f"{label}{key}_runs_s"] = runs
         out[f"{label}after_matmul_over_tight"] = out[f"{label}after_matmul_s"] / out[f"{label}tight_s"]

@@ -79,16 +79,22 @@ def cpu_name() -> str:
                  if line.startswith("model name")), platform.processor())
 
 
+def times_after(fn, prepare, runs: int) -> list:
+    """Wall-clock seconds of `runs` calls of fn(), each right after an untimed prepare()."""
+    times = []
+    for _ in range(runs):
+        prepare()
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return times
+
+
 def wall_median(fn, runs: int, warmup: int = 1) -> float:
     """Median wall-clock seconds of fn() over `runs` after `warmup` calls."""
     for _ in range(warmup):
         fn()
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times)
+    return statistics.median(times_after(fn, lambda: None, runs))
 
 
 def write_results(results: dict, out: Path | None, default_name: str) -> Path:

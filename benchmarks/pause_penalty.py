@@ -30,16 +30,10 @@ import torch
 import gpac
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-from common import git_commit, write_results  # noqa: E402
+from common import git_commit, times_after, write_results  # noqa: E402
 
 PAUSE_S = 0.02
 ROUNDS = 3
-
-
-def timed(fn) -> float:
-    start = time.perf_counter()
-    fn()
-    return time.perf_counter() - start
 
 
 def spin_numpy(seconds: float, a: np.ndarray) -> None:
@@ -79,9 +73,7 @@ def main() -> int:
         # for ROUNDS rounds, so that the machine's drift hits each condition alike.
         for _ in range(ROUNDS):
             for key, prepare in before.items():
-                for _ in range(args.runs // ROUNDS):
-                    prepare()
-                    runs[key].append(timed(fn))
+                runs[key] += times_after(fn, prepare, args.runs // ROUNDS)
         row = {"name": name}
         for key, times in runs.items():
             row[f"{key}_s"] = statistics.median(times)
